@@ -1,0 +1,31 @@
+/**
+ * The one place errors become terminal output and exit codes. Libraries throw;
+ * the CLI says what failed and the next command to run.
+ */
+import { isRelforgeError, InputError } from '@relforge/errors';
+
+/** Documented in README.md ("Exit codes"). */
+export const exitCodes = {
+  ok: 0,
+  /** The workflow ran and failed. */
+  failed: 1,
+  /** Bad input: flags, config, version. Nothing was started. */
+  usage: 2,
+  /** A local server or the Temporal service could not be reached or started. */
+  environment: 3,
+  /** A bug in Relforge. */
+  internal: 70,
+} as const;
+
+export function reportError(error: unknown): number {
+  if (isRelforgeError(error)) {
+    console.error(`relforge: ${error.message}`);
+    console.error(`  fix: ${error.fix}`);
+    return error instanceof InputError ? exitCodes.usage : exitCodes.environment;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error('relforge: unexpected error — this is a bug in Relforge.');
+  console.error('  Please file it with the command you ran, `node --version`, and this trace:');
+  console.error(detail.replace(/^/gm, '    '));
+  return exitCodes.internal;
+}

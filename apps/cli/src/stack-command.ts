@@ -1,0 +1,73 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { defaultStackSettings, readStackState, stackDown, stackIsRunning, stackUp, type StackState } from '@relforge/local-stack';
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65_535) {
+    throw new InvalidArgumentError('expected a port number from 1 to 65535');
+  }
+  return parsed;
+}
+
+function envPort(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined) return fallback;
+  try {
+    return port(value);
+  } catch {
+    throw new InvalidArgumentError(`${name}=${value}: expected a port number from 1 to 65535`);
+  }
+}
+
+export function printStack(state: StackState): void {
+  console.log(`Temporal   ${state.temporal.address}  (namespace ${state.temporal.namespace})`);
+  console.log(`Web UI     ${state.temporal.uiUrl}/namespaces/${state.temporal.namespace}/workflows`);
+  console.log(`S3         ${state.s3.endpoint}  (bucket ${state.s3.bucket})`);
+  console.log(`logs       ${state.temporal.logFile}, ${state.s3.logFile}`);
+}
+
+export function stackCommand(): Command {
+  const stack = new Command('stack').description('start, inspect and stop the local servers (Temporal dev server + Web UI, S3)');
+  stack
+    .command('up')
+    .description('start the local servers in the background (no-op when they already run)')
+    .option('--temporal-port <port>', 'Temporal gRPC port (env RELFORGE_TEMPORAL_PORT)', port)
+    .option('--ui-port <port>', 'Temporal Web UI port (env RELFORGE_UI_PORT)', port)
+    .option('--s3-port <port>', 'S3 server port (env RELFORGE_S3_PORT)', port)
+    .option('--namespace <name>', 'Temporal namespace (env RELFORGE_NAMESPACE)')
+    .action(async (options: { temporalPort?: number; uiPort?: number; s3Port?: number; namespace?: string }) => {
+      const state = await stackUp({
+        temporalPort: options.temporalPort ?? envPort('RELFORGE_TEMPORAL_PORT', defaultStackSettings.temporalPort),
+        uiPort: options.uiPort ?? envPort('RELFORGE_UI_PORT', defaultStackSettings.uiPort),
+        s3Port: options.s3Port ?? envPort('RELFORGE_S3_PORT', defaultStackSettings.s3Port),
+        namespace: options.namespace ?? process.env['RELFORGE_NAMESPACE'] ?? defaultStackSettings.namespace,
+        bucket: defaultStackSettings.bucket,
+      });
+      console.log('local stack is up:');
+      printStack(state);
+      console.log('stop it with: pnpm stack down');
+    });
+  stack
+    .command('status')
+    .description('show where the local servers listen, and whether they run')
+    .action(() => {
+      const state = readStackState();
+      if (!state) {
+        console.log('local stack: not running (start it with `pnpm stack up`)');
+        process.exitCode = 1;
+        return;
+      }
+      const running = stackIsRunning(state);
+      console.log(`local stack: ${running ? 'running' : 'stopped or half-running (run `pnpm stack down`, then `pnpm stack up`)'}`);
+      printStack(state);
+      if (!running) process.exitCode = 1;
+    });
+  stack
+    .command('down')
+    .description('stop the local servers; their data stays for the next `stack up`')
+    .action(async () => {
+      const state = await stackDown();
+      console.log(state ? 'local stack stopped' : 'local stack was not running');
+    });
+  return stack;
+}

@@ -1,0 +1,6 @@
+import { fileURLToPath } from 'node:url';
+
+export { activities, createRelforgeWorker, workflowsPath, type RelforgeWorkerOptions } from './worker.js';
+
+/** The worker's process entry, for commands that spawn a worker (`relforge demo`, tests that kill one). */
+export const workerMain = fileURLToPath(new URL('./main.js', import.meta.url));

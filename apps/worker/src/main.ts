@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/**
+ * The worker process. Connects to RELFORGE_TEMPORAL_ADDRESS (or the local stack
+ * that `relforge stack up` started) and serves the `relforge` task queue until
+ * SIGTERM or SIGINT, when it finishes in-flight tasks and exits.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { readStackState } from '@relforge/local-stack';
+import { createRelforgeWorker } from './worker.js';
+
+async function main(): Promise<void> {
+  const stack = readStackState();
+  const address = process.env['RELFORGE_TEMPORAL_ADDRESS'] ?? stack?.temporal.address ?? '127.0.0.1:7233';
+  const namespace = process.env['RELFORGE_NAMESPACE'] ?? stack?.temporal.namespace ?? 'relforge';
+  const connection = await NativeConnection.connect({ address });
+  try {
+    const worker = await createRelforgeWorker({ connection, namespace });
+    console.log(`relforge worker: polling task queue "${worker.options.taskQueue}" on ${address}, namespace ${namespace}`);
+    // The SDK's runtime turns SIGTERM/SIGINT into a graceful shutdown; run() resolves when it is done.
+    await worker.run();
+    console.log('relforge worker: stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`relforge worker: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

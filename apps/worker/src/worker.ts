@@ -1,0 +1,32 @@
+/**
+ * Builds the Relforge worker: every workflow and activity on the one task queue.
+ * `main.ts` runs it as a process; tests run it in-process against the same code.
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import * as smokeActivities from '@relforge/smoke/activities';
+import { taskQueue } from '@relforge/temporal-names';
+
+export interface RelforgeWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  /** A prebuilt bundle, so tests pay for webpack once per suite. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+export const workflowsPath = fileURLToPath(new URL('./workflows.js', import.meta.url));
+
+export const activities = { ...smokeActivities };
+
+export function createRelforgeWorker(options: RelforgeWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue,
+    activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...(options.identity ? { identity: options.identity } : {}),
+    shutdownGraceTime: '10 seconds',
+  });
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Builds every local server from Go modules; safe to re-run (skips what is built).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bash "$INFRA_DIR/temporal/install.sh"
+bash "$INFRA_DIR/s3/install.sh"

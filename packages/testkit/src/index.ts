@@ -1,0 +1,3 @@
+export { createGitRoot, createTestBucket, testS3Client, testStack, type GitRoot } from './fixtures.js';
+export { startDevServer, type DevServer, type DevServerOptions } from './temporal.js';
+export type { TestStack } from './stack.js';
