@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { relforgeTestConfig } from '@relforge/testkit/vitest-config';
+import { integrationTestConfig } from '@relforge/testkit/vitest-config';
 
-export default defineConfig(relforgeTestConfig({ name: '@relforge/object-store', integration: true }));
+export default defineConfig(integrationTestConfig('@relforge/object-store'));

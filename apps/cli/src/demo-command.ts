@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
-import { stackUp, stateDir, workflowUiUrl, defaultStackSettings } from '@relforge/local-stack';
+import { stackUp, stateDir, workflowUiUrl } from '@relforge/local-stack';
 import type { SmokeResult } from '@relforge/smoke';
 import { RelforgeProject, taskQueue } from '@relforge/temporal-names';
-import { printStack } from './stack-command.js';
+import { printStack, stackSettings, withStackOptions, type StackOptions } from './stack-command.js';
 import { startWorkerProcess } from './worker-process.js';
 
 /**
@@ -12,10 +12,10 @@ import { startWorkerProcess } from './worker-process.js';
  * starts the servers, a worker process, and runs the smoke workflow on them.
  */
 export function demoCommand(): Command {
-  return new Command('demo')
+  return withStackOptions(new Command('demo'))
     .description('start the local stack and a worker, and run a workflow on them')
-    .action(async () => {
-      const state = await stackUp({ ...defaultStackSettings, namespace: process.env['RELFORGE_NAMESPACE'] ?? defaultStackSettings.namespace });
+    .action(async (options: StackOptions) => {
+      const state = await stackUp(stackSettings(options));
       printStack(state);
       const worker = startWorkerProcess(state.temporal, join(stateDir(), 'logs', 'worker.log'));
       const connection = await Connection.connect({ address: state.temporal.address });

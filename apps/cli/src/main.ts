@@ -5,11 +5,22 @@ import { demoCommand } from './demo-command.js';
 import { exitCodes, reportError } from './errors.js';
 import { stackCommand } from './stack-command.js';
 
+// The AWS SDK release pinned in pnpm-workspace.yaml supports Node 20; its warning is about later
+// releases, and printed on every command it would bury Relforge's own output. Set the variable to
+// "false" to see it.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 const program = new Command('relforge')
   .description('software releases as durable Temporal workflows')
-  .exitOverride()
   .addCommand(stackCommand())
   .addCommand(demoCommand());
+
+/** Commander exits by itself unless told otherwise, and added subcommands do not inherit the setting. */
+function throwInsteadOfExit(command: Command): void {
+  command.exitOverride();
+  command.commands.forEach(throwInsteadOfExit);
+}
+throwInsteadOfExit(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,14 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { defaultStackSettings, readStackState, stackDown, stackIsRunning, stackUp, type StackState } from '@relforge/local-stack';
+import { InputError } from '@relforge/errors';
+import {
+  defaultStackSettings,
+  readStackState,
+  stackDown,
+  stackIsRunning,
+  stackUp,
+  type StackSettings,
+  type StackState,
+} from '@relforge/local-stack';
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -11,12 +20,38 @@ function port(value: string): number {
 
 function envPort(name: string, fallback: number): number {
   const value = process.env[name];
-  if (value === undefined) return fallback;
+  if (value === undefined || value === '') return fallback;
   try {
     return port(value);
   } catch {
-    throw new InvalidArgumentError(`${name}=${value}: expected a port number from 1 to 65535`);
+    throw new InputError(`${name}=${value} is not a port number`, { fix: `set ${name} to a number from 1 to 65535, or unset it` });
   }
+}
+
+export interface StackOptions {
+  temporalPort?: number;
+  uiPort?: number;
+  s3Port?: number;
+  namespace?: string;
+}
+
+export function withStackOptions(command: Command): Command {
+  return command
+    .option('--temporal-port <port>', 'Temporal gRPC port (env RELFORGE_TEMPORAL_PORT)', port)
+    .option('--ui-port <port>', 'Temporal Web UI port (env RELFORGE_UI_PORT)', port)
+    .option('--s3-port <port>', 'S3 server port (env RELFORGE_S3_PORT)', port)
+    .option('--namespace <name>', 'Temporal namespace (env RELFORGE_NAMESPACE)');
+}
+
+/** Flags first, then RELFORGE_* variables, then the defaults. */
+export function stackSettings(options: StackOptions): StackSettings {
+  return {
+    temporalPort: options.temporalPort ?? envPort('RELFORGE_TEMPORAL_PORT', defaultStackSettings.temporalPort),
+    uiPort: options.uiPort ?? envPort('RELFORGE_UI_PORT', defaultStackSettings.uiPort),
+    s3Port: options.s3Port ?? envPort('RELFORGE_S3_PORT', defaultStackSettings.s3Port),
+    namespace: options.namespace ?? process.env['RELFORGE_NAMESPACE'] ?? defaultStackSettings.namespace,
+    bucket: defaultStackSettings.bucket,
+  };
 }
 
 export function printStack(state: StackState): void {
@@ -28,21 +63,10 @@ export function printStack(state: StackState): void {
 
 export function stackCommand(): Command {
   const stack = new Command('stack').description('start, inspect and stop the local servers (Temporal dev server + Web UI, S3)');
-  stack
-    .command('up')
+  withStackOptions(stack.command('up'))
     .description('start the local servers in the background (no-op when they already run)')
-    .option('--temporal-port <port>', 'Temporal gRPC port (env RELFORGE_TEMPORAL_PORT)', port)
-    .option('--ui-port <port>', 'Temporal Web UI port (env RELFORGE_UI_PORT)', port)
-    .option('--s3-port <port>', 'S3 server port (env RELFORGE_S3_PORT)', port)
-    .option('--namespace <name>', 'Temporal namespace (env RELFORGE_NAMESPACE)')
-    .action(async (options: { temporalPort?: number; uiPort?: number; s3Port?: number; namespace?: string }) => {
-      const state = await stackUp({
-        temporalPort: options.temporalPort ?? envPort('RELFORGE_TEMPORAL_PORT', defaultStackSettings.temporalPort),
-        uiPort: options.uiPort ?? envPort('RELFORGE_UI_PORT', defaultStackSettings.uiPort),
-        s3Port: options.s3Port ?? envPort('RELFORGE_S3_PORT', defaultStackSettings.s3Port),
-        namespace: options.namespace ?? process.env['RELFORGE_NAMESPACE'] ?? defaultStackSettings.namespace,
-        bucket: defaultStackSettings.bucket,
-      });
+    .action(async (options: StackOptions) => {
+      const state = await stackUp(stackSettings(options));
       console.log('local stack is up:');
       printStack(state);
       console.log('stop it with: pnpm stack down');

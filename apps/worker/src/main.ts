@@ -8,6 +8,11 @@ import { NativeConnection } from '@temporalio/worker';
 import { readStackState } from '@relforge/local-stack';
 import { createRelforgeWorker } from './worker.js';
 
+// The AWS SDK release pinned in pnpm-workspace.yaml supports Node 20; its warning is about later
+// releases, and printed on every command it would bury Relforge's own output. Set the variable to
+// "false" to see it.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 async function main(): Promise<void> {
   const stack = readStackState();
   const address = process.env['RELFORGE_TEMPORAL_ADDRESS'] ?? stack?.temporal.address ?? '127.0.0.1:7233';

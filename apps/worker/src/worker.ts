@@ -3,7 +3,7 @@
  * `main.ts` runs it as a process; tests run it in-process against the same code.
  */
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import * as smokeActivities from '@relforge/smoke/activities';
 import { taskQueue } from '@relforge/temporal-names';
 

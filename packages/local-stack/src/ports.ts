@@ -14,8 +14,21 @@ function listenOnce(port: number, host: string): Promise<number> {
   });
 }
 
-/** A port nothing listens on right now (the kernel picks it). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+/**
+ * A port nothing listens on right now, picked below the kernel's ephemeral
+ * range (32768+ here). Ports the kernel hands out for port 0 are also handed
+ * to outgoing connections and to the dev server's own internal listeners, so
+ * one picked there can be taken again before the server binds it.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    try {
+      return await listenOnce(port, host);
+    } catch {
+      // Taken: try another.
+    }
+  }
   return listenOnce(0, host);
 }
 

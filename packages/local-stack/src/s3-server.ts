@@ -51,14 +51,12 @@ export async function startS3Server(options: StartS3Options): Promise<{ process:
   };
   const client = s3Client(endpoint);
   const command = serverBinary('versitygw');
-  const saved = { access: process.env['ROOT_ACCESS_KEY_ID'], secret: process.env['ROOT_SECRET_ACCESS_KEY'] };
-  process.env['ROOT_ACCESS_KEY_ID'] = options.accessKeyId;
-  process.env['ROOT_SECRET_ACCESS_KEY'] = options.secretAccessKey;
   try {
     const server = await startServer({
       name: 'S3 server (versitygw)',
       command,
       args: ['--port', `${host}:${options.port}`, '--region', endpoint.region, 'posix', bucketsDir],
+      env: { ROOT_ACCESS_KEY_ID: options.accessKeyId, ROOT_SECRET_ACCESS_KEY: options.secretAccessKey },
       logFile: options.logFile,
       detached: options.detached ?? false,
       ready: async () => {
@@ -70,15 +68,8 @@ export async function startS3Server(options: StartS3Options): Promise<{ process:
     });
     return { process: server, endpoint };
   } finally {
-    restoreEnv('ROOT_ACCESS_KEY_ID', saved.access);
-    restoreEnv('ROOT_SECRET_ACCESS_KEY', saved.secret);
     client.destroy();
   }
-}
-
-function restoreEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
 }
 
 /** Creates the bucket unless it exists; safe to call on every start. */

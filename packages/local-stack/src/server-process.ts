@@ -19,6 +19,8 @@ export interface StartServerOptions {
   name: string;
   command: string;
   args: string[];
+  /** Added to this process's environment; the way to hand a server its secrets without argv. */
+  env?: NodeJS.ProcessEnv;
   logFile: string;
   /** Resolves true once the server answers; called until it does or the deadline passes. */
   ready: () => Promise<boolean>;
@@ -83,6 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
   try {
     child = spawn(options.command, options.args, {
       detached: options.detached ?? false,
+      env: { ...process.env, ...options.env },
       stdio: ['ignore', log, log],
     });
   } finally {

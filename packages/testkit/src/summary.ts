@@ -4,27 +4,30 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { workspaceRoot } from '@relforge/local-stack';
+import { testResultsDir } from '@relforge/vitest-config';
 
 interface VitestJsonReport {
   numPassedTests: number;
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
+  numFailedTestSuites: number;
   success: boolean;
 }
 
-const dir = join(workspaceRoot(), '.relforge', 'test-results');
+const dir = testResultsDir();
 const reports = existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith('.json')) : [];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const file of reports) {
   const report = JSON.parse(readFileSync(join(dir, file), 'utf8')) as VitestJsonReport;
+  // A suite that failed outside any test (its setup, an import) counts once, so it cannot pass unnoticed.
+  const failures = report.numFailedTests || (report.success ? 0 : Math.max(report.numFailedTestSuites, 1));
   passed += report.numPassedTests;
-  failed += report.numFailedTests;
+  failed += failures;
   skipped += report.numPendingTests + report.numTodoTests;
-  console.log(`${file.replace(/\.json$/, '')}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  console.log(`${file.replace(/\.json$/, '')}: ${report.numPassedTests} passed, ${failures} failed`);
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

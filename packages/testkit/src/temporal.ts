@@ -24,6 +24,16 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  try {
+    return await startOnce(options);
+  } catch (error) {
+    // A port picked free can still be taken before the server binds it; with ports of our choosing, pick again once.
+    if (options.port !== undefined || options.uiPort !== undefined) throw error;
+    return startOnce(options);
+  }
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? 'default';
   const port = options.port ?? (await freePort());
   const uiPort = options.uiPort ?? (await freePort());
