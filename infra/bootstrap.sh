@@ -37,6 +37,8 @@ case "$what" in
     servers() { pgrep -f "$(pwd)/infra/.bin/" | sort || true; }
     before=$(servers)
     rm -rf .relforge/test-results
+    pnpm typecheck --output-logs=errors-only
+    pnpm lint --output-logs=errors-only
     status=0
     pnpm test || status=$?
     node packages/testkit/dist/summary.js || status=1

@@ -1,40 +1,61 @@
+/**
+ * `relforge demo`: a real release of the bundled example, end to end, on the
+ * local stack. Starts the servers, seeds the example's repositories on the
+ * GitHub stand-in, runs a worker process and releases `hello`; run again, it
+ * reports the version as already released and changes nothing.
+ */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { Client, Connection } from '@temporalio/client';
-import { stackUp, stateDir, workflowUiUrl } from '@relforge/local-stack';
-import type { SmokeResult } from '@relforge/smoke';
-import { RelforgeProject, taskQueue } from '@relforge/temporal-names';
+import { parseVersion } from '@relforge/config';
+import { StandInAdmin } from '@relforge/github-standin';
+import { stateDir, workspaceRoot } from '@relforge/local-servers';
+import { stackUp, workerEnvironment, type StackState } from '@relforge/stack';
+import { exitCodes } from './errors.js';
+import { runRelease } from './release-command.js';
+import { printOutcome, printStageChanges } from './release-output.js';
 import { printStack, stackSettings, withStackOptions, type StackOptions } from './stack-command.js';
 import { startWorkerProcess } from './worker-process.js';
 
-/**
- * Until the release workflow lands, the demo proves the stack end to end: it
- * starts the servers, a worker process, and runs the smoke workflow on them.
- */
+const example = () => join(workspaceRoot(), 'examples', 'hello');
+
+/** The example's repositories on the stand-in; ones that exist are left as they are. */
+async function seedExampleRepositories(state: StackState): Promise<void> {
+  const admin = new StandInAdmin(state.github.url);
+  const seeds: [string, string][] = [
+    ['hello', join(example(), 'src')],
+    ['hello-hashes', join(example(), 'seeds', 'hashes')],
+    ['hello-container', join(example(), 'seeds', 'container')],
+    ['hello-website', join(example(), 'seeds', 'website')],
+  ];
+  for (const [name, seedDir] of seeds) await admin.createRepo({ owner: 'relforge-examples', name, seedDir });
+}
+
 export function demoCommand(): Command {
   return withStackOptions(new Command('demo'))
-    .description('start the local stack and a worker, and run a workflow on them')
-    .action(async (options: StackOptions) => {
+    .description('release the bundled example project end to end on the local stack')
+    .argument('[version]', 'the version of the example to release', '1.2.3')
+    .action(async (versionText: string, options: StackOptions) => {
+      const version = parseVersion(versionText);
       const state = await stackUp(stackSettings(options));
       printStack(state);
-      const worker = startWorkerProcess(state.temporal, join(stateDir(), 'logs', 'worker.log'));
-      const connection = await Connection.connect({ address: state.temporal.address });
+      await seedExampleRepositories(state);
+      const worker = startWorkerProcess(
+        {
+          ...workerEnvironment(state),
+          RELFORGE_PROJECTS: join(example(), 'relforge.yaml'),
+          RELFORGE_WORK_DIR: join(stateDir(), 'work'),
+        },
+        join(stateDir(), 'logs', 'worker.log'),
+      );
       try {
-        const client = new Client({ connection, namespace: state.temporal.namespace });
-        const workflowId = `smoke/demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-        const handle = await client.workflow.start('smoke', {
-          taskQueue,
-          workflowId,
-          args: [{ message: 'hello from relforge demo' }],
-          typedSearchAttributes: [{ key: RelforgeProject, value: 'smoke' }],
-        });
-        console.log(`started ${workflowId}; waiting for the worker...`);
-        const result = (await handle.result()) as SmokeResult;
-        console.log(`completed: sha256("${result.message}") = ${result.sha256} (computed by worker pid ${result.workerPid})`);
-        console.log(`Web UI: ${workflowUiUrl(state.temporal, workflowId)}`);
+        console.log(`releasing hello ${version.text} (worker log: ${join(stateDir(), 'logs', 'worker.log')})`);
+        const seen = new Map<string, string>();
+        const target = { address: state.temporal.address, namespace: state.temporal.namespace, uiUrl: state.temporal.uiUrl };
+        const run = await runRelease(target, { project: 'hello', version: version.text }, (status) => printStageChanges(status, seen));
+        printOutcome(run, target);
         console.log('the stack keeps running for the Web UI; stop it with: pnpm stack down');
+        process.exitCode = run.failed ? exitCodes.failed : exitCodes.ok;
       } finally {
-        await connection.close();
         await worker.stop();
       }
     });

@@ -3,7 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { demoCommand } from './demo-command.js';
 import { exitCodes, reportError } from './errors.js';
+import { releaseCommand } from './release-command.js';
 import { stackCommand } from './stack-command.js';
+import { statusCommand } from './status-command.js';
 
 // The AWS SDK release pinned in pnpm-workspace.yaml supports Node 20; its warning is about later
 // releases, and printed on every command it would bury Relforge's own output. Set the variable to
@@ -12,6 +14,8 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 const program = new Command('relforge')
   .description('software releases as durable Temporal workflows')
+  .addCommand(releaseCommand())
+  .addCommand(statusCommand())
   .addCommand(stackCommand())
   .addCommand(demoCommand());
 

@@ -1,14 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { InputError } from '@relforge/errors';
-import {
-  defaultStackSettings,
-  readStackState,
-  stackDown,
-  stackIsRunning,
-  stackUp,
-  type StackSettings,
-  type StackState,
-} from '@relforge/local-stack';
+import { defaultStackSettings, readStackState, stackDown, stackIsRunning, stackUp, type StackSettings, type StackState } from '@relforge/stack';
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -32,6 +24,7 @@ export interface StackOptions {
   temporalPort?: number;
   uiPort?: number;
   s3Port?: number;
+  githubPort?: number;
   namespace?: string;
 }
 
@@ -40,6 +33,7 @@ export function withStackOptions(command: Command): Command {
     .option('--temporal-port <port>', 'Temporal gRPC port (env RELFORGE_TEMPORAL_PORT)', port)
     .option('--ui-port <port>', 'Temporal Web UI port (env RELFORGE_UI_PORT)', port)
     .option('--s3-port <port>', 'S3 server port (env RELFORGE_S3_PORT)', port)
+    .option('--github-port <port>', 'GitHub stand-in port (env RELFORGE_GITHUB_PORT)', port)
     .option('--namespace <name>', 'Temporal namespace (env RELFORGE_NAMESPACE)');
 }
 
@@ -49,6 +43,7 @@ export function stackSettings(options: StackOptions): StackSettings {
     temporalPort: options.temporalPort ?? envPort('RELFORGE_TEMPORAL_PORT', defaultStackSettings.temporalPort),
     uiPort: options.uiPort ?? envPort('RELFORGE_UI_PORT', defaultStackSettings.uiPort),
     s3Port: options.s3Port ?? envPort('RELFORGE_S3_PORT', defaultStackSettings.s3Port),
+    githubPort: options.githubPort ?? envPort('RELFORGE_GITHUB_PORT', defaultStackSettings.githubPort),
     namespace: options.namespace ?? process.env['RELFORGE_NAMESPACE'] ?? defaultStackSettings.namespace,
     bucket: defaultStackSettings.bucket,
   };
@@ -58,11 +53,12 @@ export function printStack(state: StackState): void {
   console.log(`Temporal   ${state.temporal.address}  (namespace ${state.temporal.namespace})`);
   console.log(`Web UI     ${state.temporal.uiUrl}/namespaces/${state.temporal.namespace}/workflows`);
   console.log(`S3         ${state.s3.endpoint}  (bucket ${state.s3.bucket})`);
-  console.log(`logs       ${state.temporal.logFile}, ${state.s3.logFile}`);
+  console.log(`GitHub     ${state.github.url}  (stand-in; repositories at ${state.github.url}/<owner>/<repo>.git)`);
+  console.log(`logs       ${[state.temporal.logFile, state.s3.logFile, state.github.logFile].join(', ')}`);
 }
 
 export function stackCommand(): Command {
-  const stack = new Command('stack').description('start, inspect and stop the local servers (Temporal dev server + Web UI, S3)');
+  const stack = new Command('stack').description('start, inspect and stop the local servers (Temporal dev server + Web UI, S3, GitHub stand-in)');
   withStackOptions(stack.command('up'))
     .description('start the local servers in the background (no-op when they already run)')
     .action(async (options: StackOptions) => {

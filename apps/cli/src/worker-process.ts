@@ -1,6 +1,6 @@
 /** A worker as a child process, for commands that need one for the length of a run. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { once } from 'node:events';
 import { workerMain } from '@relforge/worker';
 
@@ -9,12 +9,9 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export function startWorkerProcess(env: { address: string; namespace: string }, logFile: string): WorkerProcess {
+export function startWorkerProcess(env: Record<string, string>, logFile: string): WorkerProcess {
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [workerMain], {
-    env: { ...process.env, RELFORGE_TEMPORAL_ADDRESS: env.address, RELFORGE_NAMESPACE: env.namespace },
-    stdio: ['ignore', log, log],
-  });
+  const child = spawn(process.execPath, [workerMain], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   closeSync(log);
   return {
     child,

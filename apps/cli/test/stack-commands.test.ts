@@ -2,13 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isAlive } from '@relforge/local-stack';
+import { freePort, isAlive } from '@relforge/local-servers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
 interface StackFile {
   temporal: { pid: number; address: string; uiUrl: string };
   s3: { pid: number; endpoint: string };
+  github: { pid: number; url: string };
 }
 
 const dirs: string[] = [];
@@ -27,6 +28,7 @@ async function stackEnv() {
     RELFORGE_TEMPORAL_PORT: String(await freePort()),
     RELFORGE_UI_PORT: String(await freePort()),
     RELFORGE_S3_PORT: String(await freePort()),
+    RELFORGE_GITHUB_PORT: String(await freePort()),
   };
 }
 
@@ -46,10 +48,12 @@ describe('relforge stack', () => {
     expect(up.stdout).toContain(`Temporal   127.0.0.1:${env.RELFORGE_TEMPORAL_PORT}`);
     expect(up.stdout).toContain(`Web UI     http://127.0.0.1:${env.RELFORGE_UI_PORT}/namespaces/relforge/workflows`);
     expect(up.stdout).toContain(`S3         http://127.0.0.1:${env.RELFORGE_S3_PORT}`);
+    expect(up.stdout).toContain(`GitHub     http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}`);
 
     const state = JSON.parse(readFileSync(join(env.RELFORGE_STATE_DIR, 'stack.json'), 'utf8')) as StackFile;
     expect(isAlive(state.temporal.pid)).toBe(true);
     expect(isAlive(state.s3.pid)).toBe(true);
+    expect(isAlive(state.github.pid)).toBe(true);
     expect((await fetch(state.temporal.uiUrl)).status).toBe(200);
 
     const again = await runCli(['stack', 'up'], env);
@@ -66,6 +70,7 @@ describe('relforge stack', () => {
     expect(down.stdout).toContain('local stack stopped');
     expect(isAlive(state.temporal.pid)).toBe(false);
     expect(isAlive(state.s3.pid)).toBe(false);
+    expect(isAlive(state.github.pid)).toBe(false);
 
     const after = await runCli(['stack', 'status'], env);
     expect(after.code).toBe(1);
@@ -112,14 +117,28 @@ describe('relforge stack', () => {
 });
 
 describe('relforge demo', () => {
-  it('runs a workflow on a worker process against the local stack and links the Web UI', async () => {
+  it('releases the example end to end, and a second run changes nothing', async () => {
     const env = await stackEnv();
     const demo = await runCli(['demo'], env);
     expect(demo.stderr).toBe('');
     expect(demo.code).toBe(0);
-    expect(demo.stdout).toMatch(/completed: sha256\("hello from relforge demo"\) = [0-9a-f]{64} \(computed by worker pid \d+\)/);
+    for (const stage of ['build', 'checksum', 'publish', 'checksum-repo', 'container-repo', 'website']) {
+      expect(demo.stdout).toMatch(new RegExp(`^✓ ${stage} \\(`, 'm'));
+    }
+    expect(demo.stdout).toMatch(/^released hello 1\.2\.3 from [0-9a-f]{12}$/m);
+    const s3 = `http://127.0.0.1:${env.RELFORGE_S3_PORT}/relforge-releases/releases`;
+    expect(demo.stdout).toMatch(new RegExp(`hello-1\\.2\\.3-bookworm-x86_64\\.tar\\.gz  sha256 [0-9a-f]{64}  ${s3}/hello-1\\.2\\.3-bookworm-x86_64\\.tar\\.gz`));
+    expect(demo.stdout).toContain(`publish release: http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/relforge-examples/hello/releases/tag/v1.2.3`);
+    expect(demo.stdout).toMatch(/checksum-repo commit: [0-9a-f]{40}/);
+    expect(demo.stdout).toContain(`container-repo pullRequest: http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/relforge-examples/hello-container/pull/1`);
+    expect(demo.stdout).toContain(`website pullRequest: http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/relforge-examples/hello-website/pull/1`);
     const link = demo.stdout.match(/Web UI: (http:\/\/\S+)/)?.[1];
-    expect(link).toContain(`http://127.0.0.1:${env.RELFORGE_UI_PORT}/namespaces/relforge/workflows/smoke%2Fdemo-`);
+    expect(link).toBe(`http://127.0.0.1:${env.RELFORGE_UI_PORT}/namespaces/relforge/workflows/release%2Fhello%2F1.2.3`);
     expect((await fetch(link as string)).status).toBe(200);
+
+    const again = await runCli(['demo'], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('hello 1.2.3 is already released; nothing was changed.');
+    expect(again.stdout).toContain('container-repo pullRequest: ');
   });
 });

@@ -5,7 +5,11 @@
  * SIGTERM or SIGINT, when it finishes in-flight tasks and exits.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { readStackState } from '@relforge/local-stack';
+import { join } from 'node:path';
+import { isRelforgeError } from '@relforge/errors';
+import { stateDir } from '@relforge/local-servers';
+import { readStackState } from '@relforge/stack';
+import { loadProjects, projectConfigPaths } from './projects.js';
 import { createRelforgeWorker } from './worker.js';
 
 // The AWS SDK release pinned in pnpm-workspace.yaml supports Node 20; its warning is about later
@@ -17,10 +21,13 @@ async function main(): Promise<void> {
   const stack = readStackState();
   const address = process.env['RELFORGE_TEMPORAL_ADDRESS'] ?? stack?.temporal.address ?? '127.0.0.1:7233';
   const namespace = process.env['RELFORGE_NAMESPACE'] ?? stack?.temporal.namespace ?? 'relforge';
+  const projects = await loadProjects(projectConfigPaths());
+  const workRoot = process.env['RELFORGE_WORK_DIR'] ?? join(stateDir(), 'work');
   const connection = await NativeConnection.connect({ address });
   try {
-    const worker = await createRelforgeWorker({ connection, namespace });
+    const worker = await createRelforgeWorker({ connection, namespace, release: { projects, workRoot, env: process.env } });
     console.log(`relforge worker: polling task queue "${worker.options.taskQueue}" on ${address}, namespace ${namespace}`);
+    console.log(`relforge worker: releases ${[...projects.keys()].join(', ') || 'no project'}; work folder ${workRoot}`);
     // The SDK's runtime turns SIGTERM/SIGINT into a graceful shutdown; run() resolves when it is done.
     await worker.run();
     console.log('relforge worker: stopped');
@@ -31,5 +38,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(`relforge worker: ${error instanceof Error ? error.message : String(error)}`);
+  if (isRelforgeError(error)) console.error(`  fix: ${error.fix}`);
   process.exit(1);
 });

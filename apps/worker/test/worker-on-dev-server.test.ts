@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { freePort } from '@relforge/local-stack';
+import { freePort } from '@relforge/local-servers';
 import { proceedSignal, type SmokeResult } from '@relforge/smoke';
 import { RelforgeProject, taskQueue } from '@relforge/temporal-names';
 import { startDevServer, testStack } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRelforgeWorker, workflowsPath } from '@relforge/worker';
+
+/** These tests run the smoke workflow only; the release activities are registered with nothing to release. */
+const noProjects = { projects: new Map<string, string>(), workRoot: tmpdir(), env: {} };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -34,7 +37,7 @@ describe('the Relforge worker on the shared dev server', () => {
   });
 
   it('runs a workflow whose activity executes on the worker and returns its result', async () => {
-    const worker = await createRelforgeWorker({ connection: nativeConnection, namespace: testStack().temporal.namespace, workflowBundle: bundle });
+    const worker = await createRelforgeWorker({ connection: nativeConnection, namespace: testStack().temporal.namespace, workflowBundle: bundle, release: noProjects });
     const message = `smoke ${randomUUID()}`;
     const result = await worker.runUntil(
       client.workflow.execute('smoke', { taskQueue, workflowId: `smoke/${randomUUID()}`, args: [{ message }] }),
@@ -51,7 +54,7 @@ describe('the Relforge worker on the shared dev server', () => {
 
     const project = `ui-${randomUUID().slice(0, 8)}`;
     const workflowId = `smoke/${project}`;
-    const worker = await createRelforgeWorker({ connection: nativeConnection, namespace: temporal.namespace, workflowBundle: bundle });
+    const worker = await createRelforgeWorker({ connection: nativeConnection, namespace: temporal.namespace, workflowBundle: bundle, release: noProjects });
     await worker.runUntil(
       client.workflow.execute('smoke', {
         taskQueue,
@@ -104,7 +107,7 @@ describe('a dev server restarted on its DB file', () => {
       expect((await handle.describe()).runId).toBe(runId);
       const connection = await NativeConnection.connect({ address: second.address });
       try {
-        const worker = await createRelforgeWorker({ connection, namespace: second.namespace, workflowBundle: bundle });
+        const worker = await createRelforgeWorker({ connection, namespace: second.namespace, workflowBundle: bundle, release: noProjects });
         await handle.signal(proceedSignal);
         const result = (await worker.runUntil(handle.result())) as SmokeResult;
         expect(result.sha256).toBe(sha256('survives a restart'));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ESLint } from 'eslint';
-import { workspaceRoot } from '@relforge/local-stack';
+import { workspaceRoot } from '@relforge/local-servers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workflowsPath } from '@relforge/worker';
 
@@ -53,6 +53,7 @@ describe('workflow code stays deterministic', () => {
   it("Temporal's bundler accepts every workflow the worker serves", async () => {
     const bundle = await bundleWorkflowCode({ workflowsPath, logger: quiet });
     expect(bundle.code).toContain('async function smoke(');
+    expect(bundle.code).toContain('async function release(');
   });
 
   it("Temporal's bundler refuses workflow code that imports a Node builtin", async () => {

@@ -19,8 +19,10 @@ export interface ObjectInfo {
   key: string;
   size: number;
   etag: string;
-  /** Base64 SHA-256 as S3 reports it, when the object was stored with one. */
+  /** Base64 SHA-256 as S3 reports it, when the object was stored with one (multipart: "<base64>-<parts>"). */
   checksumSha256?: string;
+  /** User metadata (`x-amz-meta-*`), lower-case keys. */
+  metadata: Record<string, string>;
 }
 
 export interface UploadOptions {
@@ -28,6 +30,21 @@ export interface UploadOptions {
   /** Bytes per part; S3 needs at least 5 MiB for every part but the last. */
   partSize?: number;
   onProgress?: (uploadedBytes: number) => void;
+  metadata?: Record<string, string>;
+  /** Size of a streamed body, when known: lets a small stream go up as one part, with a whole-object checksum. */
+  size?: number;
+  /** Lower-case hex SHA-256 the bytes must have: S3 refuses a single-part upload whose bytes differ. */
+  sha256?: string;
+  /** Create only: fail with `ObjectExistsError` instead of replacing an object someone stored meanwhile. */
+  ifAbsent?: boolean;
+}
+
+/** `ifAbsent` upload found the key taken: the caller decides whether what is there is what it meant to store. */
+export class ObjectExistsError extends Error {
+  constructor(readonly key: string) {
+    super(`${key} already exists`);
+    this.name = 'ObjectExistsError';
+  }
 }
 
 export interface ObjectStore {
@@ -44,6 +61,10 @@ export interface S3StoreOptions {
 
 const MiB = 1024 * 1024;
 
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   private readonly client: S3Client;
@@ -54,6 +75,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async upload(key: string, body: Readable | Buffer, options: UploadOptions = {}): Promise<ObjectInfo> {
+    const partSize = options.partSize ?? 8 * MiB;
+    // A whole-object checksum only exists for single-part uploads; multipart ones are checked part by part.
+    const size = Buffer.isBuffer(body) ? body.length : options.size;
+    const singlePart = size !== undefined && size <= partSize;
     const upload = new Upload({
       client: this.client,
       params: {
@@ -62,8 +87,11 @@ export class S3ObjectStore implements ObjectStore {
         Body: body,
         ContentType: options.contentType ?? 'application/octet-stream',
         ChecksumAlgorithm: 'SHA256',
+        ...(options.sha256 && singlePart ? { ChecksumSHA256: Buffer.from(options.sha256, 'hex').toString('base64') } : {}),
+        ...(options.metadata ? { Metadata: options.metadata } : {}),
+        ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
       },
-      partSize: options.partSize ?? 8 * MiB,
+      partSize,
       queueSize: 4,
       // A failed upload must not leave parts behind that nobody will complete.
       leavePartsOnError: false,
@@ -72,7 +100,12 @@ export class S3ObjectStore implements ObjectStore {
       const report = options.onProgress;
       upload.on('httpUploadProgress', (progress) => report(progress.loaded ?? 0));
     }
-    await upload.done();
+    try {
+      await upload.done();
+    } catch (error) {
+      if (options.ifAbsent && statusOf(error) === 412) throw new ObjectExistsError(key);
+      throw error;
+    }
     const info = await this.head(key);
     if (!info) throw new Error(`s3://${this.bucket}/${key} is missing right after its upload completed`);
     return info;
@@ -86,9 +119,10 @@ export class S3ObjectStore implements ObjectStore {
         size: head.ContentLength ?? 0,
         etag: head.ETag ?? '',
         ...(head.ChecksumSHA256 ? { checksumSha256: head.ChecksumSHA256 } : {}),
+        metadata: head.Metadata ?? {},
       };
     } catch (error) {
-      if (error instanceof NotFound || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+      if (error instanceof NotFound || statusOf(error) === 404) {
         return undefined;
       }
       throw error;
@@ -107,7 +141,7 @@ export class S3ObjectStore implements ObjectStore {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
       );
       for (const object of page.Contents ?? []) {
-        if (object.Key) yield { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '' };
+        if (object.Key) yield { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '', metadata: {} };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

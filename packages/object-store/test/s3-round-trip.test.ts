@@ -4,7 +4,7 @@ import { buffer } from 'node:stream/consumers';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { createTestBucket, testS3Client } from '@relforge/testkit';
 import { describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../src/index.js';
+import { ObjectExistsError, S3ObjectStore } from '../src/index.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest();
@@ -58,3 +58,24 @@ describe('S3 object store on the local S3 server', () => {
 function* chunks(bytes: Buffer, size: number): Generator<Buffer> {
   for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
 }
+
+describe('guarded uploads', () => {
+  it('refuses bytes that do not match the SHA-256 they were sent with', async () => {
+    const store = new S3ObjectStore({ bucket: await createTestBucket('digest'), client: testS3Client() });
+    const body = Buffer.from('the real tarball');
+    const other = sha256(Buffer.from('a different tarball')).toString('hex');
+    await expect(store.upload('releases/x.tar.gz', body, { sha256: other })).rejects.toThrow();
+    expect(await store.head('releases/x.tar.gz')).toBeUndefined();
+
+    const info = await store.upload('releases/x.tar.gz', body, { sha256: sha256(body).toString('hex'), metadata: { sha256: sha256(body).toString('hex') } });
+    expect(info.checksumSha256).toBe(sha256(body).toString('base64'));
+    expect(info.metadata).toEqual({ sha256: sha256(body).toString('hex') });
+  });
+
+  it('creates only when asked to, leaving what is there untouched', async () => {
+    const store = new S3ObjectStore({ bucket: await createTestBucket('if-absent'), client: testS3Client() });
+    await store.upload('releases/y.tar.gz', Buffer.from('first'), { ifAbsent: true });
+    await expect(store.upload('releases/y.tar.gz', Buffer.from('second'), { ifAbsent: true })).rejects.toBeInstanceOf(ObjectExistsError);
+    expect((await buffer(await store.get('releases/y.tar.gz'))).toString()).toBe('first');
+  });
+});

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { s3Client } from '@relforge/local-stack';
+import { s3Client } from '@relforge/local-servers';
 import { inject, onTestFinished } from 'vitest';
 import type { TestStack } from './stack.js';
 

@@ -7,14 +7,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, startS3Server } from '@relforge/local-stack';
+import { spawnGitHubStandIn, type RunningStandIn } from '@relforge/github-standin';
+import { freePort, startS3Server } from '@relforge/local-servers';
 import { startDevServer } from './temporal.js';
 import type { TestStack } from './stack.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const scratchDir = mkdtempSync(join(tmpdir(), 'relforge-test-'));
   const temporal = await startDevServer();
-  let s3: Awaited<ReturnType<typeof startS3Server>>;
+  let s3: Awaited<ReturnType<typeof startS3Server>> | undefined;
+  let github: RunningStandIn | undefined;
+  const githubToken = `ghp_${randomBytes(18).toString('hex')}`;
+  const teardown = async () => {
+    await Promise.allSettled([temporal.teardown(), s3?.process.stop(), github?.stop()]);
+    rmSync(scratchDir, { recursive: true, force: true });
+  };
   try {
     s3 = await startS3Server({
       port: await freePort(),
@@ -23,18 +30,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
       accessKeyId: `test-${randomBytes(4).toString('hex')}`,
       secretAccessKey: randomBytes(18).toString('base64url'),
     });
+    github = await spawnGitHubStandIn({ dataDir: join(scratchDir, 'github'), tokens: [githubToken] });
   } catch (error) {
-    await temporal.teardown();
+    await teardown();
     throw error;
   }
   const stack: TestStack = {
     temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl },
     s3: s3.endpoint,
+    github: { url: github.url, token: githubToken },
     scratchDir,
   };
   project.provide('relforgeStack', stack);
-  return async () => {
-    await Promise.allSettled([temporal.teardown(), s3.process.stop()]);
-    rmSync(scratchDir, { recursive: true, force: true });
-  };
+  return teardown;
 }

@@ -4,7 +4,7 @@
  * what keeps the SDK from ever downloading a server.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { freePort, serverBinary } from '@relforge/local-stack';
+import { freePort, serverBinary } from '@relforge/local-servers';
 import { relforgeSearchAttributes } from '@relforge/temporal-names';
 
 export interface DevServerOptions {

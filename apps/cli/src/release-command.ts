@@ -1,0 +1,100 @@
+/**
+ * `relforge release <version>`: starts the release of the project in the
+ * config, or attaches to the one already running for that version, and shows
+ * its progress stage by stage until it ends.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Command } from 'commander';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { loadProjectConfig, parseVersion } from '@relforge/config';
+import { releaseWorkflowId, statusQuery, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
+import { taskQueue } from '@relforge/temporal-names';
+import { exitCodes } from './errors.js';
+import { printOutcome, printStageChanges } from './release-output.js';
+import { connect, temporalTarget, type TemporalTarget } from './temporal-target.js';
+
+export interface ReleaseRun {
+  workflowId: string;
+  /** started: this command started it; attached: it was running; completed: it had already finished. */
+  how: 'started' | 'attached' | 'completed';
+  status: ReleaseStatus;
+  failed: boolean;
+}
+
+async function startOrAttach(client: Client, input: ReleaseInput): Promise<{ handle: WorkflowHandle; how: ReleaseRun['how'] }> {
+  const workflowId = releaseWorkflowId(input.project, input.version);
+  const before = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then((description) => description.status.name)
+    .catch(() => undefined);
+  try {
+    const handle = await client.workflow.start('release', {
+      taskQueue,
+      workflowId,
+      args: [input],
+      // Running: attach to it. Completed: refuse a second release. Failed or terminated: a new run may finish the job.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
+    // Only for the message: another client may start it between the look and the start, and the start still attaches.
+    return { handle, how: before === 'RUNNING' ? 'attached' : 'started' };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    return { handle: client.workflow.getHandle(workflowId), how: 'completed' };
+  }
+}
+
+/** Follows a release to its end, reporting each stage as it changes. */
+export async function followRelease(handle: WorkflowHandle, onStatus: (status: ReleaseStatus) => void): Promise<{ status: ReleaseStatus; failed: boolean }> {
+  const result = handle.result().then(
+    (status: ReleaseStatus) => ({ status, failed: false }),
+    (error: unknown) => ({ error }),
+  );
+  for (;;) {
+    const done = await Promise.race([result, sleep(500).then(() => undefined)]);
+    if (done && 'status' in done) {
+      onStatus(done.status);
+      return done;
+    }
+    const status = await handle.query(statusQuery).catch(() => undefined);
+    if (status) onStatus(status);
+    if (done && 'error' in done) {
+      if (!(done.error instanceof WorkflowFailedError)) throw done.error;
+      const last = status ?? (await handle.query(statusQuery));
+      return { status: last, failed: true };
+    }
+  }
+}
+
+export async function runRelease(target: TemporalTarget, input: ReleaseInput, onStatus: (status: ReleaseStatus) => void): Promise<ReleaseRun> {
+  const { client, close } = await connect(target);
+  try {
+    const { handle, how } = await startOrAttach(client, input);
+    const { status, failed } = await followRelease(handle, onStatus);
+    return { workflowId: handle.workflowId, how, status, failed };
+  } finally {
+    await close();
+  }
+}
+
+export function releaseCommand(): Command {
+  return new Command('release')
+    .description('release a version of the project in the config: start it, or attach to the one running')
+    .argument('<version>', 'the version to release, e.g. 8.1.0 or 8.1.0-rc1')
+    .option('-c, --config <file>', 'the project\'s release config', 'relforge.yaml')
+    .option('--json', 'print the final status as JSON, nothing else')
+    .action(async (versionText: string, options: { config: string; json?: boolean }) => {
+      const config = await loadProjectConfig(options.config);
+      const version = parseVersion(versionText);
+      const target = temporalTarget();
+      const input = { project: config.project, version: version.text };
+      const seen = new Map<string, string>();
+      const run = await runRelease(target, input, (status) => {
+        if (!options.json) printStageChanges(status, seen);
+      });
+      if (options.json) console.log(JSON.stringify({ workflowId: run.workflowId, how: run.how, ...run.status }, null, 2));
+      else printOutcome(run, target);
+      process.exitCode = run.failed ? exitCodes.failed : exitCodes.ok;
+    });
+}

@@ -1,0 +1,35 @@
+/** How a release reads in a terminal: one line per stage change, then what it produced. */
+import { workflowUiUrl } from '@relforge/local-servers';
+import type { ReleaseStatus } from '@relforge/release';
+import type { ReleaseRun } from './release-command.js';
+import type { TemporalTarget } from './temporal-target.js';
+
+const marks = { pending: ' ', running: '…', succeeded: '✓', failed: '✗', skipped: '-' } as const;
+
+function seconds(stage: ReleaseStatus['stages'][number]): string {
+  if (!stage.startedAt || !stage.finishedAt) return '';
+  return ` (${((Date.parse(stage.finishedAt) - Date.parse(stage.startedAt)) / 1000).toFixed(1)} s)`;
+}
+
+export function printStageChanges(status: ReleaseStatus, seen: Map<string, string>): void {
+  for (const stage of status.stages) {
+    if (seen.get(stage.name) === stage.state) continue;
+    seen.set(stage.name, stage.state);
+    if (stage.state === 'pending') continue;
+    const outputs = Object.entries(stage.outputs).map(([key, value]) => `${key}: ${value}`).join(', ');
+    console.log(`${marks[stage.state]} ${stage.name}${seconds(stage)}${outputs ? `  ${outputs}` : ''}${stage.error ? `\n    ${stage.error}` : ''}`);
+  }
+}
+
+export function printOutcome(run: ReleaseRun, target: TemporalTarget): void {
+  const { status } = run;
+  const title = `${status.project} ${status.version}`;
+  if (run.how === 'completed' && !run.failed) console.log(`${title} is already released; nothing was changed.`);
+  if (run.failed) console.log(`release ${title} failed${status.currentStage ? ` at ${status.currentStage}` : ''}: ${status.error ?? 'see the Web UI'}`);
+  else console.log(`released ${title}${status.sourceCommit ? ` from ${status.sourceCommit.slice(0, 12)}` : ''}`);
+  for (const stage of status.stages) {
+    for (const [key, value] of Object.entries(stage.outputs)) console.log(`  ${stage.name} ${key}: ${value}`);
+  }
+  for (const artifact of status.artifacts) console.log(`  ${artifact.file}  sha256 ${artifact.sha256}${artifact.url ? `  ${artifact.url}` : ''}`);
+  if (target.uiUrl) console.log(`Web UI: ${workflowUiUrl({ ...target, uiUrl: target.uiUrl }, run.workflowId)}`);
+}

@@ -1,0 +1,402 @@
+/**
+ * The GitHub REST operations the stand-in serves, with GitHub's rules: drafts
+ * visible only to the list and by id, one published release per tag, a real
+ * git tag on publish, unique asset names, pull requests only between real
+ * branches and never two open for the same pair.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Authenticator, Caller } from './auth.js';
+import type { OperationId } from './contract.js';
+import { bareRepoExists, bareRepoPath, branchCommit, defaultBranchOf, ensureTag, isValidTagName, resolveCommit } from './git.js';
+import {
+  basicError,
+  githubTime,
+  pullRequest,
+  rateLimitOverview,
+  release,
+  releaseAsset,
+  repository,
+  validationFailed,
+  type RepoFacts,
+  type Site,
+} from './shapes.js';
+import type { Store, StoredAsset, StoredRelease } from './store.js';
+
+export interface Reply {
+  status: number;
+  json?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ApiRequest {
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: unknown;
+  caller: Caller | undefined;
+  /** For the upload, whose body is the asset's bytes rather than JSON. */
+  raw: IncomingMessage;
+}
+
+export interface ApiDeps {
+  site: Site;
+  store: Store;
+  gitRoot: string;
+  auth: Authenticator;
+  /** A URL that serves an asset's bytes without credentials, like GitHub's signed storage links. */
+  signedAssetUrl: (assetId: number) => string;
+}
+
+type Handler = (request: ApiRequest) => Promise<Reply>;
+
+const docs = {
+  repos: '/repos/repos#get-a-repository',
+  releases: '/releases/releases',
+  assets: '/releases/assets',
+  pulls: '/pulls/pulls',
+  apps: '/apps/apps#create-an-installation-access-token-for-an-app',
+};
+
+function notFound(): Reply {
+  return { status: 404, json: basicError('Not Found', '') };
+}
+
+function str(body: unknown, field: string): string | undefined {
+  const value = (body as Record<string, unknown> | undefined)?.[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function bool(body: unknown, field: string): boolean | undefined {
+  const value = (body as Record<string, unknown> | undefined)?.[field];
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/** GitHub's pagination: per_page up to 100, pages from 1, and a Link header with the neighbours. */
+function paginate<T>(items: T[], query: Record<string, string>, selfUrl: string): { page: T[]; headers: Record<string, string> } {
+  const perPage = Math.min(Math.max(Number(query['per_page'] ?? 30) || 30, 1), 100);
+  const pageNumber = Math.max(Number(query['page'] ?? 1) || 1, 1);
+  const lastPage = Math.max(Math.ceil(items.length / perPage), 1);
+  const link = (page: number, rel: string) => {
+    const url = new URL(selfUrl);
+    url.searchParams.set('per_page', String(perPage));
+    url.searchParams.set('page', String(page));
+    return `<${url.toString()}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (pageNumber > 1) links.push(link(pageNumber - 1, 'prev'));
+  if (pageNumber < lastPage) links.push(link(pageNumber + 1, 'next'), link(lastPage, 'last'));
+  if (pageNumber > 1) links.push(link(1, 'first'));
+  return {
+    page: items.slice((pageNumber - 1) * perPage, pageNumber * perPage),
+    headers: links.length > 0 ? { link: links.join(', ') } : {},
+  };
+}
+
+export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
+  const { site, store } = deps;
+
+  async function repoOf(params: Record<string, string>): Promise<(RepoFacts & { path: string }) | undefined> {
+    const owner = params['owner'] ?? '';
+    const name = params['repo'] ?? '';
+    const known = store.data.repos[`${owner}/${name}`];
+    const path = bareRepoPath(deps.gitRoot, owner, name);
+    if (!known || !bareRepoExists(path)) return undefined;
+    return { ...known, path, defaultBranch: await defaultBranchOf(path) };
+  }
+
+  function assetsOf(releaseId: number): StoredAsset[] {
+    return store.data.assets.filter((asset) => asset.releaseId === releaseId);
+  }
+
+  function releaseIn(repo: RepoFacts, id: string | undefined): StoredRelease | undefined {
+    return store.data.releases.find((stored) => stored.repo === `${repo.owner}/${repo.name}` && String(stored.id) === id);
+  }
+
+  function releaseJson(repo: RepoFacts, stored: StoredRelease): unknown {
+    return release(site, repo, stored, assetsOf(stored.id));
+  }
+
+  function publishedWithTag(repo: RepoFacts, tag: string, except?: number): StoredRelease | undefined {
+    return store.data.releases.find(
+      (stored) => stored.repo === `${repo.owner}/${repo.name}` && stored.tagName === tag && !stored.draft && stored.id !== except,
+    );
+  }
+
+  const alreadyExists = (): Reply => ({
+    status: 422,
+    json: validationFailed([{ resource: 'Release', code: 'already_exists', field: 'tag_name' }], `${docs.releases}#create-a-release`),
+  });
+
+  /** Publishing makes the tag real: at the target commit, unless the tag is already there. */
+  async function tagForPublish(repo: RepoFacts & { path: string }, stored: StoredRelease): Promise<Reply | undefined> {
+    if (await resolveCommit(repo.path, `refs/tags/${stored.tagName}`)) return undefined;
+    const commit = await resolveCommit(repo.path, stored.targetCommitish);
+    if (!commit) {
+      return {
+        status: 422,
+        json: validationFailed([{ resource: 'Release', code: 'invalid', field: 'target_commitish' }], `${docs.releases}#create-a-release`),
+      };
+    }
+    await ensureTag(repo.path, stored.tagName, commit);
+    return undefined;
+  }
+
+  async function pullJson(repo: RepoFacts & { path: string }, pull: (typeof store.data.pulls)[number], simple: boolean): Promise<unknown> {
+    // Heads follow pushes, as at GitHub: read the refs now rather than remembering them.
+    const headSha = (await branchCommit(repo.path, pull.head)) ?? '0'.repeat(40);
+    const baseSha = (await branchCommit(repo.path, pull.base)) ?? '0'.repeat(40);
+    return pullRequest(site, repo, pull, { headSha, baseSha }, simple);
+  }
+
+  return {
+    'repos/get': async ({ params }) => {
+      const repo = await repoOf(params);
+      return repo ? { status: 200, json: repository(site, repo) } : notFound();
+    },
+
+    'repos/list-releases': async ({ params, query }) => {
+      const repo = await repoOf(params);
+      if (!repo) return notFound();
+      // Callers with push access see drafts too; newest first.
+      const all = store.data.releases.filter((stored) => stored.repo === `${repo.owner}/${repo.name}`).sort((a, b) => b.id - a.id);
+      const { page, headers } = paginate(all, query, `${site.base}/repos/${repo.owner}/${repo.name}/releases`);
+      return { status: 200, json: page.map((stored) => releaseJson(repo, stored)), headers };
+    },
+
+    'repos/create-release': async ({ params, body, caller }) => {
+      const repo = await repoOf(params);
+      if (!repo) return { status: 404, json: basicError('Not Found', `${docs.releases}#create-a-release`) };
+      const tagName = str(body, 'tag_name') ?? '';
+      if (!(await isValidTagName(tagName))) {
+        return { status: 422, json: validationFailed([{ resource: 'Release', code: 'invalid', field: 'tag_name' }], `${docs.releases}#create-a-release`) };
+      }
+      if (publishedWithTag(repo, tagName)) return alreadyExists();
+      const draft = bool(body, 'draft') ?? false;
+      const stored: StoredRelease = {
+        id: store.newId(),
+        repo: `${repo.owner}/${repo.name}`,
+        tagName,
+        targetCommitish: str(body, 'target_commitish') ?? repo.defaultBranch,
+        name: str(body, 'name') ?? null,
+        body: str(body, 'body') ?? null,
+        draft,
+        prerelease: bool(body, 'prerelease') ?? false,
+        createdAt: githubTime(),
+        publishedAt: null,
+        author: caller?.login ?? 'ghost',
+      };
+      if (!draft) {
+        const refused = await tagForPublish(repo, stored);
+        if (refused) return refused;
+        stored.publishedAt = stored.createdAt;
+      }
+      store.data.releases.push(stored);
+      store.save();
+      return {
+        status: 201,
+        json: releaseJson(repo, stored),
+        headers: { location: `${site.base}/repos/${repo.owner}/${repo.name}/releases/${stored.id}` },
+      };
+    },
+
+    'repos/get-release': async ({ params }) => {
+      const repo = await repoOf(params);
+      const stored = repo && releaseIn(repo, params['release_id']);
+      return repo && stored ? { status: 200, json: releaseJson(repo, stored) } : notFound();
+    },
+
+    'repos/get-release-by-tag': async ({ params }) => {
+      const repo = await repoOf(params);
+      const stored = repo && publishedWithTag(repo, params['tag'] ?? '');
+      return repo && stored ? { status: 200, json: releaseJson(repo, stored) } : notFound();
+    },
+
+    'repos/update-release': async ({ params, body }) => {
+      const repo = await repoOf(params);
+      const stored = repo && releaseIn(repo, params['release_id']);
+      if (!repo || !stored) return { status: 404, json: basicError('Not Found', `${docs.releases}#update-a-release`) };
+      const next: StoredRelease = {
+        ...stored,
+        tagName: str(body, 'tag_name') ?? stored.tagName,
+        targetCommitish: str(body, 'target_commitish') ?? stored.targetCommitish,
+        name: str(body, 'name') ?? stored.name,
+        body: str(body, 'body') ?? stored.body,
+        draft: bool(body, 'draft') ?? stored.draft,
+        prerelease: bool(body, 'prerelease') ?? stored.prerelease,
+      };
+      if (!(await isValidTagName(next.tagName))) {
+        return { status: 422, json: validationFailed([{ resource: 'Release', code: 'invalid', field: 'tag_name' }], `${docs.releases}#update-a-release`) };
+      }
+      if (!next.draft) {
+        if (publishedWithTag(repo, next.tagName, next.id)) return alreadyExists();
+        const refused = await tagForPublish(repo, next);
+        if (refused) return refused;
+        next.publishedAt = stored.publishedAt ?? githubTime();
+      }
+      Object.assign(stored, next);
+      store.save();
+      return { status: 200, json: releaseJson(repo, stored) };
+    },
+
+    'repos/list-release-assets': async ({ params, query }) => {
+      const repo = await repoOf(params);
+      const stored = repo && releaseIn(repo, params['release_id']);
+      if (!repo || !stored) return notFound();
+      const { page, headers } = paginate(assetsOf(stored.id), query, `${site.base}/repos/${repo.owner}/${repo.name}/releases/${stored.id}/assets`);
+      return { status: 200, json: page.map((asset) => releaseAsset(site, repo, stored.tagName, asset)), headers };
+    },
+
+    'repos/upload-release-asset': async ({ params, query, raw, caller }) => {
+      const repo = await repoOf(params);
+      const stored = repo && releaseIn(repo, params['release_id']);
+      if (!repo || !stored) {
+        raw.resume();
+        return notFound();
+      }
+      const name = query['name'] ?? '';
+      // The body is read whole even when it will be refused, so the client sees the answer rather than a reset connection.
+      const temporary = join(store.assetsDir, `upload-${randomBytes(6).toString('hex')}`);
+      const hash = createHash('sha256');
+      let size = 0;
+      raw.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
+      try {
+        await pipeline(raw, createWriteStream(temporary));
+      } catch (error) {
+        rmSync(temporary, { force: true });
+        throw error;
+      }
+      if (assetsOf(stored.id).some((asset) => asset.name === name)) {
+        rmSync(temporary, { force: true });
+        store.data.rejectedUploads.push({ releaseId: stored.id, name, reason: 'already_exists' });
+        store.save();
+        return {
+          status: 422,
+          json: validationFailed([{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }], `${docs.assets}#upload-a-release-asset`),
+        };
+      }
+      const asset: StoredAsset = {
+        id: store.newId(),
+        releaseId: stored.id,
+        name,
+        label: query['label'] ?? null,
+        contentType: raw.headers['content-type'] ?? 'application/octet-stream',
+        size,
+        sha256: hash.digest('hex'),
+        createdAt: githubTime(),
+        uploader: caller?.login ?? 'ghost',
+      };
+      renameSync(temporary, store.assetFile(asset.id));
+      store.data.assets.push(asset);
+      const uploadKey = `${stored.id}/${name}`;
+      store.data.uploads[uploadKey] = (store.data.uploads[uploadKey] ?? 0) + 1;
+      store.save();
+      return { status: 201, json: releaseAsset(site, repo, stored.tagName, asset) };
+    },
+
+    'repos/get-release-asset': async ({ params, raw }) => {
+      const repo = await repoOf(params);
+      const asset = repo && store.data.assets.find((candidate) => String(candidate.id) === params['asset_id']);
+      const owner = asset && store.data.releases.find((stored) => stored.id === asset.releaseId && stored.repo === `${repo.owner}/${repo.name}`);
+      if (!repo || !asset || !owner) return notFound();
+      // GitHub answers the binary Accept with a redirect to short-lived, credential-free storage.
+      if ((raw.headers.accept ?? '').includes('application/octet-stream')) {
+        return { status: 302, headers: { location: deps.signedAssetUrl(asset.id) } };
+      }
+      return { status: 200, json: releaseAsset(site, repo, owner.tagName, asset) };
+    },
+
+    'repos/delete-release-asset': async ({ params }) => {
+      const repo = await repoOf(params);
+      const index = store.data.assets.findIndex((candidate) => String(candidate.id) === params['asset_id']);
+      const asset = store.data.assets[index];
+      const owner = repo && asset && store.data.releases.find((stored) => stored.id === asset.releaseId && stored.repo === `${repo.owner}/${repo.name}`);
+      if (!asset || !owner) return notFound();
+      store.data.assets.splice(index, 1);
+      store.save();
+      rmSync(store.assetFile(asset.id), { force: true });
+      return { status: 204 };
+    },
+
+    'pulls/list': async ({ params, query }) => {
+      const repo = await repoOf(params);
+      if (!repo) return notFound();
+      const state = query['state'] ?? 'open';
+      const head = query['head'];
+      const matches = store.data.pulls
+        .filter((pull) => pull.repo === `${repo.owner}/${repo.name}`)
+        .filter((pull) => state === 'all' || pull.state === state)
+        .filter((pull) => !head || `${repo.owner}:${pull.head}` === head || (!head.includes(':') && pull.head === head))
+        .filter((pull) => !query['base'] || pull.base === query['base'])
+        .sort((a, b) => b.number - a.number);
+      const { page, headers } = paginate(matches, query, `${site.base}/repos/${repo.owner}/${repo.name}/pulls`);
+      return { status: 200, json: await Promise.all(page.map((pull) => pullJson(repo, pull, true))), headers };
+    },
+
+    'pulls/create': async ({ params, body, caller }) => {
+      const repo = await repoOf(params);
+      if (!repo) return notFound();
+      const docsPath = `${docs.pulls}#create-a-pull-request`;
+      const refuse = (error: Parameters<typeof validationFailed>[0][number]): Reply => ({ status: 422, json: validationFailed([error], docsPath) });
+      const headInput = str(body, 'head') ?? '';
+      const [headOwner, headBranch] = headInput.includes(':') ? headInput.split(':', 2) : [repo.owner, headInput];
+      const base = str(body, 'base') ?? '';
+      const title = str(body, 'title');
+      if (!title) return refuse({ resource: 'Issue', code: 'missing_field', field: 'title' });
+      if (headOwner !== repo.owner || !headBranch) return refuse({ resource: 'PullRequest', code: 'invalid', field: 'head' });
+      const headSha = await branchCommit(repo.path, headBranch);
+      if (!headSha) return refuse({ resource: 'PullRequest', code: 'invalid', field: 'head' });
+      const baseSha = await branchCommit(repo.path, base);
+      if (!baseSha) return refuse({ resource: 'PullRequest', code: 'invalid', field: 'base' });
+      if (headBranch === base || headSha === baseSha) {
+        return refuse({ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${headBranch}` });
+      }
+      const open = store.data.pulls.find(
+        (pull) => pull.repo === `${repo.owner}/${repo.name}` && pull.state === 'open' && pull.head === headBranch && pull.base === base,
+      );
+      if (open) return refuse({ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${repo.owner}:${headBranch}.` });
+      const number = store.data.pulls.filter((pull) => pull.repo === `${repo.owner}/${repo.name}`).length + 1;
+      const pull = {
+        id: store.newId(),
+        repo: `${repo.owner}/${repo.name}`,
+        number,
+        title,
+        body: str(body, 'body') ?? null,
+        head: headBranch,
+        base,
+        state: 'open' as const,
+        createdAt: githubTime(),
+        user: caller?.login ?? 'ghost',
+      };
+      store.data.pulls.push(pull);
+      store.save();
+      return {
+        status: 201,
+        json: await pullJson(repo, pull, false),
+        headers: { location: `${site.base}/repos/${repo.owner}/${repo.name}/pulls/${number}` },
+      };
+    },
+
+    'pulls/get': async ({ params }) => {
+      const repo = await repoOf(params);
+      const pull = repo && store.data.pulls.find((candidate) => candidate.repo === `${repo.owner}/${repo.name}` && String(candidate.number) === params['pull_number']);
+      return repo && pull ? { status: 200, json: await pullJson(repo, pull, false) } : notFound();
+    },
+
+    'rate-limit/get': async () => ({ status: 200, json: rateLimitOverview(4999, Math.floor(Date.now() / 1000) + 3600) }),
+
+    'apps/create-installation-access-token': async ({ params }) => {
+      if (Number(params['installation_id']) !== deps.auth.installationId) return { status: 404, json: basicError('Not Found', docs.apps) };
+      const { token, expiresAt } = deps.auth.issueInstallationToken();
+      return {
+        status: 201,
+        json: { token, expires_at: expiresAt, permissions: { contents: 'write', pull_requests: 'write', metadata: 'read' }, repository_selection: 'all' },
+      };
+    },
+  };
+}

@@ -1,0 +1,15 @@
+export {
+  contractViolation,
+  createRepoInput,
+  faultInput,
+  standInState,
+  type ContractViolation,
+  type CreatedRepo,
+  type CreateRepoInput,
+  type Fault,
+  type FaultInput,
+  type StandInState,
+} from './admin-schema.js';
+export type { AppSettings } from './auth.js';
+export { Contract, loadContract, servedOperationIds, type ContractIssue, type Operation, type OperationId } from './contract.js';
+export { spawnGitHubStandIn, StandInAdmin, type RunningStandIn, type SpawnStandInOptions } from './spawn.js';

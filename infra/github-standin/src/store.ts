@@ -1,0 +1,99 @@
+/**
+ * What the stand-in remembers between runs: releases, assets, pull requests
+ * and ids, in one JSON file under the data folder. Asset bytes sit beside it
+ * and the repositories are bare git repositories, so a restart loses nothing.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const storedRepo = z.object({ id: z.number(), owner: z.string(), name: z.string(), createdAt: z.string() });
+
+const storedRelease = z.object({
+  id: z.number(),
+  repo: z.string(),
+  tagName: z.string(),
+  targetCommitish: z.string(),
+  name: z.string().nullable(),
+  body: z.string().nullable(),
+  draft: z.boolean(),
+  prerelease: z.boolean(),
+  createdAt: z.string(),
+  publishedAt: z.string().nullable(),
+  author: z.string(),
+});
+export type StoredRelease = z.infer<typeof storedRelease>;
+
+const storedAsset = z.object({
+  id: z.number(),
+  releaseId: z.number(),
+  name: z.string(),
+  label: z.string().nullable(),
+  contentType: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+  createdAt: z.string(),
+  uploader: z.string(),
+});
+export type StoredAsset = z.infer<typeof storedAsset>;
+
+const storedPull = z.object({
+  id: z.number(),
+  repo: z.string(),
+  number: z.number(),
+  title: z.string(),
+  body: z.string().nullable(),
+  head: z.string(),
+  base: z.string(),
+  state: z.enum(['open', 'closed']),
+  createdAt: z.string(),
+  user: z.string(),
+});
+export type StoredPull = z.infer<typeof storedPull>;
+
+const persisted = z.object({
+  nextId: z.number(),
+  repos: z.record(z.string(), storedRepo),
+  releases: z.array(storedRelease),
+  assets: z.array(storedAsset),
+  pulls: z.array(storedPull),
+  /** `releaseId/name` → stored uploads, so a test can see a step that uploaded twice. */
+  uploads: z.record(z.string(), z.number()),
+  rejectedUploads: z.array(z.object({ releaseId: z.number(), name: z.string(), reason: z.string() })),
+  /** SHA-256 of each installation token handed out, so tokens outlive a restart as they outlive a deploy at GitHub. */
+  installationTokens: z.array(z.object({ sha256: z.string(), expiresAt: z.string() })),
+});
+export type Persisted = z.infer<typeof persisted>;
+
+export class Store {
+  readonly data: Persisted;
+  readonly assetsDir: string;
+  private readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = join(dataDir, 'state.json');
+    this.assetsDir = join(dataDir, 'assets');
+    mkdirSync(this.assetsDir, { recursive: true });
+    this.data = existsSync(this.file)
+      ? persisted.parse(JSON.parse(readFileSync(this.file, 'utf8')))
+      : { nextId: 1, repos: {}, releases: [], assets: [], pulls: [], uploads: {}, rejectedUploads: [], installationTokens: [] };
+  }
+
+  /** Ids are global like GitHub's, and never reused, so a stale id in a test cannot hit a new object. */
+  newId(): number {
+    const id = this.data.nextId;
+    this.data.nextId += 1;
+    return id;
+  }
+
+  assetFile(assetId: number): string {
+    return join(this.assetsDir, String(assetId));
+  }
+
+  /** Written whole and renamed into place, so a crash mid-write leaves the previous state, never half a file. */
+  save(): void {
+    const temporary = `${this.file}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(this.data, null, 1)}\n`);
+    renameSync(temporary, this.file);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * A project's release config and release versions: read, validated and refused with the field and the fix.
+ */
+export {
+  BuildConfig,
+  ChecksumRepoConfig,
+  ContainerRepoConfig,
+  ContainerTemplate,
+  Duration,
+  ForgeAuth,
+  ForgeConfig,
+  MatrixEntry,
+  ProjectConfig,
+  type ProjectConfigInput,
+  ProjectName,
+  ReleaseConfig,
+  RepoName,
+  S3Config,
+  SecretRef,
+  Stage,
+  stages,
+  stagesToRun,
+  WebsiteRepoConfig,
+} from './schema.js';
+export { loadProjectConfig, parseProjectConfig } from './load.js';
+export { expandableFields } from './expand.js';
+export { closestMatch, configErrorMap, formatIssues, formatPath } from './issues.js';
+export { compareVersions, parseVersion, ReleaseVersion, ReleaseVersionText } from './version.js';
+export { Placeholder, renderTemplate, type TemplateValues } from './templates.js';
+export { artifactFileName, type BuildTarget, buildTargets, releaseName, releaseTag } from './naming.js';
+export { projectConfigJsonSchemaText } from './json-schema.js';

@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { projectConfigJsonSchemaText } from '../src/index.js';
+
+const packageDir = join(import.meta.dirname, '..');
+const corpus = join(import.meta.dirname, 'corpus');
+const committed = readFileSync(join(packageDir, 'relforge.schema.json'), 'utf8');
+
+// zod checks URLs with the WHATWG parser; the JSON Schema only says "uri", so editors' check is given the same one.
+const ajv = new Ajv2020({ allErrors: true, formats: { uri: (text: string) => URL.canParse(text) } });
+const validate = ajv.compile(JSON.parse(committed));
+
+const readConfig = (name: string): unknown => {
+  const text = readFileSync(join(corpus, name), 'utf8');
+  return extname(name) === '.json' ? JSON.parse(text) : parseYaml(text);
+};
+
+/** Bad configs that only zod refuses: rules across fields, or beyond what a JSON Schema pattern says. */
+const zodOnly = [
+  'bad-config-12-zero-duration.yaml',
+  'bad-config-14-duplicate-distro.yaml',
+  'bad-config-15-duplicate-arch.yaml',
+  'bad-config-16-template-unknown-distro.yaml',
+  'bad-config-17-template-unknown-arch.yaml',
+  'bad-config-18-template-arch-without-distro.yaml',
+  'bad-config-20-stages-out-of-order.yaml',
+  'bad-config-21-stage-listed-twice.yaml',
+  'bad-config-22-stage-without-section.yaml',
+  'bad-config-23-all-stages-without-sections.yaml',
+  'bad-config-29-unknown-placeholder.yaml',
+  'bad-config-30-output-distro-without-target.yaml',
+  'bad-config-31-source-tarball-not-built.yaml',
+  'bad-config-32-public-url-trailing-slash.yaml',
+];
+/** Bad configs whose text does not even parse, so no schema sees them. */
+const unparsable = /yaml-syntax|yaml-duplicate|yaml-secret-syntax|json-trailing|json-secret-unquoted|unknown-extension|empty-file/;
+const badConfigs = readdirSync(corpus).filter(
+  (name) => name.startsWith('bad-config-') && !name.endsWith('.expected.txt') && !unparsable.test(name),
+);
+
+describe('the committed JSON Schema', () => {
+  it('is the one the zod schema generates', () => {
+    expect(committed, 'relforge.schema.json is stale: run `pnpm --filter @relforge/config schema` and commit it').toBe(
+      projectConfigJsonSchemaText(),
+    );
+  });
+
+  it.each(['good-full.yaml', 'good-minimal.yaml', 'good-minimal.json'])('accepts %s, as zod does', (name) => {
+    expect(validate(readConfig(name)), ajv.errorsText(validate.errors)).toBe(true);
+  });
+
+  it.each(badConfigs.filter((name) => !zodOnly.includes(name)))('refuses %s, as zod does', (name) => {
+    expect(validate(readConfig(name))).toBe(false);
+  });
+
+  it.each(zodOnly)('lets %s through, leaving it to zod', (name) => {
+    expect(validate(readConfig(name)), ajv.errorsText(validate.errors)).toBe(true);
+  });
+});

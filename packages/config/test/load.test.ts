@@ -1,0 +1,98 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '@relforge/errors';
+import { loadProjectConfig, parseProjectConfig, stagesToRun } from '../src/index.js';
+
+const corpus = join(import.meta.dirname, 'corpus');
+const dir = mkdtempSync(join(tmpdir(), 'relforge-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('loading a release config', () => {
+  it('keeps a config that spells out every field exactly as written', async () => {
+    const file = join(corpus, 'good-full.yaml');
+    expect(await loadProjectConfig(file)).toEqual(parseYaml(readFileSync(file, 'utf8')));
+  });
+
+  it('fills in the defaults of everything a minimal config leaves out', async () => {
+    expect(await loadProjectConfig(join(corpus, 'good-minimal.yaml'))).toEqual({
+      project: 'hello',
+      source: { repository: 'example/hello', ref: 'main' },
+      stages: ['build', 'checksum', 'publish'],
+      build: { command: 'make dist', timeout: '30m', matrix: [{ distro: 'debian', arch: ['x86_64'] }], sourceTarball: true },
+      forge: { apiUrl: 'https://api.github.com', auth: { token: { env: 'GITHUB_TOKEN' } } },
+      publish: {
+        s3: {
+          bucket: 'hello-releases',
+          prefix: 'releases/',
+          region: 'us-east-1',
+          forcePathStyle: false,
+          publicBaseUrl: 'https://downloads.example.com',
+        },
+        release: { repository: 'example/hello', tag: '{version}', name: '{project} {version}' },
+      },
+    });
+  });
+
+  it('reads JSON to the same config as the equivalent YAML', async () => {
+    const { $schema, ...fromJson } = await loadProjectConfig(join(corpus, 'good-minimal.json'));
+    expect($schema).toBe('../../relforge.schema.json');
+    expect(fromJson).toEqual(await loadProjectConfig(join(corpus, 'good-minimal.yaml')));
+  });
+
+  it('accepts the .yml extension, in any case', async () => {
+    const file = join(dir, 'relforge.YML');
+    writeFileSync(file, readFileSync(join(corpus, 'good-minimal.yaml')));
+    expect((await loadProjectConfig(file)).project).toBe('hello');
+  });
+
+  it('says so when the path is a directory', async () => {
+    const folder = join(dir, 'config.yaml');
+    mkdirSync(folder);
+    await expect(loadProjectConfig(folder)).rejects.toThrow(
+      new InputError(`${folder}: is a directory`, { fix: 'give the path of the config file itself, e.g. relforge.yaml in that directory' }),
+    );
+  });
+
+  it('names the source it was given when refusing a config parsed elsewhere', () => {
+    expect(() => parseProjectConfig({ project: 'hello' }, '--config-json')).toThrow(/^--config-json: invalid release config\n {2}source: required\n/);
+  });
+});
+
+describe('the stages a release runs', () => {
+  it('are every stage when the config lists none', async () => {
+    const full = await loadProjectConfig(join(corpus, 'good-full.yaml'));
+    expect(stagesToRun({ ...full, stages: undefined })).toEqual(['build', 'checksum', 'publish', 'checksum-repo', 'container-repo', 'website']);
+  });
+
+  it('are the listed ones when the config lists them', async () => {
+    expect(stagesToRun(await loadProjectConfig(join(corpus, 'good-minimal.yaml')))).toEqual(['build', 'checksum', 'publish']);
+  });
+});
+
+describe('addresses from the environment', () => {
+  const file = join(dir, 'expand.yaml');
+  writeFileSync(
+    file,
+    readFileSync(join(corpus, 'good-minimal.yaml'), 'utf8')
+      .replace('    publicBaseUrl: https://downloads.example.com', '    endpoint: http://127.0.0.1:${S3_PORT:-7070}\n    publicBaseUrl: http://127.0.0.1:${S3_PORT:-7070}/releases')
+      .replace('forge:\n', 'forge:\n  apiUrl: ${GITHUB_API}\n'),
+  );
+
+  it('fills ${VAR} and ${VAR:-default} in address fields from the environment', async () => {
+    const config = await loadProjectConfig(file, { S3_PORT: '9100', GITHUB_API: 'http://127.0.0.1:7080' });
+    expect(config.publish.s3.endpoint).toBe('http://127.0.0.1:9100');
+    expect(config.publish.s3.publicBaseUrl).toBe('http://127.0.0.1:9100/releases');
+    expect(config.forge.apiUrl).toBe('http://127.0.0.1:7080');
+    const defaults = await loadProjectConfig(file, { GITHUB_API: 'https://api.github.com' });
+    expect(defaults.publish.s3.endpoint).toBe('http://127.0.0.1:7070');
+  });
+
+  it('leaves ${VAR} alone outside address fields, where it would put a value into workflow history', async () => {
+    writeFileSync(join(dir, 'other.yaml'), readFileSync(file, 'utf8').replace('command: make dist', 'command: make dist TOKEN=${GITHUB_API}'));
+    const config = await loadProjectConfig(join(dir, 'other.yaml'), { GITHUB_API: 'http://127.0.0.1:7080' });
+    expect(config.build.command).toBe('make dist TOKEN=${GITHUB_API}');
+  });
+});

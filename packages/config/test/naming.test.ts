@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '@relforge/errors';
+import {
+  artifactFileName,
+  buildTargets,
+  loadProjectConfig,
+  parseVersion,
+  releaseName,
+  releaseTag,
+  renderTemplate,
+} from '../src/index.js';
+
+const full = await loadProjectConfig(join(import.meta.dirname, 'corpus', 'good-full.yaml'));
+const version = parseVersion('8.1.0-rc1');
+
+describe('templates', () => {
+  it('replace every placeholder that has a value', () => {
+    expect(renderTemplate('{majorMinor}/{distro}/Dockerfile', { majorMinor: '8.1', distro: 'noble' })).toBe('8.1/noble/Dockerfile');
+  });
+
+  it('refuse an unknown placeholder, naming it and the allowed ones', () => {
+    expect(() => renderTemplate('v{vesion}', { version: '8.1.0', project: 'valkey' })).toThrow(
+      new InputError('template "v{vesion}": unknown placeholder {vesion} (did you mean {version}?); allowed: {version}, {project}', {
+        fix: 'write the template with only {version}, {project}',
+      }),
+    );
+  });
+
+  it('refuse a known placeholder that has no value here rather than leave it in', () => {
+    expect(() => renderTemplate('{version}-{distro}', { version: '8.1.0' })).toThrow(
+      'template "{version}-{distro}": {distro} cannot be used here; allowed: {version}',
+    );
+  });
+});
+
+describe('release names', () => {
+  it('tag the release from the tag template', () => {
+    expect(releaseTag({ ...full, publish: { ...full.publish, release: { ...full.publish.release, tag: 'v{version}' } } }, version)).toBe('v8.1.0-rc1');
+    expect(releaseTag(full, version)).toBe('8.1.0-rc1');
+  });
+
+  it('title the release from the name template', () => {
+    expect(releaseName(full, version)).toBe('valkey 8.1.0-rc1');
+  });
+
+  it('list every build target in matrix order', () => {
+    expect(buildTargets(full)).toEqual([
+      { distro: 'jammy', arch: 'x86_64' },
+      { distro: 'jammy', arch: 'arm64' },
+      { distro: 'noble', arch: 'x86_64' },
+      { distro: 'noble', arch: 'arm64' },
+    ]);
+  });
+
+  it('name a target artifact by distro and arch, and the source tarball by neither', () => {
+    expect(artifactFileName('valkey', version.text, { distro: 'noble', arch: 'arm64' })).toBe('valkey-8.1.0-rc1-noble-arm64.tar.gz');
+    expect(artifactFileName('valkey', version.text)).toBe('valkey-8.1.0-rc1.tar.gz');
+  });
+
+  it('name website pages with the dashed version', () => {
+    expect(`v${version.dashed}.md`).toBe('v8-1-0-rc1.md');
+  });
+});

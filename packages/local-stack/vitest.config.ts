@@ -1,4 +1,0 @@
-import { defineConfig } from 'vitest/config';
-import { relforgeTestConfig } from '@relforge/vitest-config';
-
-export default defineConfig(relforgeTestConfig({ name: '@relforge/local-stack' }));

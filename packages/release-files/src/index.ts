@@ -1,0 +1,11 @@
+export { ContainerVersion, VersionsJsonError, mergeVersionsJson } from './versions-json.js';
+export { DockerfileTemplateError, DockerfileValues, renderDockerfile } from './dockerfile.js';
+export {
+  HashEntry,
+  HashesConflictError,
+  HashesFormatError,
+  mergeHashes,
+  type HashesConflict,
+  type HashesMerge,
+} from './hashes.js';
+export { ReleasePage, renderReleasePage, websiteReleasePath } from './release-page.js';

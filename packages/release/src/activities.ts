@@ -1,0 +1,35 @@
+/**
+ * The release activities, bound to the services they run against. The
+ * workflow imports only the type, through `proxyActivities`.
+ */
+import { reportingFailures } from './activities/failures.js';
+import { buildSourceTarball, buildTarget } from './activities/build.js';
+import { checksumArtifacts } from './activities/checksum.js';
+import { prepareRelease } from './activities/prepare.js';
+import { publishForgeRelease, stageForgeRelease, uploadArtifacts } from './activities/publish.js';
+import { updateChecksumRepo, updateContainerRepo, updateWebsite } from './activities/repos.js';
+import type { ReleaseServices } from './activities/services.js';
+
+type Bound<F> = F extends (services: ReleaseServices, ...args: infer A) => infer R ? (...args: A) => R : never;
+
+function bind<F extends (services: ReleaseServices, ...args: never[]) => Promise<unknown>>(services: ReleaseServices, activity: F): Bound<F> {
+  return ((...args: never[]) => activity(services, ...args)) as Bound<F>;
+}
+
+export function createReleaseActivities(services: ReleaseServices) {
+  return reportingFailures({
+    prepareRelease: bind(services, prepareRelease),
+    buildTarget: bind(services, buildTarget),
+    buildSourceTarball: bind(services, buildSourceTarball),
+    checksumArtifacts: bind(services, checksumArtifacts),
+    uploadArtifacts: bind(services, uploadArtifacts),
+    stageForgeRelease: bind(services, stageForgeRelease),
+    publishForgeRelease: bind(services, publishForgeRelease),
+    updateChecksumRepo: bind(services, updateChecksumRepo),
+    updateContainerRepo: bind(services, updateContainerRepo),
+    updateWebsite: bind(services, updateWebsite),
+  });
+}
+
+export type ReleaseActivities = ReturnType<typeof createReleaseActivities>;
+export type { ReleaseServices } from './activities/services.js';

@@ -1,0 +1,44 @@
+/**
+ * The checksum stage: SHA-256 and SHA-512 of every tarball in one read each,
+ * a `sha256sum`-format sidecar per tarball and combined SHA256SUMS/SHA512SUMS
+ * files. The digests recorded here are the ones every later step verifies.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checksumFileNames, checksumsText, digestFile, sidecarText } from '@relforge/checksum';
+import type { Artifact, DigestedArtifact, ReleasePlan } from '../shared.js';
+import { artifactsDir } from './build.js';
+import { withHeartbeat } from './heartbeat.js';
+import type { ReleaseServices } from './services.js';
+
+export async function checksumArtifacts(
+  _services: ReleaseServices,
+  { plan, artifacts }: { plan: ReleasePlan; artifacts: Artifact[] },
+): Promise<DigestedArtifact[]> {
+  return withHeartbeat(async (heartbeat) => {
+    const digest = async (artifact: Artifact): Promise<DigestedArtifact> => {
+      const { size, sha256, sha512 } = await digestFile(artifact.path, { signal: heartbeat.signal });
+      heartbeat.progress({ digested: artifact.file });
+      return { ...artifact, size, sha256, sha512 };
+    };
+    const tarballs: DigestedArtifact[] = [];
+    for (const artifact of artifacts.filter((item) => item.kind === 'binary' || item.kind === 'source')) {
+      tarballs.push(await digest(artifact));
+    }
+    const written: Artifact[] = [];
+    for (const tarball of tarballs) {
+      const path = `${tarball.path}.sha256`;
+      await writeFile(path, sidecarText(tarball.sha256, tarball.file));
+      written.push({ file: `${tarball.file}.sha256`, path, size: 0, kind: 'sidecar' });
+    }
+    const names = checksumFileNames(plan.project, plan.version.text);
+    for (const algorithm of ['sha256', 'sha512'] as const) {
+      const path = join(artifactsDir(plan), names[algorithm]);
+      await writeFile(path, checksumsText(tarballs.map((tarball) => ({ file: tarball.file, digest: tarball[algorithm] })), algorithm));
+      written.push({ file: names[algorithm], path, size: 0, kind: 'checksums' });
+    }
+    const files: DigestedArtifact[] = [...tarballs];
+    for (const artifact of written) files.push(await digest(artifact));
+    return files;
+  });
+}

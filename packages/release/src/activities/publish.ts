@@ -1,0 +1,175 @@
+/**
+ * The publish stage. S3 first: each file is created only if absent, with its
+ * SHA-256 sent along and checked on arrival, then verified. Then the forge
+ * release: a draft, its assets (an asset already there with the same digest is
+ * kept, one with another digest is refused), a check of the whole list, and
+ * only then publishing — the moment the tag comes to exist.
+ */
+import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { verifyFile } from '@relforge/checksum';
+import { parseRepo, type Forge, type ForgeAsset, type ForgeRelease, type RepoRef } from '@relforge/forge';
+import { ObjectExistsError, type ObjectInfo, type S3ObjectStore } from '@relforge/object-store';
+import type { DigestedArtifact, ReleasePlan } from '../shared.js';
+import { PermanentError } from './failures.js';
+import { withHeartbeat, type Heartbeat } from './heartbeat.js';
+import { forgeFor, publicUrl, storeFor, type ReleaseServices } from './services.js';
+
+export interface UploadedObject {
+  file: string;
+  key: string;
+  url: string;
+  status: 'uploaded' | 'unchanged';
+}
+
+const contentType = (file: string) => (file.endsWith('.tar.gz') ? 'application/gzip' : 'text/plain; charset=utf-8');
+
+function conflict(where: string, artifact: DigestedArtifact, found: string): PermanentError {
+  return new PermanentError('DigestConflict', `${where} already holds a different ${artifact.file} (${found}); this release's is sha256 ${artifact.sha256}, ${artifact.size} bytes`, {
+    fix: `published files are never overwritten: if ${where} is wrong, delete it by hand and resume; if it is right, the build is not reproducible — release a new version`,
+  });
+}
+
+/** What S3 holds must be this artifact: same size and the SHA-256 we recorded when we stored it. */
+async function matches(store: S3ObjectStore, key: string, info: ObjectInfo, artifact: DigestedArtifact): Promise<boolean> {
+  if (info.size !== artifact.size || info.metadata['sha256'] !== artifact.sha256) return false;
+  const whole = Buffer.from(artifact.sha256, 'hex').toString('base64');
+  if (info.checksumSha256 === whole) return true;
+  // Multipart objects carry a checksum of part checksums only: read the bytes back to be sure.
+  const hash = createHash('sha256');
+  for await (const chunk of await store.get(key)) hash.update(chunk as Buffer);
+  return hash.digest('hex') === artifact.sha256;
+}
+
+async function uploadOne(store: S3ObjectStore, plan: ReleasePlan, artifact: DigestedArtifact, heartbeat: Heartbeat): Promise<UploadedObject> {
+  const key = `${plan.config.publish.s3.prefix}${artifact.file}`;
+  const where = `s3://${store.bucket}/${key}`;
+  const result = (status: UploadedObject['status']): UploadedObject => ({ file: artifact.file, key, url: publicUrl(plan.config, artifact.file), status });
+  const check = async (info: ObjectInfo) => {
+    if (!(await matches(store, key, info, artifact))) throw conflict(where, artifact, `sha256 ${info.metadata['sha256'] ?? 'unknown'}, ${info.size} bytes`);
+  };
+  const existing = await store.head(key);
+  if (existing) {
+    await check(existing);
+    return result('unchanged');
+  }
+  await verifyFile(artifact.path, { sha256: artifact.sha256, size: artifact.size });
+  try {
+    const info = await store.upload(key, createReadStream(artifact.path), {
+      size: artifact.size,
+      sha256: artifact.sha256,
+      metadata: { sha256: artifact.sha256 },
+      contentType: contentType(artifact.file),
+      ifAbsent: true,
+      onProgress: (bytes) => heartbeat.progress({ file: artifact.file, bytes }),
+    });
+    await check(info);
+  } catch (error) {
+    // Stored meanwhile, by an earlier attempt whose completion we never heard of: fine if it is the same file.
+    if (!(error instanceof ObjectExistsError)) throw error;
+    const info = await store.head(key);
+    if (!info) throw error;
+    await check(info);
+    return result('unchanged');
+  }
+  return result('uploaded');
+}
+
+export async function uploadArtifacts(
+  services: ReleaseServices,
+  { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
+): Promise<{ objects: UploadedObject[]; uploaded: number; unchanged: number }> {
+  const store = storeFor(plan.config, services);
+  return withHeartbeat(async (heartbeat) => {
+    const objects: UploadedObject[] = [];
+    for (const artifact of artifacts) objects.push(await uploadOne(store, plan, artifact, heartbeat));
+    return {
+      objects,
+      uploaded: objects.filter((object) => object.status === 'uploaded').length,
+      unchanged: objects.filter((object) => object.status === 'unchanged').length,
+    };
+  });
+}
+
+async function assetDigest(forge: Forge, repo: RepoRef, asset: ForgeAsset): Promise<string> {
+  if (asset.sha256) return asset.sha256;
+  return createHash('sha256').update(await forge.downloadAsset(repo, asset.id)).digest('hex');
+}
+
+async function checkAsset(forge: Forge, repo: RepoRef, release: ForgeRelease, asset: ForgeAsset, artifact: DigestedArtifact): Promise<void> {
+  const digest = await assetDigest(forge, repo, asset);
+  if (asset.size !== artifact.size || digest !== artifact.sha256) {
+    throw conflict(`release ${release.tagName} of ${repo.owner}/${repo.repo}`, artifact, `sha256 ${digest}, ${asset.size} bytes`);
+  }
+}
+
+function releaseBody(plan: ReleasePlan, artifacts: DigestedArtifact[]): string {
+  const rows = artifacts
+    .filter((artifact) => artifact.kind === 'binary' || artifact.kind === 'source')
+    .map((artifact) => `| [${artifact.file}](${publicUrl(plan.config, artifact.file)}) | \`${artifact.sha256}\` |`);
+  return [`${plan.releaseName}, built from ${plan.sourceCommit}.`, '', '| file | sha256 |', '| --- | --- |', ...rows, ''].join('\n');
+}
+
+export async function stageForgeRelease(
+  services: ReleaseServices,
+  { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
+): Promise<{ releaseId: number; url: string; uploaded: number; unchanged: number }> {
+  return withHeartbeat(async (heartbeat) => {
+    const forge = forgeFor(plan.config, services, (reason, seconds) => heartbeat.progress({ waiting: reason, seconds }));
+    const repo = parseRepo(plan.config.publish.release.repository);
+    const release =
+      (await forge.findRelease(repo, plan.tag)) ??
+      (await forge.createDraftRelease(repo, {
+        tag: plan.tag,
+        name: plan.releaseName,
+        targetCommitish: plan.sourceCommit,
+        body: releaseBody(plan, artifacts),
+        prerelease: plan.version.isPrerelease,
+      }));
+    let uploaded = 0;
+    let unchanged = 0;
+    const existing = new Map((await forge.listAssets(repo, release.id)).map((asset) => [asset.name, asset]));
+    for (const artifact of artifacts) {
+      const asset = existing.get(artifact.file);
+      if (asset) {
+        await checkAsset(forge, repo, release, asset, artifact);
+        unchanged++;
+        continue;
+      }
+      if (!release.draft) {
+        throw new PermanentError('DigestConflict', `release ${plan.tag} of ${plan.config.publish.release.repository} is already published without ${artifact.file}`, {
+          fix: 'a published release is not changed: check who published it; delete it by hand to let Relforge make it again, then resume',
+        });
+      }
+      await verifyFile(artifact.path, { sha256: artifact.sha256, size: artifact.size });
+      heartbeat.progress({ asset: artifact.file });
+      await forge.uploadAsset(repo, release, { name: artifact.file, filePath: artifact.path, size: artifact.size, contentType: contentType(artifact.file) });
+      uploaded++;
+    }
+    // Read the list back: publishing is only safe once the forge shows every asset with its digest.
+    const listed = new Map((await forge.listAssets(repo, release.id)).map((asset) => [asset.name, asset]));
+    for (const artifact of artifacts) {
+      const asset = listed.get(artifact.file);
+      if (!asset) throw new Error(`${artifact.file} is missing from release ${plan.tag} right after its upload; retrying`);
+      await checkAsset(forge, repo, release, asset, artifact);
+    }
+    return { releaseId: release.id, url: release.htmlUrl, uploaded, unchanged };
+  });
+}
+
+export async function publishForgeRelease(
+  services: ReleaseServices,
+  { plan, releaseId }: { plan: ReleasePlan; releaseId: number; artifacts: DigestedArtifact[] },
+): Promise<{ url: string; tag: string; alreadyPublished: boolean }> {
+  const forge = forgeFor(plan.config, services);
+  const repo = parseRepo(plan.config.publish.release.repository);
+  const release = await forge.findRelease(repo, plan.tag);
+  if (!release || release.id !== releaseId) {
+    throw new PermanentError('DigestConflict', `release ${plan.tag} of ${plan.config.publish.release.repository} changed since its assets were checked`, {
+      fix: 'look at the releases of that repository; remove the one Relforge did not make, then resume',
+    });
+  }
+  if (!release.draft) return { url: release.htmlUrl, tag: release.tagName, alreadyPublished: true };
+  const published = await forge.publishRelease(repo, releaseId);
+  return { url: published.htmlUrl, tag: published.tagName, alreadyPublished: false };
+}

@@ -1,0 +1,70 @@
+/**
+ * What the release activities run against, built from a project's config and
+ * the worker's environment: the forge, the artifact store, git and the
+ * folders on the worker.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import type { ProjectConfig } from '@relforge/config';
+import { GitHubForge, parseRepo, type Forge, type RepoRef } from '@relforge/forge';
+import type { Git, GitRemote } from '@relforge/git';
+import { S3ObjectStore } from '@relforge/object-store';
+import { describeSecret, resolveSecret } from './secrets.js';
+
+export interface ReleaseServices {
+  /** Config file of each project this worker releases, by project name. */
+  projects: ReadonlyMap<string, string>;
+  /** Root of per-release folders on this worker. */
+  workRoot: string;
+  /** Where secrets named by `{env}` are looked up. */
+  env: NodeJS.ProcessEnv;
+  git: Git;
+}
+
+export function forgeFor(config: ProjectConfig, services: ReleaseServices, onWait?: (reason: string, seconds: number) => void): Forge {
+  const { auth } = config.forge;
+  const common = { apiUrl: config.forge.apiUrl, ...(config.forge.gitUrl ? { gitUrl: config.forge.gitUrl } : {}), ...(onWait ? { onWait } : {}) };
+  if ('token' in auth) {
+    return new GitHubForge({
+      ...common,
+      auth: { token: resolveSecret(auth.token, 'forge.auth.token', services.env) },
+      credentialName: `the token in ${describeSecret(auth.token)} (forge.auth.token)`,
+    });
+  }
+  return new GitHubForge({
+    ...common,
+    auth: {
+      appId: auth.app.appId,
+      installationId: auth.app.installationId,
+      privateKey: resolveSecret(auth.app.privateKey, 'forge.auth.app.privateKey', services.env),
+    },
+    credentialName: `GitHub App ${auth.app.appId} (installation ${auth.app.installationId}, key in ${describeSecret(auth.app.privateKey)})`,
+  });
+}
+
+export async function remoteFor(forge: Forge, repository: string): Promise<GitRemote & { repo: RepoRef }> {
+  const repo = parseRepo(repository);
+  const access = await forge.gitAccess(repo);
+  return { url: access.url, authHeader: access.authHeader, repo };
+}
+
+export function storeFor(config: ProjectConfig, services: ReleaseServices): S3ObjectStore {
+  const s3 = config.publish.s3;
+  const credentials = s3.credentials
+    ? {
+        accessKeyId: resolveSecret(s3.credentials.accessKeyId, 'publish.s3.credentials.accessKeyId', services.env),
+        secretAccessKey: resolveSecret(s3.credentials.secretAccessKey, 'publish.s3.credentials.secretAccessKey', services.env),
+      }
+    : undefined;
+  const client = new S3Client({
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
+  return new S3ObjectStore({ bucket: s3.bucket, client });
+}
+
+/** Where people download a published file from. */
+export function publicUrl(config: ProjectConfig, file: string): string {
+  return `${config.publish.s3.publicBaseUrl.replace(/\/$/, '')}/${file}`;
+}

@@ -1,0 +1,15 @@
+/** Client-side entry: the release workflow's contract. Workers load `./workflows` and `./activities`. */
+export {
+  releaseWorkflowId,
+  statusQuery,
+  type Artifact,
+  type BuildTarget,
+  type DigestedArtifact,
+  type ReleaseInput,
+  type ReleasePlan,
+  type ReleaseState,
+  type ReleaseStatus,
+  type Stage,
+  type StageState,
+  type StageStatus,
+} from './shared.js';

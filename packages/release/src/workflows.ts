@@ -1,0 +1,146 @@
+/**
+ * The release workflow: build → checksum → publish → checksum repo →
+ * container repo → website, one activity (or one per build target) a step.
+ * It decides and records; every effect happens in an activity that checks
+ * before it creates, so a retried step never does anything twice.
+ */
+import {
+  ApplicationFailure,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import { RelforgeProject, RelforgeStage, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
+import type { ReleaseActivities } from './activities.js';
+import {
+  nonRetryableErrorTypes,
+  statusQuery,
+  type DigestedArtifact,
+  type ReleaseInput,
+  type ReleasePlan,
+  type ReleaseStatus,
+  type Stage,
+  type StageStatus,
+} from './shared.js';
+
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: [...nonRetryableErrorTypes],
+} satisfies ActivityOptions['retry'];
+
+/** Talks to a forge, S3 or git remotes: heartbeats, so a dead worker is noticed in 30 s, not at the timeout. */
+const remoteStep: ActivityOptions = { startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry };
+
+const { prepareRelease } = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '2 minutes', retry });
+const { checksumArtifacts } = proxyActivities<ReleaseActivities>({ ...remoteStep, startToCloseTimeout: '1 hour' });
+const { uploadArtifacts, stageForgeRelease, publishForgeRelease, updateChecksumRepo, updateContainerRepo, updateWebsite } =
+  proxyActivities<ReleaseActivities>(remoteStep);
+
+export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
+  const status: ReleaseStatus = { project: input.project, version: input.version, state: 'preparing', stages: [], artifacts: [] };
+  setHandler(statusQuery, () => status);
+  upsertSearchAttributes([
+    { key: RelforgeProject, value: input.project },
+    { key: RelforgeVersion, value: input.version },
+    { key: RelforgeState, value: 'preparing' },
+  ]);
+
+  let plan: ReleasePlan;
+  try {
+    plan = await prepareRelease({ ...input, startedAt: new Date().toISOString() });
+  } catch (error) {
+    return fail(status, error);
+  }
+  status.state = 'running';
+  status.sourceCommit = plan.sourceCommit;
+  status.stages = plan.stages.map((name): StageStatus => ({ name, state: 'pending', outputs: {} }));
+  upsertSearchAttributes([{ key: RelforgeState, value: 'running' }]);
+
+  const { buildTarget, buildSourceTarball } = proxyActivities<ReleaseActivities>({
+    startToCloseTimeout: plan.config.build.timeout,
+    heartbeatTimeout: '30 seconds',
+    retry,
+  });
+
+  let artifacts: DigestedArtifact[] = [];
+  const urls = new Map<string, string>();
+  const run: Record<Stage, () => Promise<Record<string, string>>> = {
+    build: async () => {
+      const built = await Promise.all([
+        ...plan.targets.map((target) => buildTarget({ plan, target })),
+        ...(plan.config.build.sourceTarball ? [buildSourceTarball({ plan })] : []),
+      ]);
+      // Later stages need digests; until checksum runs, carry the paths with empty digests no step may trust.
+      artifacts = built.map((artifact) => ({ ...artifact, sha256: '', sha512: '' }));
+      return { artifacts: String(built.length) };
+    },
+    checksum: async () => {
+      artifacts = await checksumArtifacts({ plan, artifacts });
+      status.artifacts = artifacts.map(({ file, size, sha256, sha512 }) => ({ file, size, sha256, sha512 }));
+      return { files: String(artifacts.length) };
+    },
+    publish: async () => {
+      const uploaded = await uploadArtifacts({ plan, artifacts });
+      for (const object of uploaded.objects) urls.set(object.file, object.url);
+      status.artifacts = status.artifacts.map((artifact) => ({ ...artifact, url: urls.get(artifact.file) }));
+      const staged = await stageForgeRelease({ plan, artifacts });
+      const published = await publishForgeRelease({ plan, releaseId: staged.releaseId, artifacts });
+      return {
+        s3: `${uploaded.uploaded} uploaded, ${uploaded.unchanged} already there`,
+        assets: `${staged.uploaded} uploaded, ${staged.unchanged} already there`,
+        release: published.url,
+      };
+    },
+    'checksum-repo': async () => {
+      const result = await updateChecksumRepo({ plan, artifacts });
+      return { ...(result.commit ? { commit: result.commit } : {}), lines: `${result.added} added, ${result.unchanged} already there` };
+    },
+    'container-repo': async () => {
+      const result = await updateContainerRepo({ plan, artifacts });
+      return { pullRequest: result.url, branch: result.branch };
+    },
+    website: async () => {
+      const result = await updateWebsite({ plan, artifacts });
+      return { pullRequest: result.url, branch: result.branch };
+    },
+  };
+
+  for (const stage of status.stages) {
+    status.currentStage = stage.name;
+    stage.state = 'running';
+    stage.startedAt = new Date().toISOString();
+    upsertSearchAttributes([{ key: RelforgeStage, value: stage.name }]);
+    try {
+      stage.outputs = await run[stage.name]();
+      stage.state = 'succeeded';
+    } catch (error) {
+      stage.state = 'failed';
+      stage.error = messageOf(error);
+      return fail(status, error);
+    } finally {
+      stage.finishedAt = new Date().toISOString();
+    }
+  }
+  status.state = 'succeeded';
+  status.currentStage = undefined;
+  upsertSearchAttributes([{ key: RelforgeState, value: 'succeeded' }]);
+  return status;
+}
+
+function messageOf(error: unknown): string {
+  // An activity's failure arrives wrapped: the cause carries the activity's own message.
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function fail(status: ReleaseStatus, error: unknown): never {
+  status.state = 'failed';
+  status.error = messageOf(error);
+  upsertSearchAttributes([{ key: RelforgeState, value: 'failed' }]);
+  throw ApplicationFailure.nonRetryable(`release ${status.project} ${status.version} failed: ${status.error}`, 'ReleaseFailed');
+}

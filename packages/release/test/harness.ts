@@ -1,0 +1,86 @@
+/** Runs releases of the example project on the shared test servers, with a real worker in this process. */
+import { fileURLToPath } from 'node:url';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Git } from '@relforge/git';
+import { createReleaseActivities, type ReleaseActivities, type ReleaseServices } from '@relforge/release/activities';
+import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
+import { taskQueue } from '@relforge/temporal-names';
+import { testStack, type ExampleProject } from '@relforge/testkit';
+
+export const workflowsPath = fileURLToPath(import.meta.resolve('@relforge/release/workflows'));
+export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Webpack once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  return bundle;
+}
+
+export function servicesFor(example: ExampleProject): ReleaseServices {
+  return { projects: new Map([[example.project, example.configPath]]), workRoot: example.workRoot, env: example.env, git: new Git() };
+}
+
+export interface Connections {
+  client: Client;
+  native: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function connect(): Promise<Connections> {
+  const { temporal } = testStack();
+  const connection = await Connection.connect({ address: temporal.address });
+  const native = await NativeConnection.connect({ address: temporal.address });
+  return {
+    client: new Client({ connection, namespace: temporal.namespace }),
+    native,
+    close: async () => {
+      await connection.close();
+      await native.close();
+    },
+  };
+}
+
+export async function releaseWorker(connections: Connections, activities: ReleaseActivities): Promise<Worker> {
+  return Worker.create({
+    connection: connections.native,
+    namespace: testStack().temporal.namespace,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+  });
+}
+
+export interface Outcome {
+  handle: WorkflowHandle;
+  status?: ReleaseStatus;
+  failure?: WorkflowFailedError;
+  /** The `status` query's answer once the release ended, asked while the worker still ran. */
+  queried: ReleaseStatus;
+}
+
+/** Starts the release and runs a worker until it ends, succeeded or failed. */
+export async function release(
+  connections: Connections,
+  example: ExampleProject,
+  version: string,
+  activities: ReleaseActivities = createReleaseActivities(servicesFor(example)),
+): Promise<Outcome> {
+  const worker = await releaseWorker(connections, activities);
+  const handle = await connections.client.workflow.start('release', {
+    taskQueue,
+    workflowId: releaseWorkflowId(example.project, version),
+    args: [{ project: example.project, version }],
+  });
+  return worker.runUntil(async () => {
+    const ended = await handle.result().then(
+      (status: ReleaseStatus) => ({ status }),
+      (error: unknown) => {
+        if (error instanceof WorkflowFailedError) return { failure: error };
+        throw error;
+      },
+    );
+    return { handle, ...ended, queried: await handle.query(statusQuery) };
+  });
+}

@@ -1,0 +1,45 @@
+/** Reading what a release left behind, the way anyone would: S3 listings, the forge's API state, git clones. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import { Git, type GitRemote } from '@relforge/git';
+import { testS3Client, testStack, type ExampleProject } from '@relforge/testkit';
+
+export function remote(repository: string): GitRemote {
+  const { github } = testStack();
+  return { url: `${github.url}/${repository}.git`, authHeader: `Authorization: Basic ${Buffer.from(`x-access-token:${github.token}`).toString('base64')}` };
+}
+
+export async function s3Objects(example: ExampleProject): Promise<_Object[]> {
+  const client = testS3Client();
+  try {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: example.bucket }));
+    return page.Contents ?? [];
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A branch of a repository on the stand-in, cloned: its files, and how many commits it has. */
+export async function checkout(repository: string, branch: string): Promise<{ read(path: string): string; commits: number; head: string; done(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'relforge-inspect-'));
+  const git = new Git();
+  await git.run(['clone', '--quiet', '--branch', branch, remote(repository).url, dir], { remote: remote(repository) });
+  const count = (await git.run(['rev-list', '--count', 'HEAD'], { cwd: dir })).trim();
+  return {
+    read: (path) => readFileSync(join(dir, path), 'utf8'),
+    commits: Number(count),
+    head: await git.headCommit(dir),
+    done: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export async function remoteRef(repository: string, ref: string): Promise<string | undefined> {
+  return new Git().resolveRemoteRef(remote(repository), ref);
+}
+
+export function sha256sumCheck(dir: string, sums: string): string {
+  return execFileSync('sha256sum', ['--check', '--strict', sums], { cwd: dir, encoding: 'utf8' });
+}

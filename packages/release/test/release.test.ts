@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { createExampleProject, testS3Client } from '@relforge/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, release, type Connections } from './harness.js';
+import { checkout, remoteRef, s3Objects, sha256sumCheck } from './inspect.js';
+
+let connections: Connections;
+beforeAll(async () => {
+  connections = await connect();
+});
+afterAll(async () => {
+  await connections?.close();
+});
+
+const targets = ['bookworm-x86_64', 'bookworm-arm64', 'trixie-x86_64', 'trixie-arm64'];
+
+describe('a release of the example project, end to end on the real servers', () => {
+  it('builds, checksums, publishes, and updates the checksum, container and website repositories', async () => {
+    const example = await createExampleProject();
+    const version = '1.2.3';
+    const { status, failure, queried } = await release(connections, example, version);
+    expect(failure?.cause?.message).toBeUndefined();
+    expect(status?.state).toBe('succeeded');
+    expect(status?.stages.map((stage) => [stage.name, stage.state])).toEqual([
+      ['build', 'succeeded'],
+      ['checksum', 'succeeded'],
+      ['publish', 'succeeded'],
+      ['checksum-repo', 'succeeded'],
+      ['container-repo', 'succeeded'],
+      ['website', 'succeeded'],
+    ]);
+    expect(queried).toEqual(status);
+
+    const p = example.project;
+    const tarballs = [...targets.map((target) => `${p}-${version}-${target}.tar.gz`), `${p}-${version}.tar.gz`];
+    const files = [...tarballs, ...tarballs.map((file) => `${file}.sha256`), `${p}-${version}-SHA256SUMS`, `${p}-${version}-SHA512SUMS`].sort();
+    const artifacts = new Map(status?.artifacts.map((artifact) => [artifact.file, artifact]));
+    expect([...artifacts.keys()].sort()).toEqual(files);
+
+    // The digests hold for the files on the worker, by the real sha256sum.
+    expect(sha256sumCheck(join(example.workRoot, p, version, 'artifacts'), `${p}-${version}-SHA256SUMS`).trim().split('\n')).toHaveLength(5);
+
+    // S3: exactly these objects, each the bytes the release recorded.
+    const objects = await s3Objects(example);
+    expect(objects.map((object) => object.Key).sort()).toEqual(files.map((file) => `releases/${file}`));
+    const client = testS3Client();
+    try {
+      for (const file of files) {
+        const head = await client.send(new HeadObjectCommand({ Bucket: example.bucket, Key: `releases/${file}` }));
+        expect(head.Metadata?.['sha256']).toBe(artifacts.get(file)?.sha256);
+      }
+      const source = await client.send(new GetObjectCommand({ Bucket: example.bucket, Key: `releases/${p}-${version}.tar.gz` }));
+      const bytes = Buffer.from(await (source.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(artifacts.get(`${p}-${version}.tar.gz`)?.sha256);
+    } finally {
+      client.destroy();
+    }
+    expect(artifacts.get(`${p}-${version}.tar.gz`)?.url).toBe(`http://127.0.0.1:${example.env['RELFORGE_S3_PORT']}/${example.bucket}/releases/${p}-${version}.tar.gz`);
+
+    // The forge: one published release, every asset once with the release's digest, and the tag at the built commit.
+    const state = await example.admin.state();
+    const releases = state.repos[example.repos.source]?.releases ?? [];
+    expect(releases).toHaveLength(1);
+    expect(releases[0]?.draft).toBe(false);
+    expect(releases[0]?.tag).toBe(`v${version}`);
+    expect(releases[0]?.assets.map((asset) => [asset.name, asset.sha256, asset.uploads]).sort()).toEqual(
+      files.map((file) => [file, artifacts.get(file)?.sha256, 1]),
+    );
+    expect(await remoteRef(example.repos.source, `v${version}`)).toBe(status?.sourceCommit);
+    expect(await example.admin.violations()).toEqual([]);
+
+    // The checksum repository: one commit, a line per tarball.
+    const hashes = await checkout(example.repos.hashes, 'main');
+    try {
+      expect(hashes.commits).toBe(2);
+      for (const file of tarballs) {
+        expect(hashes.read('README')).toContain(
+          `hash ${file} sha256 ${artifacts.get(file)?.sha256} http://127.0.0.1:${example.env['RELFORGE_S3_PORT']}/${example.bucket}/releases/${file}\n`,
+        );
+      }
+    } finally {
+      hashes.done();
+    }
+
+    // The container repository: a pull request from update-1.2.3 carrying versions.json and the Dockerfiles.
+    const pulls = state.repos[example.repos.container]?.pulls ?? [];
+    expect(pulls.map((pull) => [pull.title, pull.head, pull.base, pull.state])).toEqual([['Update to version 1.2.3', 'update-1.2.3', 'main', 'open']]);
+    const container = await checkout(example.repos.container, 'update-1.2.3');
+    try {
+      expect(JSON.parse(container.read('versions.json'))['1.2']).toEqual({
+        version,
+        url: artifacts.get(`${p}-${version}.tar.gz`)?.url,
+        sha256: artifacts.get(`${p}-${version}.tar.gz`)?.sha256,
+      });
+      const dockerfile = container.read('1.2/bookworm/Dockerfile');
+      expect(dockerfile).toContain(`ENV HELLO_VERSION=${version}`);
+      expect(dockerfile).toContain(`ENV HELLO_DOWNLOAD_SHA=${artifacts.get(`${p}-${version}-bookworm-x86_64.tar.gz`)?.sha256}`);
+      expect(container.read('1.2/trixie/Dockerfile')).toContain(`ENV HELLO_DOWNLOAD_URL=${artifacts.get(`${p}-${version}-trixie-x86_64.tar.gz`)?.url}`);
+    } finally {
+      container.done();
+    }
+
+    // The website: a pull request adding the release page.
+    const sitePulls = state.repos[example.repos.website]?.pulls ?? [];
+    expect(sitePulls.map((pull) => pull.head)).toEqual(['update-website-1.2.3']);
+    const site = await checkout(example.repos.website, 'update-website-1.2.3');
+    try {
+      const page = site.read('content/download/releases/v1-2-3.md');
+      expect(page).toContain('title: "1.2.3"');
+      expect(page).toContain(`artifact_fname: "${p}"`);
+      expect(page).toMatch(/- distro: "bookworm"\n\s+arch:\n\s+- "x86_64"\n\s+- "arm64"/);
+    } finally {
+      site.done();
+    }
+  });
+});

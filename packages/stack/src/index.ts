@@ -1,0 +1,163 @@
+/**
+ * `relforge stack up | down | status`: the local servers as background
+ * processes that outlive the command — Temporal with its Web UI, S3, and the
+ * GitHub stand-in — remembered in a state file so a later command can report
+ * on them, hand a worker their addresses and credentials, and stop them.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StackError } from '@relforge/errors';
+import { spawnGitHubStandIn } from '@relforge/github-standin';
+import { ensureBucket, isAlive, startS3Server, startTemporalServer, stateDir, stopPid, type TemporalEndpoint } from '@relforge/local-servers';
+
+export interface StackSettings {
+  temporalPort: number;
+  uiPort: number;
+  s3Port: number;
+  githubPort: number;
+  namespace: string;
+  bucket: string;
+}
+
+export const defaultStackSettings: StackSettings = {
+  temporalPort: 7233,
+  uiPort: 8233,
+  s3Port: 7070,
+  githubPort: 7080,
+  namespace: 'relforge',
+  bucket: 'relforge-releases',
+};
+
+/** What `stack up` wrote: enough for `status` and `down` in another process. Credentials are kept apart. */
+export interface StackState {
+  temporal: TemporalEndpoint & { pid: number; dbFile: string; logFile: string };
+  s3: { endpoint: string; port: number; region: string; bucket: string; pid: number; dataDir: string; logFile: string };
+  github: { url: string; port: number; pid: number; dataDir: string; logFile: string };
+}
+
+/** Local-only credentials, made once per state folder and readable only by their owner. */
+export interface LocalCredentials {
+  s3: { accessKeyId: string; secretAccessKey: string };
+  githubToken: string;
+}
+
+const stateFile = () => join(stateDir(), 'stack.json');
+const credentialsFile = () => join(stateDir(), 'credentials.json');
+
+export function readStackState(): StackState | undefined {
+  if (!existsSync(stateFile())) return undefined;
+  return JSON.parse(readFileSync(stateFile(), 'utf8')) as StackState;
+}
+
+export function localCredentials(): LocalCredentials {
+  const file = credentialsFile();
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalCredentials;
+  const credentials: LocalCredentials = {
+    s3: { accessKeyId: `relforge-${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(24).toString('base64url') },
+    githubToken: `ghp_${randomBytes(18).toString('hex')}`,
+  };
+  mkdirSync(stateDir(), { recursive: true });
+  writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
+  return credentials;
+}
+
+const pids = (state: StackState) => [state.temporal.pid, state.s3.pid, state.github.pid];
+
+export function stackIsRunning(state: StackState): boolean {
+  return pids(state).every(isAlive);
+}
+
+export async function stackUp(settings: StackSettings = defaultStackSettings): Promise<StackState> {
+  const existing = readStackState();
+  if (existing && stackIsRunning(existing)) return existing;
+  if (existing) await stackDown();
+
+  const dir = stateDir();
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const credentials = localCredentials();
+  const started: number[] = [];
+  try {
+    const dbFile = join(dir, 'temporal.db');
+    const temporal = await startTemporalServer({
+      port: settings.temporalPort,
+      uiPort: settings.uiPort,
+      namespace: settings.namespace,
+      dbFile,
+      logFile: join(dir, 'logs', 'temporal.log'),
+      detached: true,
+    });
+    started.push(temporal.process.pid);
+    const s3DataDir = join(dir, 's3');
+    const s3 = await startS3Server({
+      port: settings.s3Port,
+      dataDir: s3DataDir,
+      logFile: join(dir, 'logs', 's3.log'),
+      detached: true,
+      ...credentials.s3,
+    });
+    started.push(s3.process.pid);
+    await ensureBucket(s3.endpoint, settings.bucket);
+    const githubDataDir = join(dir, 'github');
+    const github = await spawnGitHubStandIn({
+      port: settings.githubPort,
+      dataDir: githubDataDir,
+      tokens: [credentials.githubToken],
+      logFile: join(dir, 'logs', 'github.log'),
+      detached: true,
+    });
+    started.push(github.pid);
+    const state: StackState = {
+      temporal: { ...temporal.endpoint, pid: temporal.process.pid, dbFile, logFile: temporal.process.logFile },
+      s3: {
+        endpoint: s3.endpoint.endpoint,
+        port: settings.s3Port,
+        region: s3.endpoint.region,
+        bucket: settings.bucket,
+        pid: s3.process.pid,
+        dataDir: s3DataDir,
+        logFile: s3.process.logFile,
+      },
+      github: { url: github.url, port: settings.githubPort, pid: github.pid, dataDir: githubDataDir, logFile: github.logFile },
+    };
+    writeFileSync(stateFile(), `${JSON.stringify(state, null, 2)}\n`);
+    return state;
+  } catch (error) {
+    // Leave nothing half-started: whatever came up before the failure goes down again.
+    await Promise.all(started.map((pid) => stopPid(pid)));
+    throw error;
+  }
+}
+
+export async function stackDown(): Promise<StackState | undefined> {
+  const state = readStackState();
+  if (!state) return undefined;
+  await Promise.all(pids(state).map((pid) => stopPid(pid)));
+  rmSync(stateFile(), { force: true });
+  return state;
+}
+
+export function requireRunningStack(): StackState {
+  const state = readStackState();
+  if (!state || !stackIsRunning(state)) {
+    throw new StackError('the local stack is not running', { fix: 'start it with `pnpm stack up` (or `relforge stack up`)' });
+  }
+  return state;
+}
+
+/**
+ * The environment of a worker releasing on this stack: where Temporal is, the
+ * credentials the example config names, and the ports its addresses use.
+ */
+export function workerEnvironment(state: StackState): Record<string, string> {
+  const credentials = localCredentials();
+  return {
+    RELFORGE_TEMPORAL_ADDRESS: state.temporal.address,
+    RELFORGE_NAMESPACE: state.temporal.namespace,
+    RELFORGE_GITHUB_TOKEN: credentials.githubToken,
+    RELFORGE_S3_ACCESS_KEY_ID: credentials.s3.accessKeyId,
+    RELFORGE_S3_SECRET_ACCESS_KEY: credentials.s3.secretAccessKey,
+    RELFORGE_S3_PORT: String(state.s3.port),
+    RELFORGE_GITHUB_PORT: String(state.github.port),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The bundled example project, set up for one test: its repositories on the
+ * stand-in under an owner of its own, a bucket of its own, and a config file
+ * naming them — so tests can count effects without seeing each other's.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StandInAdmin } from '@relforge/github-standin';
+import { workspaceRoot } from '@relforge/local-servers';
+import { onTestFinished } from 'vitest';
+import { createTestBucket, testStack } from './fixtures.js';
+
+export interface ExampleProject {
+  project: string;
+  owner: string;
+  bucket: string;
+  configPath: string;
+  /** The worker's environment for this project: the secrets its config names and the ports its addresses use. */
+  env: Record<string, string>;
+  /** A fresh folder for the worker's release work. */
+  workRoot: string;
+  admin: StandInAdmin;
+  repos: { source: string; hashes: string; container: string; website: string };
+}
+
+export const exampleDir = () => join(workspaceRoot(), 'examples', 'hello');
+
+export async function createExampleProject(options: { seedHashes?: (readme: string) => string } = {}): Promise<ExampleProject> {
+  const stack = testStack();
+  const id = randomBytes(3).toString('hex');
+  const owner = `test-${id}`;
+  const project = `hello-${id}`;
+  const bucket = await createTestBucket(project);
+  const dir = mkdtempSync(join(tmpdir(), 'relforge-example-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const admin = new StandInAdmin(stack.github.url);
+  const repos = { source: `${owner}/hello`, hashes: `${owner}/hello-hashes`, container: `${owner}/hello-container`, website: `${owner}/hello-website` };
+
+  const seeds = join(exampleDir(), 'seeds');
+  let hashesSeed = join(seeds, 'hashes');
+  if (options.seedHashes) {
+    hashesSeed = join(dir, 'hashes-seed');
+    mkdirSync(hashesSeed);
+    writeFileSync(join(hashesSeed, 'README'), options.seedHashes(readFileSync(join(seeds, 'hashes', 'README'), 'utf8')));
+  }
+  await admin.createRepo({ owner, name: 'hello', seedDir: join(exampleDir(), 'src') });
+  await admin.createRepo({ owner, name: 'hello-hashes', seedDir: hashesSeed });
+  await admin.createRepo({ owner, name: 'hello-container', seedDir: join(seeds, 'container') });
+  await admin.createRepo({ owner, name: 'hello-website', seedDir: join(seeds, 'website') });
+
+  const configPath = join(dir, 'relforge.yaml');
+  const config = readFileSync(join(exampleDir(), 'relforge.yaml'), 'utf8')
+    .replace(/^project: hello$/m, `project: ${project}`)
+    .replaceAll('relforge-examples/', `${owner}/`)
+    .replace('bucket: relforge-releases', `bucket: ${bucket}`)
+    .replaceAll('/relforge-releases/', `/${bucket}/`);
+  writeFileSync(configPath, config);
+
+  return {
+    project,
+    owner,
+    bucket,
+    configPath,
+    env: {
+      RELFORGE_GITHUB_TOKEN: stack.github.token,
+      RELFORGE_S3_ACCESS_KEY_ID: stack.s3.accessKeyId,
+      RELFORGE_S3_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
+      RELFORGE_S3_PORT: new URL(stack.s3.endpoint).port,
+      RELFORGE_GITHUB_PORT: new URL(stack.github.url).port,
+    },
+    workRoot: join(dir, 'work'),
+    admin,
+    repos,
+  };
+}
