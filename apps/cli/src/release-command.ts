@@ -3,14 +3,14 @@
  * config, or attaches to the one already running for that version, and shows
  * its progress stage by stage until it ends.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadProjectConfig, parseVersion } from '@relforge/config';
-import { releaseWorkflowId, statusQuery, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
+import { releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodes } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
+import { followRelease } from './release-state.js';
 import { connect, temporalTarget, type TemporalTarget } from './temporal-target.js';
 
 export interface ReleaseRun {
@@ -42,28 +42,6 @@ async function startOrAttach(client: Client, input: ReleaseInput): Promise<{ han
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     return { handle: client.workflow.getHandle(workflowId), how: 'completed' };
-  }
-}
-
-/** Follows a release to its end, reporting each stage as it changes. */
-export async function followRelease(handle: WorkflowHandle, onStatus: (status: ReleaseStatus) => void): Promise<{ status: ReleaseStatus; failed: boolean }> {
-  const result = handle.result().then(
-    (status: ReleaseStatus) => ({ status, failed: false }),
-    (error: unknown) => ({ error }),
-  );
-  for (;;) {
-    const done = await Promise.race([result, sleep(500).then(() => undefined)]);
-    if (done && 'status' in done) {
-      onStatus(done.status);
-      return done;
-    }
-    const status = await handle.query(statusQuery).catch(() => undefined);
-    if (status) onStatus(status);
-    if (done && 'error' in done) {
-      if (!(done.error instanceof WorkflowFailedError)) throw done.error;
-      const last = status ?? (await handle.query(statusQuery));
-      return { status: last, failed: true };
-    }
   }
 }
 

@@ -2,10 +2,11 @@
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { InputError } from '@relforge/errors';
-import { releaseWorkflowId, statusQuery } from '@relforge/release';
+import { releaseWorkflowId } from '@relforge/release';
 import { RelforgeStage, RelforgeState } from '@relforge/temporal-names';
 import { exitCodes } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
+import { endedStatus, runningStatus } from './release-state.js';
 import { connect, temporalTarget } from './temporal-target.js';
 
 export function statusCommand(): Command {
@@ -45,7 +46,8 @@ export function statusCommand(): Command {
           }
           throw error;
         });
-        const status = await handle.query(statusQuery);
+        const running = description.status.name === 'RUNNING';
+        const { status } = running ? { status: await runningStatus(handle) } : await endedStatus(handle);
         if (options.json) {
           console.log(JSON.stringify({ workflowId: handle.workflowId, execution: description.status.name, ...status }, null, 2));
         } else {

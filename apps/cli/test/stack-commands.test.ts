@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isAlive } from '@relforge/local-servers';
+import { freePort, isAlive, workspaceRoot } from '@relforge/local-servers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
@@ -140,5 +140,25 @@ describe('relforge demo', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('hello 1.2.3 is already released; nothing was changed.');
     expect(again.stdout).toContain('container-repo pullRequest: ');
+
+    const status = await runCli(['status', 'hello', '1.2.3', '--json'], env);
+    expect(status.code).toBe(0);
+    const reported = JSON.parse(status.stdout) as { state: string; execution: string; stages: { name: string; state: string }[] };
+    expect(reported.execution).toBe('COMPLETED');
+    expect(reported.stages.map((stage) => stage.state)).toEqual(Array(6).fill('succeeded'));
+    const list = await runCli(['status'], env);
+    expect(list.stdout).toMatch(/^release\/hello\/1\.2\.3 {2}completed {2}succeeded/m);
+
+    const config = join(workspaceRoot(), 'examples', 'hello', 'relforge.yaml');
+    const rerun = await runCli(['release', '1.2.3', '--config', config], env);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toContain('hello 1.2.3 is already released; nothing was changed.');
+    const badVersion = await runCli(['release', 'v1.2.4', '--config', config], env);
+    expect(badVersion.code).toBe(2);
+    expect(badVersion.stderr).toContain('relforge: ');
+    expect(badVersion.stderr).toContain('1.2.4');
+    const missing = await runCli(['status', 'hello', '9.9.9'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('relforge: no release of hello 9.9.9 in namespace relforge');
   });
 });

@@ -79,15 +79,3 @@ export interface ReleaseStatus {
 }
 
 export const statusQuery = defineQuery<ReleaseStatus>('status');
-
-/** Error types no retry can fix; activities throw them as non-retryable ApplicationFailures. */
-export const nonRetryableErrorTypes = [
-  'InputError',
-  'SecretError',
-  'BuildFailed',
-  'MissingArtifact',
-  'DigestMismatch',
-  'DigestConflict',
-  'HashesConflictError',
-  'ForgeError',
-] as const;

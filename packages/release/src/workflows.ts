@@ -14,7 +14,6 @@ import {
 import { RelforgeProject, RelforgeStage, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
 import type { ReleaseActivities } from './activities.js';
 import {
-  nonRetryableErrorTypes,
   statusQuery,
   type DigestedArtifact,
   type ReleaseInput,
@@ -29,7 +28,6 @@ const retry = {
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
   maximumAttempts: 10,
-  nonRetryableErrorTypes: [...nonRetryableErrorTypes],
 } satisfies ActivityOptions['retry'];
 
 /** Talks to a forge, S3 or git remotes: heartbeats, so a dead worker is noticed in 30 s, not at the timeout. */
@@ -142,5 +140,11 @@ function fail(status: ReleaseStatus, error: unknown): never {
   status.state = 'failed';
   status.error = messageOf(error);
   upsertSearchAttributes([{ key: RelforgeState, value: 'failed' }]);
-  throw ApplicationFailure.nonRetryable(`release ${status.project} ${status.version} failed: ${status.error}`, 'ReleaseFailed');
+  // The final status rides along as the failure's details, so it can be read without a worker to query.
+  throw ApplicationFailure.create({
+    message: `release ${status.project} ${status.version} failed: ${status.error}`,
+    type: 'ReleaseFailed',
+    nonRetryable: true,
+    details: [status],
+  });
 }

@@ -9,6 +9,9 @@ import { taskQueue } from '@relforge/temporal-names';
 import { testStack, type ExampleProject } from '@relforge/testkit';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('@relforge/release/workflows'));
+/** A whole release's history, recorded from the end-to-end test; replayed on every run to catch incompatible changes. */
+export const recordedHistoryPath = fileURLToPath(new URL('./fixtures/release-history.json', import.meta.url));
+
 export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { createExampleProject, testS3Client } from '@relforge/testkit';
+import { createExampleProject, decodedHistory, testS3Client } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, release, type Connections } from './harness.js';
+import { writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { connect, recordedHistoryPath, release, workflowBundle, type Connections } from './harness.js';
 import { checkout, remoteRef, s3Objects, sha256sumCheck } from './inspect.js';
 
 let connections: Connections;
@@ -20,7 +23,7 @@ describe('a release of the example project, end to end on the real servers', () 
   it('builds, checksums, publishes, and updates the checksum, container and website repositories', async () => {
     const example = await createExampleProject();
     const version = '1.2.3';
-    const { status, failure, queried } = await release(connections, example, version);
+    const { status, failure, queried, handle } = await release(connections, example, version);
     expect(failure?.cause?.message).toBeUndefined();
     expect(status?.state).toBe('succeeded');
     expect(status?.stages.map((stage) => [stage.name, stage.state])).toEqual([
@@ -32,6 +35,18 @@ describe('a release of the example project, end to end on the real servers', () 
       ['website', 'succeeded'],
     ]);
     expect(queried).toEqual(status);
+
+    // Its history replays on today's workflow code; `pnpm --filter @relforge/release record-history` keeps it as the fixture.
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
+    if (process.env['RELFORGE_RECORD_HISTORY']) writeFileSync(recordedHistoryPath, `${historyToJSON(history)}\n`);
+    // Secrets are named in the config and read on the worker: their values never reach history.
+    const recorded = decodedHistory(historyToJSON(history));
+    for (const secret of [example.env['RELFORGE_GITHUB_TOKEN'], example.env['RELFORGE_S3_SECRET_ACCESS_KEY'], example.env['RELFORGE_S3_ACCESS_KEY_ID']]) {
+      expect(secret?.length).toBeGreaterThan(8);
+      expect(recorded).not.toContain(secret);
+    }
+    expect(recorded).toContain('RELFORGE_GITHUB_TOKEN');
 
     const p = example.project;
     const tarballs = [...targets.map((target) => `${p}-${version}-${target}.tar.gz`), `${p}-${version}.tar.gz`];

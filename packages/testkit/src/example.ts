@@ -27,7 +27,7 @@ export interface ExampleProject {
 
 export const exampleDir = () => join(workspaceRoot(), 'examples', 'hello');
 
-export async function createExampleProject(options: { seedHashes?: (readme: string) => string } = {}): Promise<ExampleProject> {
+export async function createExampleProject(options: { seedHashes?: (readme: string, project: string) => string } = {}): Promise<ExampleProject> {
   const stack = testStack();
   const id = randomBytes(3).toString('hex');
   const owner = `test-${id}`;
@@ -43,7 +43,7 @@ export async function createExampleProject(options: { seedHashes?: (readme: stri
   if (options.seedHashes) {
     hashesSeed = join(dir, 'hashes-seed');
     mkdirSync(hashesSeed);
-    writeFileSync(join(hashesSeed, 'README'), options.seedHashes(readFileSync(join(seeds, 'hashes', 'README'), 'utf8')));
+    writeFileSync(join(hashesSeed, 'README'), options.seedHashes(readFileSync(join(seeds, 'hashes', 'README'), 'utf8'), project));
   }
   await admin.createRepo({ owner, name: 'hello', seedDir: join(exampleDir(), 'src') });
   await admin.createRepo({ owner, name: 'hello-hashes', seedDir: hashesSeed });

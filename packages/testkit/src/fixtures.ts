@@ -49,3 +49,23 @@ export function createGitRoot(): GitRoot {
     git: (args, cwd = dir) => execFileSync('git', args, { cwd, env, encoding: 'utf8' }).trim(),
   };
 }
+
+/**
+ * A workflow history as text a person would search: every payload decoded
+ * from the base64 JSON that history keeps, so a value that entered history
+ * in any input, result or failure shows up in plain text.
+ */
+export function decodedHistory(historyJson: string): string {
+  const decoded: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (typeof value !== 'object' || value === null) return;
+    const record = value as Record<string, unknown>;
+    if (typeof record['data'] === 'string' && typeof record['metadata'] === 'object') {
+      decoded.push(Buffer.from(record['data'], 'base64').toString('utf8'));
+    }
+    Object.values(record).forEach(visit);
+  };
+  visit(JSON.parse(historyJson));
+  return `${historyJson}\n${decoded.join('\n')}`;
+}

@@ -3,13 +3,19 @@
  * a `sha256sum`-format sidecar per tarball and combined SHA256SUMS/SHA512SUMS
  * files. The digests recorded here are the ones every later step verifies.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checksumFileNames, checksumsText, digestFile, sidecarText } from '@relforge/checksum';
 import type { Artifact, DigestedArtifact, ReleasePlan } from '../shared.js';
 import { artifactsDir } from './build.js';
 import { withHeartbeat } from './heartbeat.js';
 import type { ReleaseServices } from './services.js';
+
+/** Rewriting the same text would still be a change on disk; a retried checksum step leaves files it agrees with alone. */
+async function writeIfChanged(path: string, text: string): Promise<void> {
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current !== text) await writeFile(path, text);
+}
 
 export async function checksumArtifacts(
   _services: ReleaseServices,
@@ -28,13 +34,13 @@ export async function checksumArtifacts(
     const written: Artifact[] = [];
     for (const tarball of tarballs) {
       const path = `${tarball.path}.sha256`;
-      await writeFile(path, sidecarText(tarball.sha256, tarball.file));
+      await writeIfChanged(path, sidecarText(tarball.sha256, tarball.file));
       written.push({ file: `${tarball.file}.sha256`, path, size: 0, kind: 'sidecar' });
     }
     const names = checksumFileNames(plan.project, plan.version.text);
     for (const algorithm of ['sha256', 'sha512'] as const) {
       const path = join(artifactsDir(plan), names[algorithm]);
-      await writeFile(path, checksumsText(tarballs.map((tarball) => ({ file: tarball.file, digest: tarball[algorithm] })), algorithm));
+      await writeIfChanged(path, checksumsText(tarballs.map((tarball) => ({ file: tarball.file, digest: tarball[algorithm] })), algorithm));
       written.push({ file: names[algorithm], path, size: 0, kind: 'checksums' });
     }
     const files: DigestedArtifact[] = [...tarballs];

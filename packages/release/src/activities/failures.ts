@@ -1,11 +1,12 @@
 /**
  * How an activity's error reaches the workflow. What a retry can fix is
  * rethrown as is (Temporal retries it with backoff); what only a person can
- * fix becomes a non-retryable ApplicationFailure whose message ends with the
- * fix, so it reads well in the Web UI, the status query and the CLI.
+ * fix becomes a non-retryable ApplicationFailure, typed with the error's name,
+ * whose message ends with the fix, so it reads well in the Web UI, the status
+ * query and the CLI.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { InputError, isRelforgeError, RelforgeError } from '@relforge/errors';
+import { isRelforgeError, RelforgeError } from '@relforge/errors';
 import { ForgeError } from '@relforge/forge';
 import { GitError } from '@relforge/git';
 
@@ -30,12 +31,12 @@ function permanent(type: string, error: RelforgeError): ApplicationFailure {
 
 export function toActivityFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
-  if (error instanceof PermanentError) return permanent(error.type, error);
-  if (error instanceof InputError) return permanent('InputError', error);
+  // The forge and git fail for passing reasons too (a 5xx, a dropped connection, a push that raced): those retry.
   if (error instanceof ForgeError) return error.needsOperator ? permanent('ForgeError', error) : error;
-  if (error instanceof GitError && error.isAuthFailure) return permanent('ForgeError', error);
-  if (isRelforgeError(error) && error.name === 'HashesConflictError') return permanent('HashesConflictError', error);
-  if (isRelforgeError(error) && error.name === 'DigestMismatchError') return permanent('DigestMismatch', error);
+  if (error instanceof GitError) return error.isAuthFailure ? permanent('ForgeError', error) : error;
+  // Every other Relforge error names something only a person can change: bad input, a conflict, a broken template.
+  if (error instanceof PermanentError) return permanent(error.type, error);
+  if (isRelforgeError(error)) return permanent(error.name, error);
   return error;
 }
 

@@ -1,0 +1,59 @@
+/**
+ * A release's status from any client, worker or not: a running release
+ * answers the `status` query; an ended one is read from its result, or from
+ * the details of its failure, both kept in history.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { StackError } from '@relforge/errors';
+import { statusQuery, type ReleaseStatus } from '@relforge/release';
+
+export interface Ended {
+  status: ReleaseStatus;
+  failed: boolean;
+}
+
+/** The outcome of a release that ended; a failure without a recorded status (terminated, timed out) is rethrown. */
+export async function endedStatus(handle: WorkflowHandle): Promise<Ended> {
+  try {
+    return { status: (await handle.result()) as ReleaseStatus, failed: false };
+  } catch (error) {
+    const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+    const details = cause instanceof ApplicationFailure ? cause.details : undefined;
+    if (details?.[0]) return { status: details[0] as ReleaseStatus, failed: true };
+    throw error;
+  }
+}
+
+export async function runningStatus(handle: WorkflowHandle): Promise<ReleaseStatus> {
+  try {
+    return await handle.query(statusQuery);
+  } catch (error) {
+    if (String((error as { cause?: unknown }).cause ?? error).includes('no poller')) {
+      throw new StackError('the release is running but no worker is serving the relforge task queue', {
+        fix: 'start a worker (`node apps/worker/dist/main.js`, or `relforge demo` for the example); the release continues where it stopped',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Follows a release to its end, reporting each change in its status. */
+export async function followRelease(handle: WorkflowHandle, onStatus: (status: ReleaseStatus) => void): Promise<Ended> {
+  const ended = endedStatus(handle).then(
+    (outcome) => ({ outcome }),
+    (error: unknown) => ({ error }),
+  );
+  for (;;) {
+    const done = await Promise.race([ended, sleep(500).then(() => undefined)]);
+    if (done && 'outcome' in done) {
+      onStatus(done.outcome.status);
+      return done.outcome;
+    }
+    if (done) throw done.error;
+    const status = await handle.query(statusQuery).catch(() => undefined);
+    if (status) onStatus(status);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `pnpm bench`: a 20-artifact release with no-op builds, on the real local
+ * servers, through the release workflow and through a bare workflow calling
+ * the same activities. Prints both and the ratio (goal ≤ 1.3×): the price of
+ * Relforge's orchestration — status, search attributes, stage records.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { Git } from '@relforge/git';
+import { createReleaseActivities } from '@relforge/release/activities';
+import { releaseWorkflowId } from '@relforge/release';
+import { taskQueue } from '@relforge/temporal-names';
+import { createExampleProject, testStack, type ExampleProject } from '@relforge/testkit';
+import { expect, it } from 'vitest';
+
+const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
+const distros = ['bookworm', 'trixie', 'jammy', 'noble', 'alpine'];
+const archs = ['x86_64', 'arm64', 'riscv64', 's390x'];
+
+/** The example, with a 5 × 4 matrix, no source tarball, and a build that only packs a file. */
+async function twentyArtifactProject(): Promise<ExampleProject> {
+  const example = await createExampleProject();
+  const config = readFileSync(example.configPath, 'utf8')
+    .replace(/ {2}command: make dist\n/, "  command: tar -czf \"$RELFORGE_ARTIFACT\" Makefile\n")
+    .replace(/ {2}matrix:\n(?: {4}- distro: .*\n {6}arch: .*\n)+/, `  matrix:\n${distros.map((distro) => `    - distro: ${distro}\n      arch: [${archs.join(', ')}]\n`).join('')}`)
+    .replace('sourceTarball: true', 'sourceTarball: false')
+    .replace('  templates:\n', '  templates:\n')
+    .replace(/ {4}- template: Dockerfile\.template\n {6}output: "\{majorMinor\}\/trixie\/Dockerfile"\n {6}distro: trixie\n {6}arch: x86_64\n/, '');
+  writeFileSync(example.configPath, config);
+  return example;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+it('prints a 20-artifact release against the same activities in a bare workflow', { timeout: 900_000 }, async () => {
+  const { temporal } = testStack();
+  const connection = await Connection.connect({ address: temporal.address });
+  const native = await NativeConnection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: quiet });
+  const timings: Record<'release' | 'bareRelease', number[]> = { release: [], bareRelease: [] };
+  try {
+    // Interleaved, so a slower minute of the machine falls on both sides.
+    for (const round of [1, 2]) {
+      for (const workflow of ['bareRelease', 'release'] as const) {
+        const example = await twentyArtifactProject();
+        const activities = createReleaseActivities({ projects: new Map([[example.project, example.configPath]]), workRoot: example.workRoot, env: example.env, git: new Git() });
+        const worker = await Worker.create({ connection: native, namespace: temporal.namespace, taskQueue, workflowBundle, activities });
+        const started = performance.now();
+        const result = await worker.runUntil(
+          client.workflow.execute(workflow, {
+            taskQueue,
+            workflowId: `${releaseWorkflowId(example.project, '4.0.0')}/${workflow}-${round}`,
+            args: [{ project: example.project, version: '4.0.0' }],
+          }),
+        );
+        timings[workflow].push(performance.now() - started);
+        if (workflow === 'release') expect((result as { state: string }).state).toBe('succeeded');
+        else expect(result).toBe(42);
+      }
+    }
+  } finally {
+    await connection.close();
+    await native.close();
+  }
+  const best = (values: number[]) => Math.min(...values);
+  const ratio = best(timings.release) / best(timings.bareRelease);
+  console.log(
+    [
+      '',
+      '@relforge/release: 20-artifact release, no-op builds, local stack (Temporal dev server, versitygw, GitHub stand-in); best of 2',
+      '',
+      `  bare workflow, same activities   ${seconds(best(timings.bareRelease))}   (runs: ${timings.bareRelease.map(seconds).join(' / ')})`,
+      `  release workflow                 ${seconds(best(timings.release))}   (runs: ${timings.release.map(seconds).join(' / ')})`,
+      `  release / bare                   ${ratio.toFixed(2)}×   goal ≤ 1.30×   ${ratio <= 1.3 ? 'met' : 'MISSED'}`,
+      '',
+    ].join('\n'),
+  );
+});

@@ -1,0 +1,25 @@
+/**
+ * The benchmark's baseline: the release's activities called in the same order
+ * by a bare workflow — no status, no search attributes, no stage bookkeeping.
+ * Beside it, the real release workflow, so one worker serves both.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { ReleaseActivities } from '@relforge/release/activities';
+import type { DigestedArtifact, ReleaseInput } from '@relforge/release';
+
+export { release } from '@relforge/release/workflows';
+
+const activities = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds' });
+
+export async function bareRelease(input: ReleaseInput): Promise<number> {
+  const plan = await activities.prepareRelease({ ...input, startedAt: new Date().toISOString() });
+  const built = await Promise.all(plan.targets.map((target) => activities.buildTarget({ plan, target })));
+  const artifacts: DigestedArtifact[] = await activities.checksumArtifacts({ plan, artifacts: built });
+  await activities.uploadArtifacts({ plan, artifacts });
+  const staged = await activities.stageForgeRelease({ plan, artifacts });
+  await activities.publishForgeRelease({ plan, releaseId: staged.releaseId, artifacts });
+  await activities.updateChecksumRepo({ plan, artifacts });
+  await activities.updateContainerRepo({ plan, artifacts });
+  await activities.updateWebsite({ plan, artifacts });
+  return artifacts.length;
+}

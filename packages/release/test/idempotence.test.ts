@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createReleaseActivities, type ReleaseActivities } from '@relforge/release/activities';
+import { createExampleProject, type ExampleProject } from '@relforge/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, release, servicesFor, type Connections } from './harness.js';
+import { checkout, remoteRef, s3Objects } from './inspect.js';
+
+let connections: Connections;
+beforeAll(async () => {
+  connections = await connect();
+});
+afterAll(async () => {
+  await connections?.close();
+});
+
+type Call = { name: keyof ReleaseActivities; args: unknown[] };
+
+/** The activities, recording each call's input so the test can run it again. */
+function recorded(activities: ReleaseActivities, calls: Call[]): ReleaseActivities {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, activity] of Object.entries(activities) as [keyof ReleaseActivities, (...args: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = async (...args: unknown[]) => {
+      calls.push({ name, args: structuredClone(args) });
+      return activity(...args);
+    };
+  }
+  return wrapped as ReleaseActivities;
+}
+
+/** Every effect a release has, as counts and identities that a second run of any step would change. */
+async function effects(example: ExampleProject, version: string) {
+  const artifactsDir = join(example.workRoot, example.project, version, 'artifacts');
+  const state = await example.admin.state();
+  const hashes = await checkout(example.repos.hashes, 'main');
+  hashes.done();
+  return {
+    s3: (await s3Objects(example)).map((object) => [object.Key, object.ETag, object.LastModified?.toISOString()]),
+    releases: state.repos[example.repos.source]?.releases,
+    containerPulls: state.repos[example.repos.container]?.pulls,
+    websitePulls: state.repos[example.repos.website]?.pulls,
+    hashesHead: hashes.head,
+    hashesCommits: hashes.commits,
+    containerBranch: await remoteRef(example.repos.container, `update-${version}`),
+    websiteBranch: await remoteRef(example.repos.website, `update-website-${version}`),
+    tag: await remoteRef(example.repos.source, `v${version}`),
+    artifacts: readdirSync(artifactsDir)
+      .sort()
+      .map((file) => [file, statSync(join(artifactsDir, file)).mtimeMs, readFileSync(join(artifactsDir, file)).length]),
+  };
+}
+
+describe('each release activity run a second time', () => {
+  it('has no second effect: no object, asset, release, commit, branch or pull request is made again', async () => {
+    const example = await createExampleProject();
+    const version = '2.0.0-rc1';
+    const activities = createReleaseActivities(servicesFor(example));
+    const calls: Call[] = [];
+    const first = await release(connections, example, version, recorded(activities, calls));
+    expect(first.status?.state).toBe('succeeded');
+    expect(new Set(calls.map((call) => call.name))).toEqual(new Set(Object.keys(activities)));
+
+    const before = await effects(example, version);
+    expect(before.releases?.[0]?.assets.every((asset) => asset.uploads === 1)).toBe(true);
+    expect(before.containerPulls).toHaveLength(1);
+    expect(before.websitePulls).toHaveLength(1);
+    const environment = new MockActivityEnvironment();
+    const results: Record<string, unknown> = {};
+    for (const call of calls) {
+      results[call.name] = await environment.run(activities[call.name] as (...args: unknown[]) => Promise<unknown>, ...call.args);
+    }
+    expect(await effects(example, version)).toEqual(before);
+    expect(results['uploadArtifacts']).toMatchObject({ uploaded: 0, unchanged: 12 });
+    expect(results['stageForgeRelease']).toMatchObject({ uploaded: 0, unchanged: 12 });
+    expect(results['publishForgeRelease']).toMatchObject({ alreadyPublished: true });
+    expect(results['updateChecksumRepo']).toMatchObject({ added: 0, unchanged: 5 });
+    expect(results['updateContainerRepo']).toMatchObject({ status: 'existing' });
+    expect(results['updateWebsite']).toMatchObject({ status: 'existing' });
+    expect(await example.admin.violations()).toEqual([]);
+  });
+});
