@@ -10,8 +10,7 @@ import { parseVersion } from '@relforge/config';
 import { StandInAdmin } from '@relforge/github-standin';
 import { stateDir, workspaceRoot } from '@relforge/local-servers';
 import { stackUp, workerEnvironment, type StackState } from '@relforge/stack';
-import { exitCodes } from './errors.js';
-import { runRelease } from './release-command.js';
+import { exitCodeOf, runRelease } from './release-command.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import { printStack, stackSettings, withStackOptions, type StackOptions } from './stack-command.js';
 import { startWorkerProcess } from './worker-process.js';
@@ -54,7 +53,7 @@ export function demoCommand(): Command {
         const run = await runRelease(target, { project: 'hello', version: version.text }, (status) => printStageChanges(status, seen));
         printOutcome(run, target);
         console.log('the stack keeps running for the Web UI; stop it with: pnpm stack down');
-        process.exitCode = run.failed ? exitCodes.failed : exitCodes.ok;
+        process.exitCode = exitCodeOf(run);
       } finally {
         await worker.stop();
       }

@@ -13,6 +13,8 @@ export const exitCodes = {
   usage: 2,
   /** A local server or the Temporal service could not be reached or started. */
   environment: 3,
+  /** The release holds at a step that needs a person: `relforge resume` or `relforge abort`. */
+  waiting: 4,
   /** A bug in Relforge. */
   internal: 70,
 } as const;

@@ -19,6 +19,7 @@ export interface ReleaseRun {
   how: 'started' | 'attached' | 'completed';
   status: ReleaseStatus;
   failed: boolean;
+  waiting?: boolean;
 }
 
 async function startOrAttach(client: Client, input: ReleaseInput): Promise<{ handle: WorkflowHandle; how: ReleaseRun['how'] }> {
@@ -49,11 +50,15 @@ export async function runRelease(target: TemporalTarget, input: ReleaseInput, on
   const { client, close } = await connect(target);
   try {
     const { handle, how } = await startOrAttach(client, input);
-    const { status, failed } = await followRelease(handle, onStatus);
-    return { workflowId: handle.workflowId, how, status, failed };
+    return { workflowId: handle.workflowId, how, ...(await followRelease(handle, onStatus)) };
   } finally {
     await close();
   }
+}
+
+export function exitCodeOf(run: Pick<ReleaseRun, 'failed' | 'waiting'>): number {
+  if (run.waiting) return exitCodes.waiting;
+  return run.failed ? exitCodes.failed : exitCodes.ok;
 }
 
 export function releaseCommand(): Command {
@@ -73,6 +78,6 @@ export function releaseCommand(): Command {
       });
       if (options.json) console.log(JSON.stringify({ workflowId: run.workflowId, how: run.how, ...run.status }, null, 2));
       else printOutcome(run, target);
-      process.exitCode = run.failed ? exitCodes.failed : exitCodes.ok;
+      process.exitCode = exitCodeOf(run);
     });
 }

@@ -4,7 +4,7 @@ import type { ReleaseStatus } from '@relforge/release';
 import type { ReleaseRun } from './release-command.js';
 import type { TemporalTarget } from './temporal-target.js';
 
-const marks = { pending: ' ', running: '…', succeeded: '✓', failed: '✗', skipped: '-' } as const;
+const marks = { pending: ' ', running: '…', waiting: '⏸', succeeded: '✓', failed: '✗', skipped: '-' } as const;
 
 function seconds(stage: ReleaseStatus['stages'][number]): string {
   if (!stage.startedAt || !stage.finishedAt) return '';
@@ -25,8 +25,13 @@ export function printOutcome(run: ReleaseRun, target: TemporalTarget): void {
   const { status } = run;
   const title = `${status.project} ${status.version}`;
   if (run.how === 'completed' && !run.failed) console.log(`${title} is already released; nothing was changed.`);
-  if (run.failed) console.log(`release ${title} failed${status.currentStage ? ` at ${status.currentStage}` : ''}: ${status.error ?? 'see the Web UI'}`);
+  if (run.waiting) {
+    console.log(`release ${title} is waiting for an operator at ${status.currentStage ?? 'a stage'}: ${status.error ?? 'see the Web UI'}`);
+    console.log(`  once fixed: relforge resume ${status.project} ${status.version} [--reload-config] [--note "what you fixed"]`);
+    console.log(`  to give up: relforge abort ${status.project} ${status.version} --reason "why"`);
+  } else if (run.failed) console.log(`release ${title} failed${status.currentStage ? ` at ${status.currentStage}` : ''}: ${status.error ?? 'see the Web UI'}`);
   else console.log(`released ${title}${status.sourceCommit ? ` from ${status.sourceCommit.slice(0, 12)}` : ''}`);
+  for (const entry of status.audit ?? []) console.log(`  ${entry.at} ${entry.action} at ${entry.stage}${entry.note ? `: ${entry.note}` : ''}`);
   for (const stage of status.stages) {
     for (const [key, value] of Object.entries(stage.outputs)) console.log(`  ${stage.name} ${key}: ${value}`);
   }

@@ -12,6 +12,8 @@ import { statusQuery, type ReleaseStatus } from '@relforge/release';
 export interface Ended {
   status: ReleaseStatus;
   failed: boolean;
+  /** The release holds for an operator: it has not ended, but following it further would wait forever. */
+  waiting?: boolean;
 }
 
 /** The outcome of a release that ended; a failure without a recorded status (terminated, timed out) is rethrown. */
@@ -55,5 +57,6 @@ export async function followRelease(handle: WorkflowHandle, onStatus: (status: R
     if (done) throw done.error;
     const status = await handle.query(statusQuery).catch(() => undefined);
     if (status) onStatus(status);
+    if (status?.state === 'waiting') return { status, failed: false, waiting: true };
   }
 }

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { InputError } from '@relforge/errors';
 import { releaseWorkflowId } from '@relforge/release';
 import { RelforgeStage, RelforgeState } from '@relforge/temporal-names';
-import { exitCodes } from './errors.js';
+import { exitCodeOf } from './release-command.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import { endedStatus, runningStatus } from './release-state.js';
 import { connect, temporalTarget } from './temporal-target.js';
@@ -52,11 +52,11 @@ export function statusCommand(): Command {
           console.log(JSON.stringify({ workflowId: handle.workflowId, execution: description.status.name, ...status }, null, 2));
         } else {
           printStageChanges(status, new Map());
-          if (status.state === 'succeeded' || status.state === 'failed') {
-            printOutcome({ workflowId: handle.workflowId, how: 'attached', status, failed: status.state === 'failed' }, target);
+          if (status.state !== 'running' && status.state !== 'preparing') {
+            printOutcome({ workflowId: handle.workflowId, how: 'attached', status, failed: status.state === 'failed', waiting: status.state === 'waiting' }, target);
           }
         }
-        process.exitCode = status.state === 'failed' ? exitCodes.failed : exitCodes.ok;
+        process.exitCode = exitCodeOf({ failed: status.state === 'failed', waiting: status.state === 'waiting' });
       } finally {
         await close();
       }

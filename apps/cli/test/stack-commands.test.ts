@@ -157,6 +157,12 @@ describe('relforge demo', () => {
     expect(badVersion.code).toBe(2);
     expect(badVersion.stderr).toContain('relforge: ');
     expect(badVersion.stderr).toContain('1.2.4');
+    const resume = await runCli(['resume', 'hello', '1.2.3'], env);
+    expect(resume.code).toBe(0);
+    expect(resume.stdout).toContain('hello 1.2.3 is already released; nothing to resume.');
+    const abort = await runCli(['abort', 'hello', '1.2.3', '--reason', 'testing'], env);
+    expect(abort.code).toBe(2);
+    expect(abort.stderr).toContain('relforge: release hello 1.2.3 is not running (completed)');
     const missing = await runCli(['status', 'hello', '9.9.9'], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('relforge: no release of hello 9.9.9 in namespace relforge');

@@ -1,7 +1,11 @@
 /** Client-side entry: the release workflow's contract. Workers load `./workflows` and `./activities`. */
 export {
+  abortSignal,
   releaseWorkflowId,
+  resumeUpdate,
   statusQuery,
+  type AbortInput,
+  type ResumeInput,
   type Artifact,
   type BuildTarget,
   type DigestedArtifact,

@@ -3,7 +3,7 @@
  * status it reports, and the query that reports it. Shared by the workflow,
  * its activities, the worker and every client; free of Node imports.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BuildTarget, ProjectConfig, ReleaseVersion, Stage } from '@relforge/config';
 
 export type { BuildTarget, Stage };
@@ -53,7 +53,7 @@ export interface DigestedArtifact extends Artifact {
   sha512: string;
 }
 
-export type StageState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+export type StageState = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
 
 export interface StageStatus {
   name: Stage;
@@ -63,9 +63,12 @@ export interface StageStatus {
   /** What the stage produced, for people: URLs, commit ids, counts. */
   outputs: Record<string, string>;
   error?: string;
+  /** Times the stage was started: more than one after an operator resumed it. */
+  attempts?: number;
 }
 
-export type ReleaseState = 'preparing' | 'running' | 'succeeded' | 'failed';
+/** `waiting`: a step failed in a way no retry fixes; the release holds until an operator resumes or aborts it. */
+export type ReleaseState = 'preparing' | 'running' | 'waiting' | 'succeeded' | 'failed';
 
 export interface ReleaseStatus {
   project: string;
@@ -76,6 +79,23 @@ export interface ReleaseStatus {
   stages: StageStatus[];
   artifacts: { file: string; size: number; sha256: string; sha512: string; url?: string }[];
   error?: string;
+  /** What operators did to this release, oldest first. */
+  audit: { at: string; action: 'resume' | 'abort'; stage: Stage; note?: string }[];
 }
 
 export const statusQuery = defineQuery<ReleaseStatus>('status');
+
+/** Resume a waiting release: the failed stage runs again; finished stages are not repeated. */
+export interface ResumeInput {
+  /** Read the project's config again first (e.g. after fixing a repository name or a secret's name). */
+  reloadConfig?: boolean;
+  /** Why, for the audit trail. */
+  note?: string;
+}
+
+export interface AbortInput {
+  reason: string;
+}
+
+export const resumeUpdate = defineUpdate<{ resumed: Stage }, [ResumeInput]>('resume');
+export const abortSignal = defineSignal<[AbortInput]>('abort');

@@ -5,7 +5,10 @@
  * before it creates, so a retried step never does anything twice.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
+  condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -14,11 +17,15 @@ import {
 import { RelforgeProject, RelforgeStage, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
 import type { ReleaseActivities } from './activities.js';
 import {
+  abortSignal,
+  resumeUpdate,
   statusQuery,
+  type AbortInput,
   type DigestedArtifact,
   type ReleaseInput,
   type ReleasePlan,
   type ReleaseStatus,
+  type ResumeInput,
   type Stage,
   type StageStatus,
 } from './shared.js';
@@ -39,8 +46,20 @@ const { uploadArtifacts, stageForgeRelease, publishForgeRelease, updateChecksumR
   proxyActivities<ReleaseActivities>(remoteStep);
 
 export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
-  const status: ReleaseStatus = { project: input.project, version: input.version, state: 'preparing', stages: [], artifacts: [] };
+  const status: ReleaseStatus = { project: input.project, version: input.version, state: 'preparing', stages: [], artifacts: [], audit: [] };
   setHandler(statusQuery, () => status);
+  let decision: { resume: ResumeInput } | { abort: AbortInput } | undefined;
+  setHandler(
+    resumeUpdate,
+    (resume) => {
+      decision = { resume: resume ?? {} };
+      return { resumed: status.currentStage as Stage };
+    },
+    { validator: (resume) => validateResume(resume, status) },
+  );
+  setHandler(abortSignal, (abort) => {
+    decision = { abort: { reason: String(abort?.reason ?? 'no reason given') } };
+  });
   upsertSearchAttributes([
     { key: RelforgeProject, value: input.project },
     { key: RelforgeVersion, value: input.version },
@@ -109,24 +128,70 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
 
   for (const stage of status.stages) {
     status.currentStage = stage.name;
-    stage.state = 'running';
     stage.startedAt = new Date().toISOString();
     upsertSearchAttributes([{ key: RelforgeStage, value: stage.name }]);
-    try {
-      stage.outputs = await run[stage.name]();
-      stage.state = 'succeeded';
-    } catch (error) {
-      stage.state = 'failed';
-      stage.error = messageOf(error);
-      return fail(status, error);
-    } finally {
-      stage.finishedAt = new Date().toISOString();
+    for (;;) {
+      stage.state = 'running';
+      stage.attempts = (stage.attempts ?? 0) + 1;
+      try {
+        stage.outputs = await run[stage.name]();
+        stage.state = 'succeeded';
+        break;
+      } catch (error) {
+        stage.error = messageOf(error);
+        // A step that failed for good waits for a person instead of failing the release (older runs failed at once).
+        if (!(error instanceof ActivityFailure) || !patched('wait-for-operator')) {
+          stage.state = 'failed';
+          stage.finishedAt = new Date().toISOString();
+          return fail(status, error);
+        }
+        stage.state = 'waiting';
+        status.state = 'waiting';
+        status.error = stage.error;
+        upsertSearchAttributes([{ key: RelforgeState, value: 'waiting-for-operator' }]);
+        decision = undefined;
+        await condition(() => decision !== undefined);
+        const chosen = decision as unknown as { resume: ResumeInput } | { abort: AbortInput };
+        if ('abort' in chosen) {
+          status.audit.push({ at: new Date().toISOString(), action: 'abort', stage: stage.name, note: chosen.abort.reason });
+          stage.state = 'failed';
+          stage.finishedAt = new Date().toISOString();
+          return fail(status, ApplicationFailure.nonRetryable(`aborted by an operator: ${chosen.abort.reason}`, 'ReleaseAborted'));
+        }
+        status.audit.push({ at: new Date().toISOString(), action: 'resume', stage: stage.name, ...(chosen.resume.note ? { note: chosen.resume.note } : {}) });
+        if (chosen.resume.reloadConfig) {
+          // The new config applies to what is left; the commit being released and its start date stay.
+          const reloaded = await prepareRelease({ ...input, startedAt: plan.startedAt });
+          plan = { ...reloaded, sourceCommit: plan.sourceCommit, startedAt: plan.startedAt };
+        }
+        status.state = 'running';
+        status.error = undefined;
+        stage.error = undefined;
+        upsertSearchAttributes([{ key: RelforgeState, value: 'running' }]);
+      }
     }
+    stage.finishedAt = new Date().toISOString();
   }
   status.state = 'succeeded';
   status.currentStage = undefined;
   upsertSearchAttributes([{ key: RelforgeState, value: 'succeeded' }]);
   return status;
+}
+
+/** Refuses a resume the release cannot take, naming the field, before anything is recorded in history. */
+function validateResume(resume: unknown, status: ReleaseStatus): void {
+  if (status.state !== 'waiting') {
+    throw ApplicationFailure.nonRetryable(`release ${status.project} ${status.version} is not waiting for an operator (it is ${status.state})`, 'NotWaiting');
+  }
+  if (resume === undefined || resume === null) return;
+  if (typeof resume !== 'object' || Array.isArray(resume)) throw ApplicationFailure.nonRetryable('resume: expected an object such as {"note": "fixed the token"}', 'InvalidResume');
+  for (const [field, value] of Object.entries(resume)) {
+    if (field === 'reloadConfig' && typeof value !== 'boolean') throw ApplicationFailure.nonRetryable('resume.reloadConfig: expected true or false', 'InvalidResume');
+    else if (field === 'note' && typeof value !== 'string') throw ApplicationFailure.nonRetryable('resume.note: expected a string', 'InvalidResume');
+    else if (field !== 'reloadConfig' && field !== 'note') {
+      throw ApplicationFailure.nonRetryable(`resume.${field}: unknown field; expected reloadConfig (boolean) or note (string)`, 'InvalidResume');
+    }
+  }
 }
 
 function messageOf(error: unknown): string {

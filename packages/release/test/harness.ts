@@ -87,3 +87,29 @@ export async function release(
     return { handle, ...ended, queried: await handle.query(statusQuery) };
   });
 }
+
+/** Waits until the release reports a state, asking the `status` query (a worker must be running). */
+export async function untilState(handle: WorkflowHandle, state: ReleaseStatus['state'], timeoutMs = 120_000): Promise<ReleaseStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(statusQuery).catch(() => undefined);
+    if (status?.state === state) return status;
+    if (Date.now() > deadline) throw new Error(`release never reached "${state}"; last status: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Starts a release, for tests that drive it step by step with a worker they run themselves. */
+export async function startRelease(connections: Connections, example: ExampleProject, version: string): Promise<WorkflowHandle> {
+  return connections.client.workflow.start('release', {
+    taskQueue,
+    workflowId: releaseWorkflowId(example.project, version),
+    args: [{ project: example.project, version }],
+  });
+}
+
+/** How many times the history scheduled an activity of this type. */
+export async function scheduled(handle: WorkflowHandle, activityType: string): Promise<number> {
+  const history = await handle.fetchHistory();
+  return history.events?.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType).length ?? 0;
+}

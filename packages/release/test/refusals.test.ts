@@ -1,13 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { serverBinary } from '@relforge/local-servers';
-import { taskQueue } from '@relforge/temporal-names';
+import { RelforgeState, taskQueue } from '@relforge/temporal-names';
 import { createExampleProject, testStack } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
+import { abortSignal, releaseWorkflowId, resumeUpdate, type ReleaseStatus } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
-import { connect, release, releaseWorker, servicesFor, type Connections } from './harness.js';
+import { connect, releaseWorker, scheduled, servicesFor, startRelease, untilState, type Connections } from './harness.js';
+
+const run = promisify(execFile);
 import { checkout } from './inspect.js';
 
 let connections: Connections;
@@ -19,28 +22,41 @@ afterAll(async () => {
 });
 
 describe('the checksum repository', () => {
-  it('refuses a second digest for an existing file name, naming both, and commits nothing', async () => {
+  it('refuses a second digest for an existing file name, naming both, commits nothing, and waits for an operator', async () => {
     const stale = 'f'.repeat(64);
     const example = await createExampleProject({
       seedHashes: (readme, project) => `${readme}hash ${project}-3.0.0.tar.gz sha256 ${stale} https://old.example.invalid/${project}-3.0.0.tar.gz\n`,
     });
-    const { failure, queried } = await release(connections, example, '3.0.0');
-    expect(failure).toBeDefined();
-    const cause = failure?.cause;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
-    expect((cause as ApplicationFailure).type).toBe('ReleaseFailed');
-    const stage = queried.stages.find((item) => item.name === 'checksum-repo');
-    expect(stage?.state).toBe('failed');
-    const source = queried.artifacts.find((artifact) => artifact.file === `${example.project}-3.0.0.tar.gz`);
-    expect(stage?.error).toContain(`${example.project}-3.0.0.tar.gz`);
-    expect(stage?.error).toContain(stale);
-    expect(stage?.error).toContain(source?.sha256);
-    expect(queried.stages.filter((item) => item.state === 'pending').map((item) => item.name)).toEqual(['container-repo', 'website']);
+    const handle = await startRelease(connections, example, '3.0.0');
+    const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
+    const failure = await worker.runUntil(async () => {
+      const waiting = await untilState(handle, 'waiting');
+      const stage = waiting.stages.find((item) => item.name === 'checksum-repo');
+      expect(stage?.state).toBe('waiting');
+      const source = waiting.artifacts.find((artifact) => artifact.file === `${example.project}-3.0.0.tar.gz`);
+      expect(stage?.error).toContain(`${example.project}-3.0.0.tar.gz`);
+      expect(stage?.error).toContain(stale);
+      expect(stage?.error).toContain(source?.sha256);
+      expect(waiting.stages.filter((item) => item.state === 'pending').map((item) => item.name)).toEqual(['container-repo', 'website']);
+      const described = await handle.describe();
+      expect(described.typedSearchAttributes.get(RelforgeState)).toBe('waiting-for-operator');
+
+      await handle.signal(abortSignal, { reason: 'the old digest is the published one; releasing 3.0.1 instead' });
+      return handle.result().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    });
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('ReleaseFailed');
+    expect(cause.message).toContain('aborted by an operator: the old digest is the published one');
+    const final = cause.details?.[0] as ReleaseStatus;
+    expect(final.audit.map((entry) => [entry.action, entry.stage])).toEqual([['abort', 'checksum-repo']]);
 
     // Tried once: a conflict is not something a retry can fix.
-    const history = await connections.client.workflow.getHandle(releaseWorkflowId(example.project, '3.0.0')).fetchHistory();
-    const attempts = history.events?.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'updateChecksumRepo');
-    expect(attempts).toHaveLength(1);
+    expect(await scheduled(handle, 'updateChecksumRepo')).toBe(1);
+    const history = await handle.fetchHistory();
     const failed = history.events?.find((event) => event.activityTaskFailedEventAttributes);
     expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.nonRetryable).toBe(true);
     expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe('HashesConflictError');
@@ -51,12 +67,55 @@ describe('the checksum repository', () => {
   });
 });
 
+describe('refused credentials', () => {
+  it('park the release; after the fix, a resume from the stock CLI continues from the failed stage only', async () => {
+    const example = await createExampleProject();
+    const { temporal } = testStack();
+    // The forge refuses the token for every release call until the "operator" fixes it.
+    await example.admin.addFault({ match: { method: 'GET', path: `/repos/${example.repos.source}/releases` }, count: 1000, status: 401 });
+    const handle = await startRelease(connections, example, '6.0.0');
+    const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
+    const status = await worker.runUntil(async () => {
+      const waiting = await untilState(handle, 'waiting');
+      expect(waiting.currentStage).toBe('publish');
+      expect(waiting.error).toContain('the forge refused the credentials');
+      expect(waiting.error).toContain('environment variable RELFORGE_GITHUB_TOKEN');
+      expect(waiting.error).not.toContain(example.env['RELFORGE_GITHUB_TOKEN']);
+
+      // A resume the workflow cannot take is refused by its validator, naming the field; nothing is recorded.
+      const refused = await handle.executeUpdate(resumeUpdate, { args: [{ bogus: true } as never] }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(((refused as WorkflowUpdateFailedError).cause as Error).message).toBe('resume.bogus: unknown field; expected reloadConfig (boolean) or note (string)');
+
+      await example.admin.clearFaults();
+      await run(serverBinary('temporal'), [
+        'workflow', 'update', 'execute',
+        '--address', temporal.address,
+        '--namespace', temporal.namespace,
+        '--workflow-id', handle.workflowId,
+        '--name', 'resume',
+        '--input', JSON.stringify({ note: 'rotated the token' }),
+      ]);
+      return (await handle.result()) as ReleaseStatus;
+    });
+    expect(status.state).toBe('succeeded');
+    expect(status.audit.map((entry) => [entry.action, entry.stage, entry.note])).toEqual([['resume', 'publish', 'rotated the token']]);
+    expect(status.stages.find((stage) => stage.name === 'publish')?.attempts).toBe(2);
+    // Finished stages were not run again: one build per target, one checksum run.
+    expect(await scheduled(handle, 'buildTarget')).toBe(4);
+    expect(await scheduled(handle, 'checksumArtifacts')).toBe(1);
+    const state = await example.admin.state();
+    expect(state.repos[example.repos.source]?.releases).toHaveLength(1);
+    expect(state.repos[example.repos.source]?.releases[0]?.assets.every((asset) => asset.uploads === 1)).toBe(true);
+  });
+});
+
 describe('a release started by the stock temporal CLI with plain JSON', () => {
   it('runs like any other', async () => {
     const example = await createExampleProject();
     const { temporal } = testStack();
     const workflowId = releaseWorkflowId(example.project, '1.2.3');
-    await promisify(execFile)(serverBinary('temporal'), [
+    await run(serverBinary('temporal'), [
       'workflow', 'start',
       '--address', temporal.address,
       '--namespace', temporal.namespace,

@@ -1,0 +1,89 @@
+/**
+ * `relforge resume` and `relforge abort`: what an operator does with a release
+ * that waits for a person, or that was lost (terminated, timed out).
+ */
+import { Command } from 'commander';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { InputError } from '@relforge/errors';
+import { abortSignal, releaseWorkflowId, resumeUpdate, type ReleaseStatus } from '@relforge/release';
+import { taskQueue } from '@relforge/temporal-names';
+import { exitCodeOf } from './release-command.js';
+import { printOutcome, printStageChanges } from './release-output.js';
+import { followRelease } from './release-state.js';
+import { connect, temporalTarget } from './temporal-target.js';
+
+async function describeRelease(client: Client, project: string, version: string) {
+  const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
+  const description = await handle.describe().catch((error: unknown) => {
+    if (error instanceof WorkflowNotFoundError) {
+      throw new InputError(`no release of ${project} ${version}`, { fix: `start it with \`relforge release ${version} --config <file>\`` });
+    }
+    throw error;
+  });
+  return { handle, execution: description.status.name };
+}
+
+export function resumeCommand(): Command {
+  return new Command('resume')
+    .description('resume a release waiting for an operator, or restart a lost one from where its effects stop')
+    .argument('<project>')
+    .argument('<version>')
+    .option('--reload-config', 'read the project config again before resuming')
+    .option('--note <text>', 'why, for the audit trail')
+    .action(async (project: string, version: string, options: { reloadConfig?: boolean; note?: string }) => {
+      const target = temporalTarget();
+      const { client, close } = await connect(target);
+      try {
+        const { handle, execution } = await describeRelease(client, project, version);
+        if (execution === 'COMPLETED') {
+          console.log(`${project} ${version} is already released; nothing to resume.`);
+          return;
+        }
+        let followed = handle;
+        if (execution === 'RUNNING') {
+          await handle
+            .executeUpdate(resumeUpdate, { args: [{ ...(options.reloadConfig ? { reloadConfig: true } : {}), ...(options.note ? { note: options.note } : {}) }] })
+            .catch((error: unknown) => {
+              const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+              throw new InputError(cause?.message ?? String(error), { fix: `see \`relforge status ${project} ${version}\`` });
+            });
+          console.log(`resumed ${project} ${version}`);
+        } else {
+          // Lost (terminated, timed out, failed): a new run; every step skips the effects the last one made.
+          followed = await client.workflow.start('release', {
+            taskQueue,
+            workflowId: handle.workflowId,
+            args: [{ project, version }],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          });
+          console.log(`the last run ${execution.toLowerCase()}; started a new run that skips what is already done`);
+        }
+        const seen = new Map<string, string>();
+        const ended = await followRelease(followed, (status: ReleaseStatus) => printStageChanges(status, seen));
+        printOutcome({ workflowId: followed.workflowId, how: 'attached', ...ended }, target);
+        process.exitCode = exitCodeOf(ended);
+      } finally {
+        await close();
+      }
+    });
+}
+
+export function abortCommand(): Command {
+  return new Command('abort')
+    .description('give up a release that waits for an operator; what it published stays published')
+    .argument('<project>')
+    .argument('<version>')
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .action(async (project: string, version: string, options: { reason: string }) => {
+      const { client, close } = await connect(temporalTarget());
+      try {
+        const { handle, execution } = await describeRelease(client, project, version);
+        if (execution !== 'RUNNING') throw new InputError(`release ${project} ${version} is not running (${execution.toLowerCase()})`, { fix: 'nothing to abort' });
+        await handle.signal(abortSignal, { reason: options.reason });
+        console.log(`abort sent to ${project} ${version}: ${options.reason}`);
+      } finally {
+        await close();
+      }
+    });
+}
