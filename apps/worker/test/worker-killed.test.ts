@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
 import { createExampleProject, testS3Client, testStack, type ExampleProject } from '@relforge/testkit';
@@ -79,6 +79,12 @@ describe('a worker killed with SIGKILL in the middle of publishing', () => {
     }
 
     expect(await objectCount(example)).toBe(12);
+    const s3 = testS3Client();
+    try {
+      expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket }))).Uploads ?? []).toEqual([]);
+    } finally {
+      s3.destroy();
+    }
     const state = await example.admin.state();
     const releases = state.repos[example.repos.source]?.releases ?? [];
     expect(releases).toHaveLength(1);

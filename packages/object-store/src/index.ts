@@ -6,8 +6,10 @@
  */
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   NotFound,
   S3Client,
@@ -109,6 +111,30 @@ export class S3ObjectStore implements ObjectStore {
     const info = await this.head(key);
     if (!info) throw new Error(`s3://${this.bucket}/${key} is missing right after its upload completed`);
     return info;
+  }
+
+  /**
+   * Aborts multipart uploads of `key` left unfinished — by a worker killed
+   * mid-upload, which never got to abort them — so their parts stop taking
+   * space; returns how many there were.
+   */
+  async abortUnfinishedUploads(key: string): Promise<number> {
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key !== key || !upload.UploadId) continue;
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: upload.UploadId }));
+        aborted++;
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return aborted;
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createTestBucket, testS3Client } from '@relforge/testkit';
 import { describe, expect, it } from 'vitest';
 import { ObjectExistsError, S3ObjectStore } from '../src/index.js';
@@ -77,5 +77,21 @@ describe('guarded uploads', () => {
     await store.upload('releases/y.tar.gz', Buffer.from('first'), { ifAbsent: true });
     await expect(store.upload('releases/y.tar.gz', Buffer.from('second'), { ifAbsent: true })).rejects.toBeInstanceOf(ObjectExistsError);
     expect((await buffer(await store.get('releases/y.tar.gz'))).toString()).toBe('first');
+  });
+});
+
+describe('unfinished multipart uploads', () => {
+  it('are aborted for one key, leaving other keys\' uploads alone', async () => {
+    const client = testS3Client();
+    const bucket = await createTestBucket('orphans');
+    const store = new S3ObjectStore({ bucket, client });
+    // What a worker killed mid-upload leaves: an upload created, one part sent, never completed nor aborted.
+    for (const key of ['releases/a.tar.gz', 'releases/a.tar.gz', 'releases/b.tar.gz']) {
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: randomBytes(1024) }));
+    }
+    expect(await store.abortUnfinishedUploads('releases/a.tar.gz')).toBe(2);
+    const left = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect((left.Uploads ?? []).map((upload) => upload.Key)).toEqual(['releases/b.tar.gz']);
   });
 });

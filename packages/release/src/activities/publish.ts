@@ -54,6 +54,8 @@ async function uploadOne(store: S3ObjectStore, plan: ReleasePlan, artifact: Dige
     return result('unchanged');
   }
   await verifyFile(artifact.path, { sha256: artifact.sha256, size: artifact.size });
+  // An attempt on a worker that died mid-upload left its parts behind: abort them before starting afresh.
+  await store.abortUnfinishedUploads(key);
   try {
     const info = await store.upload(key, createReadStream(artifact.path), {
       size: artifact.size,
