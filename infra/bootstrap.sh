@@ -34,7 +34,7 @@ case "$what" in
   setup) echo "set up: servers in infra/.bin, workspace built" ;;
   demo) node apps/cli/dist/main.js demo ;;
   test)
-    servers() { pgrep -f "$(pwd)/infra/.bin/" | sort || true; }
+    servers() { pgrep -f "$(pwd)/infra/(\.bin/|github-standin/dist/main)" | sort || true; }
     before=$(servers)
     rm -rf .relforge/test-results
     pnpm typecheck --output-logs=errors-only
