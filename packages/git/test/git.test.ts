@@ -78,7 +78,6 @@ describe('git for release steps', () => {
   });
 
   it('keeps a credential out of its error messages', async () => {
-    const root = createGitRoot();
     const git = new Git({ timeoutMs: 20_000 });
     const secret = 'Authorization: Basic c2VjcmV0LXRva2VuLXZhbHVl';
     // Nothing listens on port 9 (discard): git fails to connect and says so.
@@ -88,6 +87,5 @@ describe('git for release steps', () => {
     expect(error).toBeInstanceOf(GitError);
     expect((error as GitError).message).toContain('git ls-remote failed');
     expect((error as GitError).message).not.toContain('c2VjcmV0');
-    expect(root.dir).toBeTruthy();
   });
 });
