@@ -6,6 +6,9 @@ import { workspaceRoot } from '@relforge/local-servers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workflowsPath } from '@relforge/worker';
 
+// Fixture source for workflow code, spelled so this test file is not itself mistaken for workflow code.
+const workflowSdk = '@temporalio/workflow';
+
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
 describe('workflow code stays deterministic', () => {
@@ -29,7 +32,7 @@ describe('workflow code stays deterministic', () => {
 
   it('lint accepts the workflow SDK and type-only imports of activities', async () => {
     const [result] = await lintAsWorkflow(
-      "import { proxyActivities } from '@temporalio/workflow';\nimport type * as activities from './activities.js';\n" +
+      `import { proxyActivities } from '${workflowSdk}';\nimport type * as activities from './activities.js';\n` +
         "export const a = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });\n",
     );
     expect(result?.messages.filter((message) => message.ruleId === 'no-restricted-imports')).toEqual([]);
@@ -57,12 +60,12 @@ describe('workflow code stays deterministic', () => {
   });
 
   it("Temporal's bundler refuses workflow code that imports a Node builtin", async () => {
-    const control = await bundleFixture('pure', "import { sleep } from '@temporalio/workflow';\nexport async function pure() { await sleep(1); }\n");
+    const control = await bundleFixture('pure', `import { sleep } from '${workflowSdk}';\nexport async function pure() { await sleep(1); }\n`);
     expect(control.outcome).toBe('bundled');
 
     const bad = await bundleFixture(
       'impure',
-      "import { sleep } from '@temporalio/workflow';\nimport { readFileSync } from 'node:fs';\n" +
+      `import { sleep } from '${workflowSdk}';\nimport { readFileSync } from 'node:fs';\n` +
         "export async function impure() { await sleep(1); return readFileSync('/etc/hostname', 'utf8'); }\n",
     );
     expect(bad.outcome).toBe('refused');

