@@ -55,7 +55,18 @@ const omitFieldFault = z.object({
   omitField: z.string().min(1),
 });
 
-export const faultInput = z.union([statusFault, omitFieldFault]);
+/**
+ * The next matching request is held before it is served, as a slow GitHub would hold it. An API request's
+ * body is read first, so it takes effect when the hold ends even if its client has gone: the reply that
+ * never arrived, which a retry must not repeat. A git request's body is read whole first, for the same reason.
+ */
+const holdFault = z.object({
+  match: faultMatch.default({}),
+  count: z.number().int().positive().default(1),
+  holdMs: z.number().int().positive().max(600_000),
+});
+
+export const faultInput = z.union([statusFault, omitFieldFault, holdFault]);
 export type FaultInput = z.input<typeof faultInput>;
 export type Fault = z.infer<typeof faultInput>;
 
@@ -111,6 +122,8 @@ export const standInState = z.object({
   requests: z.record(z.string(), z.number()),
   rejectedUploads: z.array(z.object({ releaseId: z.number(), name: z.string(), reason: z.string() })),
   faultsPending: z.number(),
+  /** Requests held by a hold fault: being held now, and ever. */
+  held: z.object({ now: z.number(), total: z.number() }),
   violations: z.number(),
 });
 export type StandInState = z.infer<typeof standInState>;

@@ -113,7 +113,15 @@ export async function ensureTag(path: string, tag: string, commit: string): Prom
 export function serveGitHttp(
   request: IncomingMessage,
   response: ServerResponse,
-  options: { projectRoot: string; pathInfo: string; query: string; remoteUser: string; onError: (message: string) => void },
+  options: {
+    projectRoot: string;
+    pathInfo: string;
+    query: string;
+    remoteUser: string;
+    onError: (message: string) => void;
+    /** The request body, when it was read already (a held push): served even if the client is gone. */
+    body?: Buffer;
+  },
 ): Promise<void> {
   const header = (name: string) => {
     const value = request.headers[name];
@@ -173,6 +181,7 @@ export function serveGitHttp(
     child.stdin.on('error', () => {
       // http-backend may stop reading early (e.g. it refused the request); its answer still goes out.
     });
-    request.pipe(child.stdin);
+    if (options.body) child.stdin.end(options.body);
+    else request.pipe(child.stdin);
   });
 }

@@ -132,10 +132,13 @@ export async function startStandInServer(options: StandInServerOptions): Promise
     requestCounts[key] = (requestCounts[key] ?? 0) + 1;
   }
 
-  function takeFault(method: string, path: string, kind: 'status' | 'omitField'): Fault | undefined {
+  const held = { now: 0, total: 0 };
+  const kindOf = (fault: Fault) => ('status' in fault ? 'status' : 'omitField' in fault ? 'omitField' : 'hold');
+
+  function takeFault(method: string, path: string, kind: 'status' | 'omitField' | 'hold'): Fault | undefined {
     const index = faults.findIndex(
       (fault) =>
-        ('status' in fault ? 'status' : 'omitField') === kind &&
+        kindOf(fault) === kind &&
         (!fault.match.method || fault.match.method === method) &&
         (!fault.match.path || new RegExp(fault.match.path).test(path)),
     );
@@ -144,6 +147,17 @@ export async function startStandInServer(options: StandInServerOptions): Promise
     fault.count -= 1;
     if (fault.count <= 0) faults.splice(index, 1);
     return fault;
+  }
+
+  async function holdIfAsked(method: string, path: string, before?: () => Promise<void>): Promise<void> {
+    const fault = takeFault(method, path, 'hold');
+    if (!fault || !('holdMs' in fault)) return;
+    await before?.();
+    held.now += 1;
+    held.total += 1;
+    log(`holding ${method} ${path} for ${fault.holdMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, fault.holdMs));
+    held.now -= 1;
   }
 
   function recordViolation(routed: RoutedOperation, method: string, path: string, direction: 'request' | 'response', errors: ContractIssue[], status?: number): void {
@@ -221,6 +235,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       const detail = issues.map((issue) => `For '${issue.at}', ${issue.message}.`).join('\n');
       return sendApiReply(response, routed, method, path, { status: 422, json: basicError(`Invalid request.\n\n${detail}`, '') });
     }
+    await holdIfAsked(method, path);
     const reply = await api[routed.operation.id]({ params: routed.params, query, body, caller, raw: request });
     sendApiReply(response, routed, method, path, reply);
   }
@@ -240,6 +255,13 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       // git asks for credentials only after a 401 that names the Basic scheme.
       return sendJson(response, 401, basicError('Bad credentials', ''), { 'www-authenticate': 'Basic realm="GitHub"' });
     }
+    // A held push is read whole first, so it lands when the hold ends even if its client has gone.
+    let body: Buffer | undefined;
+    await holdIfAsked(method, url.pathname, async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      body = Buffer.concat(chunks);
+    });
     const [, owner = '', name = '', rest = ''] = match;
     if (!store.data.repos[`${owner}/${name}`] || !bareRepoExists(bareRepoPath(gitRoot, owner, name))) {
       request.resume();
@@ -251,6 +273,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       query: url.search.replace(/^\?/, ''),
       remoteUser: caller.login,
       onError: (message) => log(`git http-backend: ${message}`),
+      ...(body ? { body } : {}),
     });
   }
 
@@ -309,6 +332,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       requests: { ...requestCounts },
       rejectedUploads: [...store.data.rejectedUploads],
       faultsPending: faults.reduce((sum, fault) => sum + fault.count, 0),
+      held: { ...held },
       violations: violations.length,
     });
   }

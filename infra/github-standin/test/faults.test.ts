@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningStandIn } from '../src/index.js';
-import { octokitFor, scratch, startStandIn, type Scratch, type ThrottleEvents } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { gitClient, octokitFor, scratch, seedFolder, startStandIn, type Scratch, type ThrottleEvents } from './helpers.js';
 
 const owner = 'acme';
 const repo = 'flaky';
@@ -65,6 +68,41 @@ describe('fault injection', () => {
     expect((await standIn.admin.state()).faultsPending).toBe(6);
     await standIn.admin.clearFaults();
     expect((await standIn.admin.state()).faultsPending).toBe(0);
+  });
+
+  it('holds a request, and still carries it out when its client gave up waiting: the reply that never came', async () => {
+    await standIn.admin.addFault({ match: { method: 'POST', path: '/releases$' }, holdMs: 1500 });
+    const gaveUp = fetch(`${standIn.url}/repos/${owner}/${repo}/releases`, {
+      method: 'POST',
+      headers: { authorization: `token ${space.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tag_name: 'v0.9.0', name: 'held', draft: true }),
+      signal: AbortSignal.timeout(300),
+    });
+    await expect(gaveUp).rejects.toThrow(/timeout|aborted/i);
+    expect((await standIn.admin.state()).held).toEqual({ now: 1, total: 1 });
+    const releases = async () => (await standIn.admin.state()).repos[`${owner}/${repo}`]?.releases.filter((release) => release.name === 'held') ?? [];
+    expect(await releases()).toHaveLength(0);
+    for (let waited = 0; (await releases()).length === 0 && waited < 5_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await releases()).toHaveLength(1);
+    expect((await standIn.admin.state()).held).toEqual({ now: 0, total: 1 });
+  });
+
+  it('holds a push, and lands it when the hold ends although the pushing git was killed', async () => {
+    const created = await standIn.admin.createRepo({ owner, name: 'held-push', seedDir: seedFolder(space, 'held-push-seed') });
+    const git = gitClient(space);
+    const work = join(space.dir, 'held-push');
+    git(['clone', '--quiet', created.cloneUrl, work]);
+    git(['commit', '--quiet', '--allow-empty', '-m', 'pushed while held'], work);
+    const commit = git(['rev-parse', 'HEAD'], work);
+    await standIn.admin.addFault({ match: { method: 'POST', path: '/held-push\\.git/git-receive-pack$' }, holdMs: 1500 });
+    const push = spawn('git', ['push', '--quiet', 'origin', 'HEAD:main'], { cwd: work, env: git.env, stdio: 'ignore' });
+    while ((await standIn.admin.state()).held.now === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    push.kill('SIGKILL');
+    await once(push, 'exit');
+    const remoteMain = () => git(['ls-remote', created.cloneUrl, 'refs/heads/main']).split('\t')[0];
+    expect(remoteMain()).not.toBe(commit);
+    for (let waited = 0; remoteMain() !== commit && waited < 5_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(remoteMain()).toBe(commit);
   });
 
   it('refuses a fault it cannot inject, naming the field', async () => {

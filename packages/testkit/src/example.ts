@@ -27,7 +27,13 @@ export interface ExampleProject {
 
 export const exampleDir = () => join(workspaceRoot(), 'examples', 'hello');
 
-export async function createExampleProject(options: { seedHashes?: (readme: string, project: string) => string } = {}): Promise<ExampleProject> {
+export interface ExampleOptions {
+  seedHashes?: (readme: string, project: string) => string;
+  /** Replaces `make dist`, e.g. to make a build slow enough to kill or its artifacts big enough for multipart. */
+  buildCommand?: string;
+}
+
+export async function createExampleProject(options: ExampleOptions = {}): Promise<ExampleProject> {
   const stack = testStack();
   const id = randomBytes(3).toString('hex');
   const owner = `test-${id}`;
@@ -55,7 +61,8 @@ export async function createExampleProject(options: { seedHashes?: (readme: stri
     .replace(/^project: hello$/m, `project: ${project}`)
     .replaceAll('relforge-examples/', `${owner}/`)
     .replace('bucket: relforge-releases', `bucket: ${bucket}`)
-    .replaceAll('/relforge-releases/', `/${bucket}/`);
+    .replaceAll('/relforge-releases/', `/${bucket}/`)
+    .replace(/^ {2}command: make dist$/m, `  command: ${JSON.stringify(options.buildCommand ?? 'make dist')}`);
   writeFileSync(configPath, config);
 
   return {
