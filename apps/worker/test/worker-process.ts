@@ -1,0 +1,58 @@
+/** The worker as people run it, for tests that kill it: its own process, configured by its environment. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { testStack, type ExampleProject } from '@relforge/testkit';
+import { workerMain } from '@relforge/worker';
+
+export interface WorkerProcessOptions {
+  /** Another Temporal server than the suite's (a test's own dev server). */
+  temporal?: { address: string; namespace: string };
+  /** Extra or replaced environment, e.g. another S3 port. */
+  env?: Record<string, string>;
+}
+
+export function workerProcess(example: ExampleProject, options: WorkerProcessOptions = {}): ChildProcess {
+  const temporal = options.temporal ?? testStack().temporal;
+  const child = spawn(process.execPath, [workerMain], {
+    env: {
+      ...process.env,
+      ...example.env,
+      ...options.env,
+      RELFORGE_TEMPORAL_ADDRESS: temporal.address,
+      RELFORGE_NAMESPACE: temporal.namespace,
+      RELFORGE_PROJECTS: example.configPath,
+      RELFORGE_WORK_DIR: example.workRoot,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Kept next to the work folder: the first thing to read when a fault test fails.
+  const log = createWriteStream(join(example.workRoot, '..', `worker-${child.pid}.log`));
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+export async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker had already exited (${child.exitCode ?? child.signalCode})`);
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+}
+
+export async function stopGracefully(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+/** Polls until `check` returns a value, or fails naming what it waited for. */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
