@@ -3,9 +3,11 @@
  * config, or attaches to the one already running for that version, and shows
  * its progress stage by stage until it ends.
  */
+import { hostname, userInfo } from 'node:os';
 import { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadProjectConfig, parseVersion } from '@relforge/config';
+import { InputError } from '@relforge/errors';
 import { releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodes } from './errors.js';
@@ -34,9 +36,10 @@ async function startOrAttach(client: Client, input: ReleaseInput): Promise<{ han
       taskQueue,
       workflowId,
       args: [input],
-      // Running: attach to it. Completed: refuse a second release. Failed or terminated: a new run may finish the job.
+      // Running: attach to it. Completed: refuse a second release, unless re-releasing on purpose (audited, and the
+      // workflow refuses it without the flag too). Failed or terminated: a new run may finish the job.
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdReusePolicy: input.rerelease ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
     // Only for the message: another client may start it between the look and the start, and the start still attaches.
     return { handle, how: before === 'RUNNING' ? 'attached' : 'started' };
@@ -67,11 +70,21 @@ export function releaseCommand(): Command {
     .argument('<version>', 'the version to release, e.g. 8.1.0 or 8.1.0-rc1')
     .option('-c, --config <file>', 'the project\'s release config', 'relforge.yaml')
     .option('--json', 'print the final status as JSON, nothing else')
-    .action(async (versionText: string, options: { config: string; json?: boolean }) => {
+    .option('--rerelease', 'release a version that was already released, on purpose (needs --reason; published digests still cannot change)')
+    .option('--reason <text>', 'why the version is released again, for the audit trail')
+    .action(async (versionText: string, options: { config: string; json?: boolean; rerelease?: boolean; reason?: string }) => {
+      if (options.reason !== undefined && !options.rerelease) throw new InputError('--reason is only for --rerelease', { fix: 'add --rerelease, or drop --reason' });
+      if (options.rerelease && !options.reason?.trim()) {
+        throw new InputError('--rerelease needs --reason "<why>"', { fix: 'say why the version is released again, e.g. --reason "asset deleted by mistake"' });
+      }
       const config = await loadProjectConfig(options.config);
       const version = parseVersion(versionText);
       const target = temporalTarget();
-      const input = { project: config.project, version: version.text };
+      const input: ReleaseInput = {
+        project: config.project,
+        version: version.text,
+        ...(options.rerelease && options.reason ? { rerelease: { reason: options.reason, by: `${userInfo().username}@${hostname()}` } } : {}),
+      };
       const seen = new Map<string, string>();
       const run = await runRelease(target, input, (status) => {
         if (!options.json) printStageChanges(status, seen);

@@ -31,7 +31,9 @@ export function printOutcome(run: ReleaseRun, target: TemporalTarget): void {
     console.log(`  to give up: relforge abort ${status.project} ${status.version} --reason "why"`);
   } else if (run.failed) console.log(`release ${title} failed${status.currentStage ? ` at ${status.currentStage}` : ''}: ${status.error ?? 'see the Web UI'}`);
   else console.log(`released ${title}${status.sourceCommit ? ` from ${status.sourceCommit.slice(0, 12)}` : ''}`);
-  for (const entry of status.audit ?? []) console.log(`  ${entry.at} ${entry.action} at ${entry.stage}${entry.note ? `: ${entry.note}` : ''}`);
+  for (const entry of status.audit ?? []) {
+    console.log(`  ${entry.at} ${entry.action}${entry.stage ? ` at ${entry.stage}` : ''}${entry.by ? ` by ${entry.by}` : ''}${entry.note ? `: ${entry.note}` : ''}`);
+  }
   for (const stage of status.stages) {
     for (const [key, value] of Object.entries(stage.outputs)) console.log(`  ${stage.name} ${key}: ${value}`);
   }

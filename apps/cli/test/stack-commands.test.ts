@@ -157,6 +157,12 @@ describe('relforge demo', () => {
     expect(badVersion.code).toBe(2);
     expect(badVersion.stderr).toContain('relforge: ');
     expect(badVersion.stderr).toContain('1.2.4');
+    const reasonless = await runCli(['release', '1.2.3', '--config', config, '--rerelease'], env);
+    expect(reasonless.code).toBe(2);
+    expect(reasonless.stderr).toContain('relforge: --rerelease needs --reason "<why>"');
+    const stray = await runCli(['release', '1.2.3', '--config', config, '--reason', 'because'], env);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('relforge: --reason is only for --rerelease');
     const resume = await runCli(['resume', 'hello', '1.2.3'], env);
     expect(resume.code).toBe(0);
     expect(resume.stdout).toContain('hello 1.2.3 is already released; nothing to resume.');

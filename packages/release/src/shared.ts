@@ -12,6 +12,11 @@ export type { BuildTarget, Stage };
 export interface ReleaseInput {
   project: string;
   version: string;
+  /**
+   * Release a version that was already released, on purpose; without it a second run refuses. It rebuilds from
+   * the released tag, and every step still refuses to change a digest already published.
+   */
+  rerelease?: { reason: string; by?: string };
 }
 
 /** One workflow per project and version: a second start of the same id attaches instead of releasing twice. */
@@ -79,8 +84,8 @@ export interface ReleaseStatus {
   stages: StageStatus[];
   artifacts: { file: string; size: number; sha256: string; sha512: string; url?: string }[];
   error?: string;
-  /** What operators did to this release, oldest first. */
-  audit: { at: string; action: 'resume' | 'abort'; stage: Stage; note?: string }[];
+  /** What operators did to this release, oldest first; a re-release is recorded when it starts. */
+  audit: { at: string; action: 'resume' | 'abort' | 'rerelease'; stage?: Stage; note?: string; by?: string }[];
 }
 
 export const statusQuery = defineQuery<ReleaseStatus>('status');

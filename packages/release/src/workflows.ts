@@ -47,6 +47,9 @@ const { uploadArtifacts, stageForgeRelease, publishForgeRelease, updateChecksumR
 
 export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   const status: ReleaseStatus = { project: input.project, version: input.version, state: 'preparing', stages: [], artifacts: [], audit: [] };
+  if (input.rerelease) {
+    status.audit.push({ at: new Date().toISOString(), action: 'rerelease', note: String(input.rerelease.reason), ...(input.rerelease.by ? { by: String(input.rerelease.by) } : {}) });
+  }
   setHandler(statusQuery, () => status);
   let decision: { resume: ResumeInput } | { abort: AbortInput } | undefined;
   setHandler(

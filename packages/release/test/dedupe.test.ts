@@ -1,11 +1,25 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { serverBinary } from '@relforge/local-servers';
 import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
 import { taskQueue } from '@relforge/temporal-names';
-import { createExampleProject } from '@relforge/testkit';
+import { createExampleProject, releaseEffects, releasedOnce, testStack } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, releaseWorker, servicesFor, type Connections } from './harness.js';
-import { s3Objects } from './inspect.js';
+
+const run = promisify(execFile);
+
+/** `temporal workflow start` as a tag-triggered CI job would run it: the stock CLI, plain JSON, default policies. */
+async function stockStart(workflowId: string, input: object): Promise<{ ok: boolean; output: string }> {
+  const { temporal } = testStack();
+  const args = ['workflow', 'start', '--address', temporal.address, '--namespace', temporal.namespace, '--type', 'release', '--task-queue', taskQueue];
+  return run(serverBinary('temporal'), [...args, '--workflow-id', workflowId, '--input', JSON.stringify(input)]).then(
+    ({ stdout }) => ({ ok: true, output: stdout }),
+    (error: { stdout?: string; stderr?: string }) => ({ ok: false, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+  );
+}
 
 let connections: Connections;
 beforeAll(async () => {
@@ -15,7 +29,7 @@ afterAll(async () => {
   await connections?.close();
 });
 
-describe('twenty starts of the same version at once', () => {
+describe('twenty starts of the same version at once, and two from the stock CLI', () => {
   it('make one execution and one set of effects, and a start after it finished is refused', async () => {
     const example = await createExampleProject();
     const version = '7.0.0';
@@ -29,8 +43,11 @@ describe('twenty starts of the same version at once', () => {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       });
-    const handles = await Promise.all(Array.from({ length: 20 }, start));
+    const input = { project: example.project, version };
+    const [handles, stock] = await Promise.all([Promise.all(Array.from({ length: 20 }, start)), Promise.all([stockStart(workflowId, input), stockStart(workflowId, input)])]);
     expect(new Set(handles.map((handle) => handle.firstExecutionRunId)).size).toBe(1);
+    // The stock CLI either started the one execution or was told it runs already; never a second one.
+    for (const attempt of stock) if (!attempt.ok) expect(attempt.output).toMatch(/already (started|running)/i);
 
     const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
     const status = (await worker.runUntil(handles[0]?.result() as Promise<ReleaseStatus>)) as ReleaseStatus;
@@ -44,13 +61,21 @@ describe('twenty starts of the same version at once', () => {
       for await (const execution of connections.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) executions.push(execution.runId);
     }
     expect(executions).toHaveLength(1);
-    expect(await s3Objects(example)).toHaveLength(12);
-    const state = await example.admin.state();
-    expect(state.repos[example.repos.source]?.releases).toHaveLength(1);
-    expect(state.repos[example.repos.source]?.releases[0]?.assets.every((asset) => asset.uploads === 1)).toBe(true);
-    expect(state.repos[example.repos.container]?.pulls).toHaveLength(1);
-    expect(state.repos[example.repos.website]?.pulls).toHaveLength(1);
+    expect(await releaseEffects(example, version)).toEqual(releasedOnce);
 
     await expect(start()).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
-  });
+    // The stock CLI's default policy lets a closed id run again: that run stops in its first step, changing nothing.
+    const late = await stockStart(workflowId, input);
+    expect(late.ok).toBe(true);
+    const again = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
+    const refused = await again.runUntil(
+      connections.client.workflow.getHandle(workflowId).result().then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    );
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    expect((refused as WorkflowFailedError).cause?.message).toContain('was already released by run');
+    expect(await releaseEffects(example, version)).toEqual(releasedOnce);
+  }, 240_000);
 });

@@ -1,6 +1,6 @@
 /** Runs releases of the example project on the shared test servers, with a real worker in this process. */
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Git } from '@relforge/git';
 import { createReleaseActivities, type ReleaseActivities, type ReleaseServices } from '@relforge/release/activities';
@@ -56,7 +56,7 @@ export async function releaseWorker(connections: Connections, activities: Releas
 }
 
 export interface Outcome {
-  handle: WorkflowHandle;
+  handle: WorkflowHandleWithFirstExecutionRunId;
   status?: ReleaseStatus;
   failure?: WorkflowFailedError;
   /** The `status` query's answer once the release ended, asked while the worker still ran. */
@@ -100,7 +100,7 @@ export async function untilState(handle: WorkflowHandle, state: ReleaseStatus['s
 }
 
 /** Starts a release, for tests that drive it step by step with a worker they run themselves. */
-export async function startRelease(connections: Connections, example: ExampleProject, version: string): Promise<WorkflowHandle> {
+export async function startRelease(connections: Connections, example: ExampleProject, version: string): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return connections.client.workflow.start('release', {
     taskQueue,
     workflowId: releaseWorkflowId(example.project, version),

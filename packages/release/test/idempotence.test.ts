@@ -65,7 +65,11 @@ describe('each release activity run a second time', () => {
     expect(before.releases?.[0]?.assets.every((asset) => asset.uploads === 1)).toBe(true);
     expect(before.containerPulls).toHaveLength(1);
     expect(before.websitePulls).toHaveLength(1);
-    const environment = new MockActivityEnvironment();
+    // Run as a retry of the same run would be: with its workflow id and run id, and a client (prepare looks for earlier runs).
+    const environment = new MockActivityEnvironment(
+      { workflowExecution: { workflowId: first.handle.workflowId, runId: first.handle.firstExecutionRunId } },
+      { client: connections.client },
+    );
     const results: Record<string, unknown> = {};
     for (const call of calls) {
       results[call.name] = await environment.run(activities[call.name] as (...args: unknown[]) => Promise<unknown>, ...call.args);

@@ -1,8 +1,23 @@
 import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
 import { buildTargets, loadProjectConfig, parseVersion, releaseName, releaseTag, stagesToRun } from '@relforge/config';
 import { InputError } from '@relforge/errors';
 import type { ReleaseInput, ReleasePlan } from '../shared.js';
+import { PermanentError } from './failures.js';
 import { forgeFor, remoteFor, type ReleaseServices } from './services.js';
+
+/** Another run of this release's workflow id that completed: the version is out already. */
+async function completedRun(): Promise<{ runId: string; closeTime?: Date } | undefined> {
+  const { client, info } = Context.current();
+  // Only a release workflow has earlier runs to find; the activity run on its own (no workflow) has none.
+  if (!info.workflowExecution) return undefined;
+  const { workflowId, runId } = info.workflowExecution;
+  const query = `WorkflowId = ${JSON.stringify(workflowId)} AND ExecutionStatus = "Completed"`;
+  for await (const execution of client.workflow.list({ query })) {
+    if (execution.runId !== runId) return { runId: execution.runId, ...(execution.closeTime ? { closeTime: execution.closeTime } : {}) };
+  }
+  return undefined;
+}
 
 /**
  * Fixes what the release works from: the config as it is now, the version,
@@ -24,9 +39,25 @@ export async function prepareRelease(services: ReleaseServices, input: ReleaseIn
     });
   }
   const version = parseVersion(input.version);
+  if (input.rerelease !== undefined && (typeof input.rerelease?.reason !== 'string' || input.rerelease.reason.trim() === '')) {
+    throw new InputError('rerelease.reason: a re-release needs a reason for the audit trail', {
+      fix: 'pass `--rerelease --reason "<why>"`, or in JSON input "rerelease": {"reason": "<why>"}',
+    });
+  }
+  const previous = await completedRun();
+  if (previous && !input.rerelease) {
+    // Dask's tag-triggered workflow raced with itself and released twice; here the second trigger stops before any step.
+    const when = previous.closeTime ? ` on ${previous.closeTime.toISOString()}` : '';
+    throw new PermanentError('AlreadyReleased', `${config.project} ${version.text} was already released by run ${previous.runId}${when}; this run did nothing`, {
+      fix: `nothing to do if that release is good; to release it again on purpose use \`relforge release ${version.text} --rerelease --reason "<why>"\` (JSON input: "rerelease": {"reason": "<why>"}); digests already published still cannot change`,
+    });
+  }
   const forge = forgeFor(config, services);
   const remote = await remoteFor(forge, config.source.repository);
-  const sourceCommit = await services.git.resolveRemoteRef(remote, config.source.ref);
+  const tag = releaseTag(config, version);
+  // A re-release rebuilds what was released, from its tag, not whatever the branch holds now.
+  const released = input.rerelease ? await services.git.resolveRemoteRef(remote, tag) : undefined;
+  const sourceCommit = released ?? (await services.git.resolveRemoteRef(remote, config.source.ref));
   if (!sourceCommit) {
     throw new InputError(`source.ref "${config.source.ref}" is not a branch, tag or commit of ${config.source.repository}`, {
       fix: `push it, or set source.ref in ${configPath} to one that exists`,
@@ -39,7 +70,7 @@ export async function prepareRelease(services: ReleaseServices, input: ReleaseIn
     sourceCommit,
     stages: [...stagesToRun(config)],
     targets: buildTargets(config),
-    tag: releaseTag(config, version),
+    tag,
     releaseName: releaseName(config, version),
     workDir: join(services.workRoot, config.project, version.text),
     startedAt: input.startedAt,
