@@ -11,6 +11,8 @@ import { testStack, type ExampleProject } from '@relforge/testkit';
 export const workflowsPath = fileURLToPath(import.meta.resolve('@relforge/release/workflows'));
 /** A whole release's history, recorded from the end-to-end test; replayed on every run to catch incompatible changes. */
 export const recordedHistoryPath = fileURLToPath(new URL('./fixtures/release-history.json', import.meta.url));
+/** A release parked at publish by a 401 and resumed by an operator: the `wait-for-operator` patch and the update in history. */
+export const recordedParkedHistoryPath = fileURLToPath(new URL('./fixtures/parked-resumed-history.json', import.meta.url));
 
 export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 

@@ -2,13 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { decodedHistory } from '@relforge/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { quietLogger, recordedHistoryPath, workflowBundle } from './harness.js';
+import { quietLogger, recordedHistoryPath, recordedParkedHistoryPath, workflowBundle } from './harness.js';
 
 // Fixture source for workflow code, spelled so this test file is not itself mistaken for workflow code.
 const workflowSdk = '@temporalio/workflow';
 
 const recorded = historyFromJSON(JSON.parse(readFileSync(recordedHistoryPath, 'utf8')));
+const parked = historyFromJSON(JSON.parse(readFileSync(recordedParkedHistoryPath, 'utf8')));
 
 describe('the recorded release history', () => {
   it('is a whole, successful release', () => {
@@ -19,6 +21,16 @@ describe('the recorded release history', () => {
 
   it('replays on the current workflow code without a determinism error', async () => {
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded, 'release/recorded');
+  });
+
+  it('of a release parked for an operator and resumed, with its patch marker and update, replays too', async () => {
+    const events = parked.events ?? [];
+    const patch = events.find((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch');
+    expect(patch).toBeDefined();
+    expect(decodedHistory(readFileSync(recordedParkedHistoryPath, 'utf8'))).toContain('"id":"wait-for-operator"');
+    expect(events.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(true);
+    expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, parked, 'release/recorded-parked');
   });
 
   // The guard must be able to fail: workflow code that schedules other activities than the history recorded is refused.
