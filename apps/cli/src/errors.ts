@@ -2,7 +2,7 @@
  * The one place errors become terminal output and exit codes. Libraries throw;
  * the CLI says what failed and the next command to run.
  */
-import { isRelforgeError, InputError } from '@relforge/errors';
+import { isRelforgeError, InputError, RelforgeError } from '@relforge/errors';
 
 /** Documented in README.md ("Exit codes"). */
 export const exitCodes = {
@@ -19,10 +19,14 @@ export const exitCodes = {
   internal: 70,
 } as const;
 
+/** The release's run ended without finishing and without a status of its own: terminated, timed out, cancelled. */
+export class ReleaseLostError extends RelforgeError {}
+
 export function reportError(error: unknown): number {
   if (isRelforgeError(error)) {
     console.error(`relforge: ${error.message}`);
     console.error(`  fix: ${error.fix}`);
+    if (error instanceof ReleaseLostError) return exitCodes.failed;
     return error instanceof InputError ? exitCodes.usage : exitCodes.environment;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -4,10 +4,11 @@
  * the details of its failure, both kept in history.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { StackError } from '@relforge/errors';
 import { statusQuery, type ReleaseStatus } from '@relforge/release';
+import { ReleaseLostError } from './errors.js';
 
 export interface Ended {
   status: ReleaseStatus;
@@ -16,7 +17,15 @@ export interface Ended {
   waiting?: boolean;
 }
 
-/** The outcome of a release that ended; a failure without a recorded status (terminated, timed out) is rethrown. */
+/** How a run ended that left no status behind, or undefined for any other failure. */
+function lostHow(cause: unknown): string | undefined {
+  if (cause instanceof TerminatedFailure) return `was terminated (${cause.message})`;
+  if (cause instanceof TimeoutFailure) return 'timed out';
+  if (cause instanceof CancelledFailure) return 'was cancelled';
+  return undefined;
+}
+
+/** The outcome of a release that ended; a run lost from outside (terminated, timed out) is a ReleaseLostError. */
 export async function endedStatus(handle: WorkflowHandle): Promise<Ended> {
   try {
     return { status: (await handle.result()) as ReleaseStatus, failed: false };
@@ -24,7 +33,15 @@ export async function endedStatus(handle: WorkflowHandle): Promise<Ended> {
     const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
     const details = cause instanceof ApplicationFailure ? cause.details : undefined;
     if (details?.[0]) return { status: details[0] as ReleaseStatus, failed: true };
-    throw error;
+    const how = lostHow(cause);
+    if (!how) throw error;
+    // Workflow ids are `release/<project>/<version>`; the workflow's own status died with the run.
+    const [, project = handle.workflowId, version = ''] = /^release\/([^/]+)\/(.+)$/.exec(handle.workflowId) ?? [];
+    const release = `${project} ${version}`.trim();
+    throw new ReleaseLostError(`release ${release} was lost: its run ${how} before it finished`, {
+      fix: `run \`relforge resume ${release}\`: a new run finds what the lost one made and does only the rest`,
+      cause: error,
+    });
   }
 }
 

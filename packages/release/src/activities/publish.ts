@@ -163,15 +163,18 @@ export async function publishForgeRelease(
   services: ReleaseServices,
   { plan, releaseId }: { plan: ReleasePlan; releaseId: number; artifacts: DigestedArtifact[] },
 ): Promise<{ url: string; tag: string; alreadyPublished: boolean }> {
-  const forge = forgeFor(plan.config, services);
-  const repo = parseRepo(plan.config.publish.release.repository);
-  const release = await forge.findRelease(repo, plan.tag);
-  if (!release || release.id !== releaseId) {
-    throw new PermanentError('DigestConflict', `release ${plan.tag} of ${plan.config.publish.release.repository} changed since its assets were checked`, {
-      fix: 'look at the releases of that repository; remove the one Relforge did not make, then resume',
-    });
-  }
-  if (!release.draft) return { url: release.htmlUrl, tag: release.tagName, alreadyPublished: true };
-  const published = await forge.publishRelease(repo, releaseId);
-  return { url: published.htmlUrl, tag: published.tagName, alreadyPublished: false };
+  // Two quick calls, but a rate limit can hold either for minutes: beat meanwhile, or the attempt is timed out and run twice.
+  return withHeartbeat(async (heartbeat) => {
+    const forge = forgeFor(plan.config, services, (reason, seconds) => heartbeat.progress({ waiting: reason, seconds }));
+    const repo = parseRepo(plan.config.publish.release.repository);
+    const release = await forge.findRelease(repo, plan.tag);
+    if (!release || release.id !== releaseId) {
+      throw new PermanentError('DigestConflict', `release ${plan.tag} of ${plan.config.publish.release.repository} changed since its assets were checked`, {
+        fix: 'look at the releases of that repository; remove the one Relforge did not make, then resume',
+      });
+    }
+    if (!release.draft) return { url: release.htmlUrl, tag: release.tagName, alreadyPublished: true };
+    const published = await forge.publishRelease(repo, releaseId);
+    return { url: published.htmlUrl, tag: published.tagName, alreadyPublished: false };
+  });
 }

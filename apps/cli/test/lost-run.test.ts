@@ -1,0 +1,170 @@
+/**
+ * A release whose run was lost — terminated by someone, or timed out — after
+ * it had published. `relforge status` says so and names the way out;
+ * `relforge resume` starts a new run of the same workflow id, which finds
+ * every effect of the lost run and makes only what is missing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { StandInAdmin } from '@relforge/github-standin';
+import { freePort, s3Client, workspaceRoot } from '@relforge/local-servers';
+import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
+import { readStackState, workerEnvironment } from '@relforge/stack';
+import { exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, type ExampleProject } from '@relforge/testkit';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startWorkerProcess, type WorkerProcess } from '../src/worker-process.js';
+import { runCli } from './run-cli.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  vi.unstubAllEnvs();
+});
+
+/** The local stack in a state folder of its own, on free ports, started the way a person does. */
+async function stackUp() {
+  const dir = mkdtempSync(join(tmpdir(), 'relforge-cli-'));
+  const env = {
+    RELFORGE_STATE_DIR: dir,
+    RELFORGE_TEMPORAL_PORT: String(await freePort()),
+    RELFORGE_UI_PORT: String(await freePort()),
+    RELFORGE_S3_PORT: String(await freePort()),
+    RELFORGE_GITHUB_PORT: String(await freePort()),
+  };
+  cleanups.push(async () => {
+    await runCli(['stack', 'down'], { RELFORGE_STATE_DIR: dir });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const up = await runCli(['stack', 'up'], env);
+  expect(up.stderr).toBe('');
+  expect(up.code).toBe(0);
+  // The stack's state file and credentials are read where the CLI reads them.
+  vi.stubEnv('RELFORGE_STATE_DIR', dir);
+  return env;
+}
+
+/** The bundled example on the stack, as `relforge demo` sets it up: its repositories on the stand-in, its bucket. */
+async function exampleOnStack(stateDir: string): Promise<ExampleProject> {
+  const state = readStackState();
+  if (!state) throw new Error('relforge stack up left no state file');
+  const example = join(workspaceRoot(), 'examples', 'hello');
+  const owner = 'relforge-examples';
+  const admin = new StandInAdmin(state.github.url);
+  const seeds: [string, string][] = [
+    ['hello', join(example, 'src')],
+    ['hello-hashes', join(example, 'seeds', 'hashes')],
+    ['hello-container', join(example, 'seeds', 'container')],
+    ['hello-website', join(example, 'seeds', 'website')],
+  ];
+  for (const [name, seedDir] of seeds) await admin.createRepo({ owner, name, seedDir });
+  return {
+    project: 'hello',
+    owner,
+    bucket: state.s3.bucket,
+    configPath: join(example, 'relforge.yaml'),
+    env: workerEnvironment(state),
+    workRoot: join(stateDir, 'work'),
+    admin,
+    repos: { source: `${owner}/hello`, hashes: `${owner}/hello-hashes`, container: `${owner}/hello-container`, website: `${owner}/hello-website` },
+  };
+}
+
+function workerFor(example: ExampleProject): WorkerProcess {
+  const worker = startWorkerProcess(
+    { ...example.env, RELFORGE_PROJECTS: example.configPath, RELFORGE_WORK_DIR: example.workRoot },
+    join(example.workRoot, '..', 'logs', 'worker.log'),
+  );
+  cleanups.push(() => worker.stop());
+  return worker;
+}
+
+async function temporalClient(): Promise<Client> {
+  const state = readStackState();
+  if (!state) throw new Error('relforge stack up left no state file');
+  const connection = await Connection.connect({ address: state.temporal.address });
+  cleanups.push(() => connection.close());
+  return new Client({ connection, namespace: state.temporal.namespace });
+}
+
+/** Polls until `check` returns a value, or fails naming what it waited for. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+describe('relforge resume of a lost release', () => {
+  it('starts a new run of the same workflow that skips every effect the terminated one made', { timeout: 300_000 }, async () => {
+    const env = await stackUp();
+    const example = await exampleOnStack(env.RELFORGE_STATE_DIR);
+    const version = '3.1.4';
+    const client = await temporalClient();
+    workerFor(example);
+
+    const started = runCli(['release', version, '--config', example.configPath], env);
+    const handle = client.workflow.getHandle(releaseWorkflowId(example.project, version));
+    await until('the release to get past publish', async () => {
+      const status = await handle.query(statusQuery);
+      return status.stages.find((stage) => stage.name === 'publish')?.state === 'succeeded' ? true : undefined;
+    });
+    const lostRunId = (await handle.describe()).runId;
+    await handle.terminate('test: lost run');
+
+    // The command that was following the release says what happened and what to do; it is no bug in Relforge.
+    const following = await started;
+    expect(following.code).toBe(1);
+    expect(following.stderr).toContain(`relforge: release ${example.project} ${version} was lost: its run was terminated (test: lost run) before it finished`);
+    expect(following.stderr).toContain(`fix: run \`relforge resume ${example.project} ${version}\``);
+
+    const status = await runCli(['status', example.project, version], env);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain(`relforge: release ${example.project} ${version} was lost: its run was terminated (test: lost run) before it finished`);
+    expect(status.stderr).toContain(`fix: run \`relforge resume ${example.project} ${version}\``);
+    const list = await runCli(['status'], env);
+    expect(list.stdout).toMatch(new RegExp(`^release/${example.project}/${version.replaceAll('.', '\\.')} {2}terminated `, 'm'));
+
+    const resume = await runCli(['resume', example.project, version], env);
+    expect(resume.stderr).toBe('');
+    expect(resume.code).toBe(0);
+    expect(resume.stdout).toContain('the last run terminated; started a new run that skips what is already done');
+    expect(resume.stdout).toMatch(new RegExp(`^released ${example.project} ${version.replaceAll('.', '\\.')} from [0-9a-f]{12}$`, 'm'));
+    expect(resume.stdout).toContain('publish s3: 0 uploaded, 12 already there');
+    expect(resume.stdout).toContain('publish assets: 0 uploaded, 12 already there');
+
+    // Two runs of one workflow id: the lost one, terminated, and the one that finished.
+    const runs = await until('both runs to be listed', async () => {
+      const listed: { runId: string; status: string; started: number }[] = [];
+      for await (const execution of client.workflow.list({ query: `WorkflowId = "${handle.workflowId}"` })) {
+        listed.push({ runId: execution.runId, status: execution.status.name, started: execution.startTime.getTime() });
+      }
+      return listed.length === 2 && listed.every((run) => run.status !== 'RUNNING') ? listed.sort((a, b) => a.started - b.started) : undefined;
+    });
+    expect(runs.map((run) => [run.runId === lostRunId, run.status])).toEqual([
+      [true, 'TERMINATED'],
+      [false, 'COMPLETED'],
+    ]);
+    const finished = (await client.workflow.getHandle(handle.workflowId, runs[1]?.runId).result()) as ReleaseStatus;
+    expect(finished.stages.map((stage) => [stage.name, stage.state])).toEqual(
+      ['build', 'checksum', 'publish', 'checksum-repo', 'container-repo', 'website'].map((name) => [name, 'succeeded']),
+    );
+    const publish = finished.stages.find((stage) => stage.name === 'publish');
+    expect([publish?.outputs['s3'], publish?.outputs['assets']]).toEqual(['0 uploaded, 12 already there', '0 uploaded, 12 already there']);
+
+    const { s3 } = readStackState() ?? {};
+    if (!s3) throw new Error('the stack state file has no S3 server');
+    const s3Keys = { accessKeyId: example.env['RELFORGE_S3_ACCESS_KEY_ID'] ?? '', secretAccessKey: example.env['RELFORGE_S3_SECRET_ACCESS_KEY'] ?? '' };
+    expect(await releaseEffects(example, version, s3Client({ endpoint: s3.endpoint, region: s3.region, ...s3Keys }))).toEqual(releasedOnce);
+    for (const run of runs) {
+      const history = await client.workflow.getHandle(handle.workflowId, run.runId).fetchHistory();
+      expect(secretsInHistory(historyToJSON(history), exampleSecrets(example))).toEqual([]);
+    }
+  });
+});
