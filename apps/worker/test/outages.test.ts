@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.js';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { ensureBucket, freePort, s3Client, startS3Server, type StartS3Options } from '@relforge/local-servers';
@@ -28,18 +28,8 @@ import {
   type DevServer,
   type ExampleProject,
 } from '@relforge/testkit';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { stopGracefully, until, workerProcess } from './worker-process.js';
-
-/**
- * 24 MiB of incompressible bytes per target, derived from the target's name so a rebuild gives the same digest.
- * Big enough that storing the five tarballs takes seconds (each goes up as three 8 MiB parts), so an outage
- * started once the first file is stored lands while the upload step is still running, with a multipart upload open.
- */
-const bigArtifactBuild = [
-  'head -c 24M /dev/zero | openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass "pass:$RELFORGE_DISTRO-$RELFORGE_ARCH" > payload',
-  'tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner -cf - payload | gzip -n -1 > "$RELFORGE_ARTIFACT"',
-].join(' && ');
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { stopGracefully, suiteClient, until, workerProcess } from './worker-process.js';
 
 function startRelease(client: Client, example: ExampleProject, version: string): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return client.workflow.start('release', {
@@ -103,7 +93,7 @@ describe('the Temporal server stopped in the middle of publishing and started ag
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const dbFilename = join(dir, 'temporal.db');
     const port = await freePort();
-    const example = await createExampleProject({ buildCommand: bigArtifactBuild });
+    const example = await createExampleProject({ artifactMiB: 24 });
     const version = '6.0.0';
     let server: DevServer | undefined = await startDevServer({ dbFilename, port });
     let worker: ChildProcess | undefined;
@@ -150,15 +140,7 @@ describe('the Temporal server stopped in the middle of publishing and started ag
 });
 
 describe('an upload step cut off by the S3 server going down', () => {
-  let connection: Connection;
-  let client: Client;
-  beforeAll(async () => {
-    connection = await Connection.connect({ address: testStack().temporal.address });
-    client = new Client({ connection, namespace: testStack().temporal.namespace });
-  });
-  afterAll(async () => {
-    await connection?.close();
-  });
+  const client = suiteClient();
 
   it('is retried until S3 is back, and the release stores every file once and leaves no upload open', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'relforge-s3-outage-'));
@@ -169,11 +151,11 @@ describe('an upload step cut off by the S3 server going down', () => {
     let s3Server = await startS3Server(options);
     let worker: ChildProcess | undefined;
     try {
-      const example = await createExampleProject({ buildCommand: bigArtifactBuild });
+      const example = await createExampleProject({ artifactMiB: 24 });
       const version = '6.1.0';
       await ensureBucket(s3Server.endpoint, example.bucket);
       worker = workerProcess(example, { env: { RELFORGE_S3_PORT: String(options.port) } });
-      const handle = await startRelease(client, example, version);
+      const handle = await startRelease(client(), example, version);
 
       // Cut S3 off while a multipart upload is open, after the first file is stored: the worst moment, which leaves parts behind.
       const s3 = s3Client(s3Server.endpoint);

@@ -7,32 +7,14 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
-import { createExampleProject, exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, testS3Client, testStack } from '@relforge/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killHard, stopGracefully, until, workerProcess } from './worker-process.js';
+import { createExampleProject, exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, testS3Client } from '@relforge/testkit';
+import { describe, expect, it } from 'vitest';
+import { killHard, stopGracefully, suiteClient, until, workerProcess } from './worker-process.js';
 
-/**
- * ~40 MiB of incompressible bytes per target (the S3 store sends 8 MiB parts, so five parts each), derived from the
- * target's name so a rebuild gives the same digest, packed the way the example's Makefile packs.
- */
-const bigArtifactBuild = [
-  'head -c 40M /dev/zero | openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass "pass:$RELFORGE_DISTRO-$RELFORGE_ARCH" > payload',
-  'tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner -cf - payload | gzip -n > "$RELFORGE_ARTIFACT"',
-].join(' && ');
-
-let connection: Connection;
-let client: Client;
-beforeAll(async () => {
-  connection = await Connection.connect({ address: testStack().temporal.address });
-  client = new Client({ connection, namespace: testStack().temporal.namespace });
-});
-afterAll(async () => {
-  await connection?.close();
-});
+const client = suiteClient();
 
 async function sha256Of(body: Readable): Promise<string> {
   const hash = createHash('sha256');
@@ -42,9 +24,9 @@ async function sha256Of(body: Readable): Promise<string> {
 
 describe('a worker killed with SIGKILL in the middle of a multipart upload', () => {
   it('is replaced by a new worker that aborts the orphaned upload and stores every file once, byte for byte', { timeout: 300_000 }, async () => {
-    const example = await createExampleProject({ buildCommand: bigArtifactBuild });
+    const example = await createExampleProject({ artifactMiB: 40 });
     const version = '5.1.0';
-    const handle = await client.workflow.start('release', {
+    const handle = await client().workflow.start('release', {
       taskQueue,
       workflowId: releaseWorkflowId(example.project, version),
       args: [{ project: example.project, version }],

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { serverBinary } from '@relforge/local-servers';
@@ -24,18 +24,10 @@ import {
   testStack,
   type ExampleProject,
 } from '@relforge/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killHard, stopGracefully, until, workerProcess } from './worker-process.js';
+import { describe, expect, it } from 'vitest';
+import { killHard, stopGracefully, suiteClient, until, workerProcess } from './worker-process.js';
 
-let connection: Connection;
-let client: Client;
-beforeAll(async () => {
-  connection = await Connection.connect({ address: testStack().temporal.address });
-  client = new Client({ connection, namespace: testStack().temporal.namespace });
-});
-afterAll(async () => {
-  await connection?.close();
-});
+const client = suiteClient();
 
 async function objectCount(example: ExampleProject): Promise<number> {
   const s3 = testS3Client();
@@ -131,7 +123,7 @@ describe('a worker killed with SIGKILL', () => {
     // The stand-in is shared by the whole file: count this test's holds from here.
     const heldBefore = (await example.admin.state()).held.total;
     await point.arm?.(example);
-    const handle = await client.workflow.start('release', {
+    const handle = await client().workflow.start('release', {
       taskQueue,
       workflowId: releaseWorkflowId(example.project, version),
       args: [{ project: example.project, version }],

@@ -3,8 +3,27 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { testStack, type ExampleProject } from '@relforge/testkit';
 import { workerMain } from '@relforge/worker';
+import { afterAll, beforeAll } from 'vitest';
+
+/** A client of the suite's Temporal server, connected before the tests of the calling file or block and closed after. */
+export function suiteClient(): () => Client {
+  let connection: Connection | undefined;
+  let client: Client | undefined;
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: testStack().temporal.address });
+    client = new Client({ connection, namespace: testStack().temporal.namespace });
+  });
+  afterAll(async () => {
+    await connection?.close();
+  });
+  return () => {
+    if (!client) throw new Error('the suite client is connected in beforeAll: use it inside tests');
+    return client;
+  };
+}
 
 export interface WorkerProcessOptions {
   /** Another Temporal server than the suite's (a test's own dev server). */

@@ -7,7 +7,7 @@ import { createReleaseActivities } from '@relforge/release/activities';
 import { taskQueue } from '@relforge/temporal-names';
 import { createExampleProject, releaseEffects, releasedOnce, testStack } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, releaseWorker, servicesFor, type Connections } from './harness.js';
+import { connect, releaseWorker, secretsIn, servicesFor, type Connections } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -77,5 +77,6 @@ describe('twenty starts of the same version at once, and two from the stock CLI'
     expect(refused).toBeInstanceOf(WorkflowFailedError);
     expect((refused as WorkflowFailedError).cause?.message).toContain('was already released by run');
     expect(await releaseEffects(example, version)).toEqual(releasedOnce);
+    for (const runId of [handles[0]?.firstExecutionRunId, undefined]) expect(await secretsIn(connections, example, workflowId, runId)).toEqual([]);
   }, 240_000);
 });

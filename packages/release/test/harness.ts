@@ -6,7 +6,8 @@ import { Git } from '@relforge/git';
 import { createReleaseActivities, type ReleaseActivities, type ReleaseServices } from '@relforge/release/activities';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
-import { testStack, type ExampleProject } from '@relforge/testkit';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { exampleSecrets, secretsInHistory, testStack, type ExampleProject } from '@relforge/testkit';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('@relforge/release/workflows'));
 /** A whole release's history, recorded from the end-to-end test; replayed on every run to catch incompatible changes. */
@@ -114,4 +115,10 @@ export async function startRelease(connections: Connections, example: ExamplePro
 export async function scheduled(handle: WorkflowHandle, activityType: string): Promise<number> {
   const history = await handle.fetchHistory();
   return history.events?.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType).length ?? 0;
+}
+
+/** The example's secrets found in one run's history, every payload decoded: `[]` is the only good answer. */
+export async function secretsIn(connections: Connections, example: ExampleProject, workflowId: string, runId?: string): Promise<string[]> {
+  const history = await connections.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  return secretsInHistory(historyToJSON(history), exampleSecrets(example));
 }

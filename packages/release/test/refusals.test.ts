@@ -11,7 +11,7 @@ import { createReleaseActivities } from '@relforge/release/activities';
 import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { connect, recordedParkedHistoryPath, releaseWorker, scheduled, servicesFor, startRelease, untilState, workflowBundle, type Connections } from './harness.js';
+import { connect, recordedParkedHistoryPath, releaseWorker, secretsIn, scheduled, servicesFor, startRelease, untilState, workflowBundle, type Connections } from './harness.js';
 
 const run = promisify(execFile);
 import { checkout } from './inspect.js';
@@ -67,6 +67,7 @@ describe('the checksum repository', () => {
     const hashes = await checkout(example.repos.hashes, 'main');
     expect(hashes.commits).toBe(1);
     hashes.done();
+    expect(await secretsIn(connections, example, handle.workflowId)).toEqual([]);
   });
 });
 

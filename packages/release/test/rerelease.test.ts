@@ -5,14 +5,14 @@
  * digest that was published.
  */
 import { join } from 'node:path';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
 import { taskQueue } from '@relforge/temporal-names';
 import { createExampleProject, releaseEffects, releasedOnce, type ExampleProject } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, release, releaseWorker, scheduled, servicesFor, untilState, type Connections } from './harness.js';
+import { connect, release, releaseWorker, scheduled, secretsIn, servicesFor, untilState, type Connections } from './harness.js';
 import { s3Objects } from './inspect.js';
 
 let connections: Connections;
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 /** A start as the stock `temporal workflow start` makes it: Temporal's default policy lets a closed id run again. */
-function startAgain(example: ExampleProject, input: ReleaseInput): Promise<WorkflowHandle> {
+function startAgain(example: ExampleProject, input: ReleaseInput): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return connections.client.workflow.start('release', {
     taskQueue,
     workflowId: releaseWorkflowId(input.project, input.version),
@@ -68,6 +68,7 @@ describe('a version that was released already', () => {
       expect(status.sourceCommit).toBe(first.status?.sourceCommit);
       const publish = status.stages.find((stage) => stage.name === 'publish');
       expect(publish?.outputs).toMatchObject({ s3: '0 uploaded, 12 already there', assets: '0 uploaded, 12 already there' });
+      for (const run of [again, on]) expect(await secretsIn(connections, example, run.workflowId, run.firstExecutionRunId)).toEqual([]);
     });
     expect(await releaseEffects(example, version)).toEqual(releasedOnce);
     expect((await s3Objects(example)).map(({ Key, ETag, LastModified }) => [Key, ETag, LastModified?.toISOString()])).toEqual(
@@ -103,6 +104,7 @@ describe('a version that was released already', () => {
       expect(waiting.error).toContain(rebuilt?.sha256);
       await handle.signal('abort', { reason: 'keeping the published build' });
       expect((await failureOf(handle)).message).toContain('aborted by an operator');
+      expect(await secretsIn(connections, example, handle.workflowId, handle.firstExecutionRunId)).toEqual([]);
     });
     expect(await releaseEffects(example, version)).toEqual(releasedOnce);
     expect((await s3Objects(example)).map(({ Key, ETag }) => [Key, ETag])).toEqual(objectsBefore.map(({ Key, ETag }) => [Key, ETag]));

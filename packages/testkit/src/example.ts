@@ -29,8 +29,20 @@ export const exampleDir = () => join(workspaceRoot(), 'examples', 'hello');
 
 export interface ExampleOptions {
   seedHashes?: (readme: string, project: string) => string;
-  /** Replaces `make dist`, e.g. to make a build slow enough to kill or its artifacts big enough for multipart. */
+  /** Replaces `make dist`, e.g. to make a build slow enough to kill. */
   buildCommand?: string;
+  /**
+   * Builds tarballs of this many MiB of incompressible bytes instead, derived from the target's name so a rebuild
+   * gives the same digest: big enough for multipart uploads (8 MiB parts) that take seconds to store.
+   */
+  artifactMiB?: number;
+}
+
+function bigArtifactBuild(mib: number): string {
+  return [
+    `head -c ${mib}M /dev/zero | openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass "pass:$RELFORGE_DISTRO-$RELFORGE_ARCH" > payload`,
+    'tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner -cf - payload | gzip -n -1 > "$RELFORGE_ARTIFACT"',
+  ].join(' && ');
 }
 
 export async function createExampleProject(options: ExampleOptions = {}): Promise<ExampleProject> {
@@ -62,7 +74,7 @@ export async function createExampleProject(options: ExampleOptions = {}): Promis
     .replaceAll('relforge-examples/', `${owner}/`)
     .replace('bucket: relforge-releases', `bucket: ${bucket}`)
     .replaceAll('/relforge-releases/', `/${bucket}/`)
-    .replace(/^ {2}command: make dist$/m, `  command: ${JSON.stringify(options.buildCommand ?? 'make dist')}`);
+    .replace(/^ {2}command: make dist$/m, `  command: ${JSON.stringify(options.artifactMiB ? bigArtifactBuild(options.artifactMiB) : (options.buildCommand ?? 'make dist'))}`);
   writeFileSync(configPath, config);
 
   return {
