@@ -3,9 +3,10 @@
  * that waits for a person, or that was lost (terminated, timed out).
  */
 import { Command } from 'commander';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { InputError } from '@relforge/errors';
-import { abortSignal, releaseWorkflowId, resumeUpdate, type ReleaseStatus } from '@relforge/release';
+import { abortSignal, releaseWorkflowId, resumeUpdate, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodeOf } from './release-command.js';
 import { printOutcome, printStageChanges } from './release-output.js';
@@ -21,6 +22,13 @@ async function describeRelease(client: Client, project: string, version: string)
     throw error;
   });
   return { handle, execution: description.status.name };
+}
+
+/** What the lost run was started with, read from the first event of its history. */
+async function lostRunInput(handle: WorkflowHandle, fallback: ReleaseInput): Promise<ReleaseInput> {
+  const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+  const payload = started?.input?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<ReleaseInput>(payload) : fallback;
 }
 
 export function resumeCommand(): Command {
@@ -49,11 +57,12 @@ export function resumeCommand(): Command {
             });
           console.log(`resumed ${project} ${version}`);
         } else {
-          // Lost (terminated, timed out, failed): a new run; every step skips the effects the last one made.
+          // Lost (terminated, timed out, failed): a new run with the same input (a re-release stays one); every step
+          // skips the effects the last one made.
           followed = await client.workflow.start('release', {
             taskQueue,
             workflowId: handle.workflowId,
-            args: [{ project, version }],
+            args: [await lostRunInput(handle, { project, version })],
             workflowIdConflictPolicy: 'USE_EXISTING',
             workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
           });

@@ -42,7 +42,9 @@ async function startOrAttach(client: Client, input: ReleaseInput): Promise<{ han
       workflowIdReusePolicy: input.rerelease ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
     // Only for the message: another client may start it between the look and the start, and the start still attaches.
-    return { handle, how: before === 'RUNNING' ? 'attached' : 'started' };
+    const how = before === 'RUNNING' ? 'attached' : 'started';
+    if (how === 'attached' && input.rerelease) console.error(`relforge: ${input.project} ${input.version} is being released right now; following that run (--rerelease applies only to a finished release)`);
+    return { handle, how };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     return { handle: client.workflow.getHandle(workflowId), how: 'completed' };
@@ -56,6 +58,15 @@ export async function runRelease(target: TemporalTarget, input: ReleaseInput, on
     return { workflowId: handle.workflowId, how, ...(await followRelease(handle, onStatus)) };
   } finally {
     await close();
+  }
+}
+
+/** For the audit trail; a container user without a passwd entry still has a name in the environment, or none. */
+function whoAmI(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env['USER'] ?? process.env['LOGNAME'] ?? 'unknown';
   }
 }
 
@@ -83,7 +94,7 @@ export function releaseCommand(): Command {
       const input: ReleaseInput = {
         project: config.project,
         version: version.text,
-        ...(options.rerelease && options.reason ? { rerelease: { reason: options.reason, by: `${userInfo().username}@${hostname()}` } } : {}),
+        ...(options.rerelease && options.reason ? { rerelease: { reason: options.reason, by: `${whoAmI()}@${hostname()}` } } : {}),
       };
       const seen = new Map<string, string>();
       const run = await runRelease(target, input, (status) => {

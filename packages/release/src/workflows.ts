@@ -47,9 +47,6 @@ const { uploadArtifacts, stageForgeRelease, publishForgeRelease, updateChecksumR
 
 export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   const status: ReleaseStatus = { project: input.project, version: input.version, state: 'preparing', stages: [], artifacts: [], audit: [] };
-  if (input.rerelease) {
-    status.audit.push({ at: new Date().toISOString(), action: 'rerelease', note: String(input.rerelease.reason), ...(input.rerelease.by ? { by: String(input.rerelease.by) } : {}) });
-  }
   setHandler(statusQuery, () => status);
   let decision: { resume: ResumeInput } | { abort: AbortInput } | undefined;
   setHandler(
@@ -75,6 +72,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   } catch (error) {
     return fail(status, error);
   }
+  // Recorded once prepare has accepted the re-release and its reason.
+  if (input.rerelease) status.audit.push({ at: plan.startedAt, action: 'rerelease', note: input.rerelease.reason, ...(input.rerelease.by ? { by: input.rerelease.by } : {}) });
   status.state = 'running';
   status.sourceCommit = plan.sourceCommit;
   status.stages = plan.stages.map((name): StageStatus => ({ name, state: 'pending', outputs: {} }));

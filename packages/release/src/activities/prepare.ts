@@ -6,13 +6,16 @@ import type { ReleaseInput, ReleasePlan } from '../shared.js';
 import { PermanentError } from './failures.js';
 import { forgeFor, remoteFor, type ReleaseServices } from './services.js';
 
-/** Another run of this release's workflow id that completed: the version is out already. */
+/**
+ * Another run of this release's workflow id that completed: the version is out already. Asked of Temporal's
+ * visibility, which keeps closed runs for the namespace's retention period; past it the guard cannot see the
+ * earlier run, and what still stops a second release is every step's check before it creates.
+ */
 async function completedRun(): Promise<{ runId: string; closeTime?: Date } | undefined> {
   const { client, info } = Context.current();
-  // Only a release workflow has earlier runs to find; the activity run on its own (no workflow) has none.
-  if (!info.workflowExecution) return undefined;
+  if (!info.workflowExecution) throw new Error('prepareRelease runs only as an activity of the release workflow');
   const { workflowId, runId } = info.workflowExecution;
-  const query = `WorkflowId = ${JSON.stringify(workflowId)} AND ExecutionStatus = "Completed"`;
+  const query = `WorkflowType = "release" AND WorkflowId = ${JSON.stringify(workflowId)} AND ExecutionStatus = "Completed"`;
   for await (const execution of client.workflow.list({ query })) {
     if (execution.runId !== runId) return { runId: execution.runId, ...(execution.closeTime ? { closeTime: execution.closeTime } : {}) };
   }
@@ -44,6 +47,9 @@ export async function prepareRelease(services: ReleaseServices, input: ReleaseIn
       fix: 'pass `--rerelease --reason "<why>"`, or in JSON input "rerelease": {"reason": "<why>"}',
     });
   }
+  if (input.rerelease?.by !== undefined && typeof input.rerelease.by !== 'string') {
+    throw new InputError('rerelease.by: expected a string naming who re-releases', { fix: 'pass e.g. "by": "alice@build-host", or leave it out' });
+  }
   const previous = await completedRun();
   if (previous && !input.rerelease) {
     // Dask's tag-triggered workflow raced with itself and released twice; here the second trigger stops before any step.
@@ -57,6 +63,11 @@ export async function prepareRelease(services: ReleaseServices, input: ReleaseIn
   const tag = releaseTag(config, version);
   // A re-release rebuilds what was released, from its tag, not whatever the branch holds now.
   const released = input.rerelease ? await services.git.resolveRemoteRef(remote, tag) : undefined;
+  if (input.rerelease && !released) {
+    throw new InputError(`rerelease: ${config.project} ${version.text} has no tag ${tag} in ${config.source.repository} to rebuild from`, {
+      fix: `a version never published is released without --rerelease; if the tag was deleted, push it again at the released commit`,
+    });
+  }
   const sourceCommit = released ?? (await services.git.resolveRemoteRef(remote, config.source.ref));
   if (!sourceCommit) {
     throw new InputError(`source.ref "${config.source.ref}" is not a branch, tag or commit of ${config.source.repository}`, {
