@@ -7,14 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { StandInAdmin } from '@relforge/github-standin';
 import { freePort, s3Client, workspaceRoot } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { readStackState, workerEnvironment } from '@relforge/stack';
-import { exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, type ExampleProject } from '@relforge/testkit';
+import { exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, until, type ExampleProject } from '@relforge/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startWorkerProcess, type WorkerProcess } from '../src/worker-process.js';
 import { runCli } from './run-cli.js';
@@ -88,17 +87,6 @@ async function temporalClient(): Promise<Client> {
   const connection = await Connection.connect({ address: state.temporal.address });
   cleanups.push(() => connection.close());
   return new Client({ connection, namespace: state.temporal.namespace });
-}
-
-/** Polls until `check` returns a value, or fails naming what it waited for. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 describe('relforge resume of a lost release', () => {

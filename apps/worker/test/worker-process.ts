@@ -5,6 +5,8 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { testStack, type ExampleProject } from '@relforge/testkit';
+
+export { until } from '@relforge/testkit';
 import { workerMain } from '@relforge/worker';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -63,15 +65,4 @@ export async function stopGracefully(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   await once(child, 'exit');
-}
-
-/** Polls until `check` returns a value, or fails naming what it waited for. */
-export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }

@@ -96,7 +96,10 @@ describe('fault injection', () => {
     const commit = git(['rev-parse', 'HEAD'], work);
     await standIn.admin.addFault({ match: { method: 'POST', path: '/held-push\\.git/git-receive-pack$' }, holdMs: 1500 });
     const push = spawn('git', ['push', '--quiet', 'origin', 'HEAD:main'], { cwd: work, env: git.env, stdio: 'ignore' });
-    while ((await standIn.admin.state()).held.now === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let waited = 0; (await standIn.admin.state()).held.now === 0; waited += 50) {
+      if (waited > 10_000) throw new Error('the push never reached the stand-in');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     push.kill('SIGKILL');
     await once(push, 'exit');
     const remoteMain = () => git(['ls-remote', created.cloneUrl, 'refs/heads/main']).split('\t')[0];

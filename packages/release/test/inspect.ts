@@ -43,3 +43,17 @@ export async function remoteRef(repository: string, ref: string): Promise<string
 export function sha256sumCheck(dir: string, sums: string): string {
   return execFileSync('sha256sum', ['--check', '--strict', sums], { cwd: dir, encoding: 'utf8' });
 }
+
+/** A commit pushed on top of a branch, as a maintainer would after a release: the branch moves on. */
+export async function pushEmptyCommit(repository: string, branch: string, message: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'relforge-push-'));
+  const git = new Git();
+  try {
+    await git.run(['clone', '--quiet', '--branch', branch, remote(repository).url, dir], { remote: remote(repository) });
+    await git.run(['-c', 'user.name=Maintainer', '-c', 'user.email=maintainer@relforge.invalid', 'commit', '--quiet', '--allow-empty', '-m', message], { cwd: dir });
+    await git.run(['push', '--quiet', 'origin', `HEAD:${branch}`], { cwd: dir, remote: remote(repository) });
+    return await git.headCommit(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

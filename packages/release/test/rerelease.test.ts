@@ -13,7 +13,7 @@ import { taskQueue } from '@relforge/temporal-names';
 import { createExampleProject, releaseEffects, releasedOnce, type ExampleProject } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, release, releaseWorker, scheduled, secretsIn, servicesFor, untilState, type Connections } from './harness.js';
-import { s3Objects } from './inspect.js';
+import { pushEmptyCommit, s3Objects } from './inspect.js';
 
 let connections: Connections;
 beforeAll(async () => {
@@ -60,11 +60,14 @@ describe('a version that was released already', () => {
       expect(await scheduled(again, 'prepareRelease')).toBe(1);
       expect(await scheduled(again, 'buildTarget')).toBe(0);
 
+      // The branch moved on since: a re-release must still build the released commit, not the branch.
+      const moved = await pushEmptyCommit(example.repos.source, 'main', 'work after 8.0.0');
+      expect(moved).not.toBe(first.status?.sourceCommit);
       const on = await startAgain(example, { project: example.project, version, rerelease: { reason: 'asset page was broken', by: 'ops@test' } });
       const status = (await on.result()) as ReleaseStatus;
       expect(status.state).toBe('succeeded');
       expect(status.audit).toEqual([{ at: expect.any(String), action: 'rerelease', note: 'asset page was broken', by: 'ops@test' }]);
-      // Built again from the released tag's commit: the same commit, the same bytes, nothing new anywhere.
+      // Built again from the released tag's commit, not the branch: the same commit, the same bytes, nothing new anywhere.
       expect(status.sourceCommit).toBe(first.status?.sourceCommit);
       const publish = status.stages.find((stage) => stage.name === 'publish');
       expect(publish?.outputs).toMatchObject({ s3: '0 uploaded, 12 already there', assets: '0 uploaded, 12 already there' });
@@ -76,11 +79,16 @@ describe('a version that was released already', () => {
     );
   }, 300_000);
 
-  it('refuses a reason-less re-release, naming the field', async () => {
+  it('refuses a re-release without a reason, or of a version never tagged, naming the field, before any step', async () => {
     const example = await createExampleProject();
     const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
     const cause = await worker.runUntil(failureOf(await startAgain(example, { project: example.project, version: '8.0.1', rerelease: { reason: ' ' } })));
     expect(cause.message).toContain('rerelease.reason: a re-release needs a reason for the audit trail');
+
+    const worker2 = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
+    const never = await worker2.runUntil(failureOf(await startAgain(example, { project: example.project, version: '8.0.2', rerelease: { reason: 'typo' } })));
+    expect(never.message).toContain(`rerelease: ${example.project} 8.0.2 has no tag v8.0.2 in ${example.repos.source} to rebuild from`);
+    expect(await releaseEffects(example, '8.0.2')).toEqual({ ...releasedOnce, objects: 0, releases: 0, assets: 0, uploadsPerAsset: [], hashLines: 0, containerPulls: 0, websitePulls: 0 });
   });
 
   it('built differently on another machine, waits for an operator at publish instead of replacing a published file', async () => {

@@ -3,3 +3,4 @@ export { startDevServer, type DevServer, type DevServerOptions } from './tempora
 export type { TestStack } from './stack.js';
 export { createExampleProject, exampleDir, type ExampleOptions, type ExampleProject } from './example.js';
 export { exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, type ReleaseEffects } from './effects.js';
+export { until } from './wait.js';
