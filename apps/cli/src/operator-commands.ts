@@ -10,7 +10,7 @@ import { abortSignal, releaseWorkflowId, resumeUpdate, type ReleaseInput, type R
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodeOf } from './release-command.js';
 import { printOutcome, printStageChanges } from './release-output.js';
-import { followRelease } from './release-state.js';
+import { endedStatus, followRelease } from './release-state.js';
 import { connect, temporalTarget } from './temporal-target.js';
 
 async function describeRelease(client: Client, project: string, version: string) {
@@ -43,7 +43,8 @@ export function resumeCommand(): Command {
       const { client, close } = await connect(target);
       try {
         const { handle, execution } = await describeRelease(client, project, version);
-        if (execution === 'COMPLETED') {
+        const refusedAsReleased = execution === 'FAILED' && (await endedStatus(handle).catch(() => undefined))?.alreadyReleased;
+        if (execution === 'COMPLETED' || refusedAsReleased) {
           console.log(`${project} ${version} is already released; nothing to resume.`);
           return;
         }

@@ -12,7 +12,7 @@ import { releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relfo
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodes } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
-import { followRelease } from './release-state.js';
+import { endedStatus, followRelease } from './release-state.js';
 import { connect, temporalTarget, type TemporalTarget } from './temporal-target.js';
 
 export interface ReleaseRun {
@@ -31,6 +31,12 @@ async function startOrAttach(client: Client, input: ReleaseInput): Promise<{ han
     .describe()
     .then((description) => description.status.name)
     .catch(() => undefined);
+  if (before === 'FAILED' && !input.rerelease) {
+    // The last run may be a stray start refused because the release had completed: that is "released", not "retry".
+    const latest = client.workflow.getHandle(workflowId);
+    const ended = await endedStatus(latest).catch(() => undefined);
+    if (ended?.alreadyReleased) return { handle: latest, how: 'completed' };
+  }
   try {
     const handle = await client.workflow.start('release', {
       taskQueue,
@@ -55,7 +61,8 @@ export async function runRelease(target: TemporalTarget, input: ReleaseInput, on
   const { client, close } = await connect(target);
   try {
     const { handle, how } = await startOrAttach(client, input);
-    return { workflowId: handle.workflowId, how, ...(await followRelease(handle, onStatus)) };
+    const ended = await followRelease(handle, onStatus);
+    return { workflowId: handle.workflowId, how: ended.alreadyReleased ? 'completed' : how, ...ended };
   } finally {
     await close();
   }

@@ -15,6 +15,17 @@ export interface Ended {
   failed: boolean;
   /** The release holds for an operator: it has not ended, but following it further would wait forever. */
   waiting?: boolean;
+  /** This run was refused because an earlier one completed the release: `status` is that earlier run's. */
+  alreadyReleased?: boolean;
+}
+
+/** The status of the run of this release's id that completed, if visibility still lists it. */
+async function completedRun(handle: WorkflowHandle): Promise<ReleaseStatus | undefined> {
+  const query = `WorkflowType = "release" AND WorkflowId = ${JSON.stringify(handle.workflowId)} AND ExecutionStatus = "Completed"`;
+  for await (const execution of handle.client.list({ query })) {
+    return (await handle.client.getHandle(handle.workflowId, execution.runId).result()) as ReleaseStatus;
+  }
+  return undefined;
 }
 
 /** How a run ended that left no status behind, or undefined for any other failure. */
@@ -32,6 +43,11 @@ export async function endedStatus(handle: WorkflowHandle): Promise<Ended> {
   } catch (error) {
     const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
     const details = cause instanceof ApplicationFailure ? cause.details : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === 'AlreadyReleased') {
+      // A stray start (stock CLI, a tag job) after the release completed: what counts is the run that released it.
+      const released = await completedRun(handle);
+      if (released) return { status: released, failed: false, alreadyReleased: true };
+    }
     if (details?.[0]) return { status: details[0] as ReleaseStatus, failed: true };
     const how = lostHow(cause);
     if (!how) throw error;

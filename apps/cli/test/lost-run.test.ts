@@ -4,14 +4,16 @@
  * `relforge resume` starts a new run of the same workflow id, which finds
  * every effect of the lost run and makes only what is missing.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { StandInAdmin } from '@relforge/github-standin';
-import { freePort, s3Client, workspaceRoot } from '@relforge/local-servers';
+import { freePort, s3Client, serverBinary, workspaceRoot } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
+import { taskQueue } from '@relforge/temporal-names';
 import { readStackState, workerEnvironment } from '@relforge/stack';
 import { exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, until, type ExampleProject } from '@relforge/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -154,5 +156,32 @@ describe('relforge resume of a lost release', () => {
       const history = await client.workflow.getHandle(handle.workflowId, run.runId).fetchHistory();
       expect(secretsInHistory(historyToJSON(history), exampleSecrets(example))).toEqual([]);
     }
+    // A stray start of the released version, as a tag-triggered job would make with the stock CLI: its run is refused
+    // in its first step, and the CLI still reports the version as released, starting nothing more.
+    const { temporal } = readStackState() ?? {};
+    if (!temporal) throw new Error('the stack state file has no Temporal server');
+    execFileSync(serverBinary('temporal'), [
+      'workflow', 'start', '--address', temporal.address, '--namespace', temporal.namespace, '--type', 'release', '--task-queue', taskQueue,
+      '--workflow-id', handle.workflowId, '--input', JSON.stringify({ project: example.project, version }),
+    ]);
+    const refused = await until('the stray run to be refused', async () => ((await handle.describe()).status.name === 'FAILED' ? true : undefined));
+    expect(refused).toBe(true);
+    const statusAfter = await runCli(['status', example.project, version], env);
+    expect(statusAfter.code).toBe(0);
+    expect(statusAfter.stdout).toMatch(new RegExp(`^released ${example.project} ${version.replaceAll('.', '\\.')} from `, 'm'));
+    const again = await runCli(['release', version, '--config', example.configPath], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`${example.project} ${version} is already released; nothing was changed.`);
+    const resumeAgain = await runCli(['resume', example.project, version], env);
+    expect(resumeAgain.code).toBe(0);
+    expect(resumeAgain.stdout).toContain(`${example.project} ${version} is already released; nothing to resume.`);
+    // The lost run, the one that finished, and the refused stray one: `release` and `resume` started none.
+    const statuses = await until('the stray run to be listed', async () => {
+      const listed: string[] = [];
+      for await (const execution of client.workflow.list({ query: `WorkflowId = "${handle.workflowId}"` })) listed.push(execution.status.name);
+      return listed.length >= 3 ? listed.sort() : undefined;
+    });
+    expect(statuses).toEqual(['COMPLETED', 'FAILED', 'TERMINATED']);
+    expect(await releaseEffects(example, version, s3Client({ endpoint: s3.endpoint, region: s3.region, ...s3Keys }))).toEqual(releasedOnce);
   });
 });

@@ -207,10 +207,13 @@ function fail(status: ReleaseStatus, error: unknown): never {
   status.state = 'failed';
   status.error = messageOf(error);
   upsertSearchAttributes([{ key: RelforgeState, value: 'failed' }]);
+  // A run refused because the version is out already keeps that type, so clients can show the release that completed.
+  const cause = (error as { cause?: unknown }).cause;
+  const alreadyReleased = cause instanceof ApplicationFailure && cause.type === 'AlreadyReleased';
   // The final status rides along as the failure's details, so it can be read without a worker to query.
   throw ApplicationFailure.create({
     message: `release ${status.project} ${status.version} failed: ${status.error}`,
-    type: 'ReleaseFailed',
+    type: alreadyReleased ? 'AlreadyReleased' : 'ReleaseFailed',
     nonRetryable: true,
     details: [status],
   });

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { serverBinary } from '@relforge/local-servers';
 import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
@@ -76,6 +77,8 @@ describe('twenty starts of the same version at once, and two from the stock CLI'
     );
     expect(refused).toBeInstanceOf(WorkflowFailedError);
     expect((refused as WorkflowFailedError).cause?.message).toContain('was already released by run');
+    // Typed, so clients show the completed release instead of a failure.
+    expect(((refused as WorkflowFailedError).cause as ApplicationFailure).type).toBe('AlreadyReleased');
     expect(await releaseEffects(example, version)).toEqual(releasedOnce);
     for (const runId of [handles[0]?.firstExecutionRunId, undefined]) expect(await secretsIn(connections, example, workflowId, runId)).toEqual([]);
   }, 240_000);
