@@ -37,6 +37,7 @@ case "$what" in
     servers() { pgrep -f "$(pwd)/infra/(\.bin/|github-standin/dist/main)" | sort || true; }
     before=$(servers)
     rm -rf .relforge/test-results
+    pnpm format:check >/dev/null || die 'code is not formatted: run `pnpm format`, then commit'
     pnpm typecheck --output-logs=errors-only
     pnpm lint --output-logs=errors-only
     status=0

@@ -3,4 +3,6 @@ import { integrationTestConfig } from '@relforge/testkit/vitest-config';
 
 // Benchmarks report figures; they are not tests and write no test report.
 const config = integrationTestConfig('@relforge/worker bench');
-export default defineConfig({ test: { ...config.test, include: ['bench/**/*.bench.test.ts'], reporters: ['default'], outputFile: {} } });
+export default defineConfig({
+  test: { ...config.test, include: ['bench/**/*.bench.test.ts'], reporters: ['default'], outputFile: {} },
+});

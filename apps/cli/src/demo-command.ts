@@ -49,8 +49,14 @@ export function demoCommand(): Command {
       try {
         console.log(`releasing hello ${version.text} (worker log: ${join(stateDir(), 'logs', 'worker.log')})`);
         const seen = new Map<string, string>();
-        const target = { address: state.temporal.address, namespace: state.temporal.namespace, uiUrl: state.temporal.uiUrl };
-        const run = await runRelease(target, { project: 'hello', version: version.text }, (status) => printStageChanges(status, seen));
+        const target = {
+          address: state.temporal.address,
+          namespace: state.temporal.namespace,
+          uiUrl: state.temporal.uiUrl,
+        };
+        const run = await runRelease(target, { project: 'hello', version: version.text }, (status) =>
+          printStageChanges(status, seen),
+        );
         printOutcome(run, target);
         console.log('the stack keeps running for the Web UI; stop it with: pnpm stack down');
         process.exitCode = exitCodeOf(run);

@@ -17,7 +17,9 @@ async function describeRelease(client: Client, project: string, version: string)
   const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
   const description = await handle.describe().catch((error: unknown) => {
     if (error instanceof WorkflowNotFoundError) {
-      throw new InputError(`no release of ${project} ${version}`, { fix: `start it with \`relforge release ${version} --config <file>\`` });
+      throw new InputError(`no release of ${project} ${version}`, {
+        fix: `start it with \`relforge release ${version} --config <file>\``,
+      });
     }
     throw error;
   });
@@ -43,7 +45,8 @@ export function resumeCommand(): Command {
       const { client, close } = await connect(target);
       try {
         const { handle, execution } = await describeRelease(client, project, version);
-        const refusedAsReleased = execution === 'FAILED' && (await endedStatus(handle).catch(() => undefined))?.alreadyReleased;
+        const refusedAsReleased =
+          execution === 'FAILED' && (await endedStatus(handle).catch(() => undefined))?.alreadyReleased;
         if (execution === 'COMPLETED' || refusedAsReleased) {
           console.log(`${project} ${version} is already released; nothing to resume.`);
           return;
@@ -51,10 +54,19 @@ export function resumeCommand(): Command {
         let followed = handle;
         if (execution === 'RUNNING') {
           await handle
-            .executeUpdate(resumeUpdate, { args: [{ ...(options.reloadConfig ? { reloadConfig: true } : {}), ...(options.note ? { note: options.note } : {}) }] })
+            .executeUpdate(resumeUpdate, {
+              args: [
+                {
+                  ...(options.reloadConfig ? { reloadConfig: true } : {}),
+                  ...(options.note ? { note: options.note } : {}),
+                },
+              ],
+            })
             .catch((error: unknown) => {
               const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-              throw new InputError(cause?.message ?? String(error), { fix: `see \`relforge status ${project} ${version}\`` });
+              throw new InputError(cause?.message ?? String(error), {
+                fix: `see \`relforge status ${project} ${version}\``,
+              });
             });
           console.log(`resumed ${project} ${version}`);
         } else {
@@ -89,7 +101,10 @@ export function abortCommand(): Command {
       const { client, close } = await connect(temporalTarget());
       try {
         const { handle, execution } = await describeRelease(client, project, version);
-        if (execution !== 'RUNNING') throw new InputError(`release ${project} ${version} is not running (${execution.toLowerCase()})`, { fix: 'nothing to abort' });
+        if (execution !== 'RUNNING')
+          throw new InputError(`release ${project} ${version} is not running (${execution.toLowerCase()})`, {
+            fix: 'nothing to abort',
+          });
         await handle.signal(abortSignal, { reason: options.reason });
         console.log(`abort sent to ${project} ${version}: ${options.reason}`);
       } finally {

@@ -24,7 +24,10 @@ export interface ReleaseRun {
   waiting?: boolean;
 }
 
-async function startOrAttach(client: Client, input: ReleaseInput): Promise<{ handle: WorkflowHandle; how: ReleaseRun['how'] }> {
+async function startOrAttach(
+  client: Client,
+  input: ReleaseInput,
+): Promise<{ handle: WorkflowHandle; how: ReleaseRun['how'] }> {
   const workflowId = releaseWorkflowId(input.project, input.version);
   const before = await client.workflow
     .getHandle(workflowId)
@@ -49,7 +52,10 @@ async function startOrAttach(client: Client, input: ReleaseInput): Promise<{ han
     });
     // Only for the message: another client may start it between the look and the start, and the start still attaches.
     const how = before === 'RUNNING' ? 'attached' : 'started';
-    if (how === 'attached' && input.rerelease) console.error(`relforge: ${input.project} ${input.version} is being released right now; following that run (--rerelease applies only to a finished release)`);
+    if (how === 'attached' && input.rerelease)
+      console.error(
+        `relforge: ${input.project} ${input.version} is being released right now; following that run (--rerelease applies only to a finished release)`,
+      );
     return { handle, how };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -57,7 +63,11 @@ async function startOrAttach(client: Client, input: ReleaseInput): Promise<{ han
   }
 }
 
-export async function runRelease(target: TemporalTarget, input: ReleaseInput, onStatus: (status: ReleaseStatus) => void): Promise<ReleaseRun> {
+export async function runRelease(
+  target: TemporalTarget,
+  input: ReleaseInput,
+  onStatus: (status: ReleaseStatus) => void,
+): Promise<ReleaseRun> {
   const { client, close } = await connect(target);
   try {
     const { handle, how } = await startOrAttach(client, input);
@@ -86,29 +96,43 @@ export function releaseCommand(): Command {
   return new Command('release')
     .description('release a version of the project in the config: start it, or attach to the one running')
     .argument('<version>', 'the version to release, e.g. 8.1.0 or 8.1.0-rc1')
-    .option('-c, --config <file>', 'the project\'s release config', 'relforge.yaml')
+    .option('-c, --config <file>', "the project's release config", 'relforge.yaml')
     .option('--json', 'print the final status as JSON, nothing else')
-    .option('--rerelease', 'release a version that was already released, on purpose (needs --reason; published digests still cannot change)')
+    .option(
+      '--rerelease',
+      'release a version that was already released, on purpose (needs --reason; published digests still cannot change)',
+    )
     .option('--reason <text>', 'why the version is released again, for the audit trail')
-    .action(async (versionText: string, options: { config: string; json?: boolean; rerelease?: boolean; reason?: string }) => {
-      if (options.reason !== undefined && !options.rerelease) throw new InputError('--reason is only for --rerelease', { fix: 'add --rerelease, or drop --reason' });
-      if (options.rerelease && !options.reason?.trim()) {
-        throw new InputError('--rerelease needs --reason "<why>"', { fix: 'say why the version is released again, e.g. --reason "asset deleted by mistake"' });
-      }
-      const config = await loadProjectConfig(options.config);
-      const version = parseVersion(versionText);
-      const target = temporalTarget();
-      const input: ReleaseInput = {
-        project: config.project,
-        version: version.text,
-        ...(options.rerelease && options.reason ? { rerelease: { reason: options.reason, by: `${whoAmI()}@${hostname()}` } } : {}),
-      };
-      const seen = new Map<string, string>();
-      const run = await runRelease(target, input, (status) => {
-        if (!options.json) printStageChanges(status, seen);
-      });
-      if (options.json) console.log(JSON.stringify({ workflowId: run.workflowId, how: run.how, ...run.status }, null, 2));
-      else printOutcome(run, target);
-      process.exitCode = exitCodeOf(run);
-    });
+    .action(
+      async (
+        versionText: string,
+        options: { config: string; json?: boolean; rerelease?: boolean; reason?: string },
+      ) => {
+        if (options.reason !== undefined && !options.rerelease)
+          throw new InputError('--reason is only for --rerelease', { fix: 'add --rerelease, or drop --reason' });
+        if (options.rerelease && !options.reason?.trim()) {
+          throw new InputError('--rerelease needs --reason "<why>"', {
+            fix: 'say why the version is released again, e.g. --reason "asset deleted by mistake"',
+          });
+        }
+        const config = await loadProjectConfig(options.config);
+        const version = parseVersion(versionText);
+        const target = temporalTarget();
+        const input: ReleaseInput = {
+          project: config.project,
+          version: version.text,
+          ...(options.rerelease && options.reason
+            ? { rerelease: { reason: options.reason, by: `${whoAmI()}@${hostname()}` } }
+            : {}),
+        };
+        const seen = new Map<string, string>();
+        const run = await runRelease(target, input, (status) => {
+          if (!options.json) printStageChanges(status, seen);
+        });
+        if (options.json)
+          console.log(JSON.stringify({ workflowId: run.workflowId, how: run.how, ...run.status }, null, 2));
+        else printOutcome(run, target);
+        process.exitCode = exitCodeOf(run);
+      },
+    );
 }

@@ -16,8 +16,12 @@ export function printStageChanges(status: ReleaseStatus, seen: Map<string, strin
     if (seen.get(stage.name) === stage.state) continue;
     seen.set(stage.name, stage.state);
     if (stage.state === 'pending') continue;
-    const outputs = Object.entries(stage.outputs).map(([key, value]) => `${key}: ${value}`).join(', ');
-    console.log(`${marks[stage.state]} ${stage.name}${seconds(stage)}${outputs ? `  ${outputs}` : ''}${stage.error ? `\n    ${stage.error}` : ''}`);
+    const outputs = Object.entries(stage.outputs)
+      .map(([key, value]) => `${key}: ${value}`)
+      .join(', ');
+    console.log(
+      `${marks[stage.state]} ${stage.name}${seconds(stage)}${outputs ? `  ${outputs}` : ''}${stage.error ? `\n    ${stage.error}` : ''}`,
+    );
   }
 }
 
@@ -26,17 +30,27 @@ export function printOutcome(run: ReleaseRun, target: TemporalTarget): void {
   const title = `${status.project} ${status.version}`;
   if (run.how === 'completed' && !run.failed) console.log(`${title} is already released; nothing was changed.`);
   if (run.waiting) {
-    console.log(`release ${title} is waiting for an operator at ${status.currentStage ?? 'a stage'}: ${status.error ?? 'see the Web UI'}`);
-    console.log(`  once fixed: relforge resume ${status.project} ${status.version} [--reload-config] [--note "what you fixed"]`);
+    console.log(
+      `release ${title} is waiting for an operator at ${status.currentStage ?? 'a stage'}: ${status.error ?? 'see the Web UI'}`,
+    );
+    console.log(
+      `  once fixed: relforge resume ${status.project} ${status.version} [--reload-config] [--note "what you fixed"]`,
+    );
     console.log(`  to give up: relforge abort ${status.project} ${status.version} --reason "why"`);
-  } else if (run.failed) console.log(`release ${title} failed${status.currentStage ? ` at ${status.currentStage}` : ''}: ${status.error ?? 'see the Web UI'}`);
+  } else if (run.failed)
+    console.log(
+      `release ${title} failed${status.currentStage ? ` at ${status.currentStage}` : ''}: ${status.error ?? 'see the Web UI'}`,
+    );
   else console.log(`released ${title}${status.sourceCommit ? ` from ${status.sourceCommit.slice(0, 12)}` : ''}`);
   for (const entry of status.audit ?? []) {
-    console.log(`  ${entry.at} ${entry.action}${entry.stage ? ` at ${entry.stage}` : ''}${entry.by ? ` by ${entry.by}` : ''}${entry.note ? `: ${entry.note}` : ''}`);
+    console.log(
+      `  ${entry.at} ${entry.action}${entry.stage ? ` at ${entry.stage}` : ''}${entry.by ? ` by ${entry.by}` : ''}${entry.note ? `: ${entry.note}` : ''}`,
+    );
   }
   for (const stage of status.stages) {
     for (const [key, value] of Object.entries(stage.outputs)) console.log(`  ${stage.name} ${key}: ${value}`);
   }
-  for (const artifact of status.artifacts) console.log(`  ${artifact.file}  sha256 ${artifact.sha256}${artifact.url ? `  ${artifact.url}` : ''}`);
+  for (const artifact of status.artifacts)
+    console.log(`  ${artifact.file}  sha256 ${artifact.sha256}${artifact.url ? `  ${artifact.url}` : ''}`);
   if (target.uiUrl) console.log(`Web UI: ${workflowUiUrl({ ...target, uiUrl: target.uiUrl }, run.workflowId)}`);
 }

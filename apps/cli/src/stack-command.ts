@@ -1,6 +1,14 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { InputError } from '@relforge/errors';
-import { defaultStackSettings, readStackState, stackDown, stackIsRunning, stackUp, type StackSettings, type StackState } from '@relforge/stack';
+import {
+  defaultStackSettings,
+  readStackState,
+  stackDown,
+  stackIsRunning,
+  stackUp,
+  type StackSettings,
+  type StackState,
+} from '@relforge/stack';
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -16,7 +24,9 @@ function envPort(name: string, fallback: number): number {
   try {
     return port(value);
   } catch {
-    throw new InputError(`${name}=${value} is not a port number`, { fix: `set ${name} to a number from 1 to 65535, or unset it` });
+    throw new InputError(`${name}=${value} is not a port number`, {
+      fix: `set ${name} to a number from 1 to 65535, or unset it`,
+    });
   }
 }
 
@@ -58,7 +68,9 @@ export function printStack(state: StackState): void {
 }
 
 export function stackCommand(): Command {
-  const stack = new Command('stack').description('start, inspect and stop the local servers (Temporal dev server + Web UI, S3, GitHub stand-in)');
+  const stack = new Command('stack').description(
+    'start, inspect and stop the local servers (Temporal dev server + Web UI, S3, GitHub stand-in)',
+  );
   withStackOptions(stack.command('up'))
     .description('start the local servers in the background (no-op when they already run)')
     .action(async (options: StackOptions) => {
@@ -78,7 +90,9 @@ export function stackCommand(): Command {
         return;
       }
       const running = stackIsRunning(state);
-      console.log(`local stack: ${running ? 'running' : 'stopped or half-running (run `pnpm stack down`, then `pnpm stack up`)'}`);
+      console.log(
+        `local stack: ${running ? 'running' : 'stopped or half-running (run `pnpm stack down`, then `pnpm stack up`)'}`,
+      );
       printStack(state);
       if (!running) process.exitCode = 1;
     });

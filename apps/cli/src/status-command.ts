@@ -16,7 +16,10 @@ export function statusCommand(): Command {
     .argument('[version]', 'version')
     .option('--json', 'print JSON')
     .action(async (project: string | undefined, version: string | undefined, options: { json?: boolean }) => {
-      if (project && !version) throw new InputError('a project needs a version too', { fix: 'run `relforge status <project> <version>`, or `relforge status` for the list' });
+      if (project && !version)
+        throw new InputError('a project needs a version too', {
+          fix: 'run `relforge status <project> <version>`, or `relforge status` for the list',
+        });
       const target = temporalTarget();
       const { client, close } = await connect(target);
       try {
@@ -34,7 +37,11 @@ export function statusCommand(): Command {
           }
           if (options.json) console.log(JSON.stringify(rows, null, 2));
           else if (rows.length === 0) console.log('no releases yet');
-          else for (const row of rows) console.log(`${row.workflowId}  ${row.status.toLowerCase()}  ${row.state}${row.stage ? ` (${row.stage})` : ''}  ${row.started}`);
+          else
+            for (const row of rows)
+              console.log(
+                `${row.workflowId}  ${row.status.toLowerCase()}  ${row.state}${row.stage ? ` (${row.stage})` : ''}  ${row.started}`,
+              );
           return;
         }
         const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
@@ -49,11 +56,22 @@ export function statusCommand(): Command {
         const running = description.status.name === 'RUNNING';
         const { status } = running ? { status: await runningStatus(handle) } : await endedStatus(handle);
         if (options.json) {
-          console.log(JSON.stringify({ workflowId: handle.workflowId, execution: description.status.name, ...status }, null, 2));
+          console.log(
+            JSON.stringify({ workflowId: handle.workflowId, execution: description.status.name, ...status }, null, 2),
+          );
         } else {
           printStageChanges(status, new Map());
           if (status.state !== 'running' && status.state !== 'preparing') {
-            printOutcome({ workflowId: handle.workflowId, how: 'attached', status, failed: status.state === 'failed', waiting: status.state === 'waiting' }, target);
+            printOutcome(
+              {
+                workflowId: handle.workflowId,
+                how: 'attached',
+                status,
+                failed: status.state === 'failed',
+                waiting: status.state === 'waiting',
+              },
+              target,
+            );
           }
         }
         process.exitCode = exitCodeOf({ failed: status.state === 'failed', waiting: status.state === 'waiting' });

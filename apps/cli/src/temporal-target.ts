@@ -14,7 +14,9 @@ export function temporalTarget(): TemporalTarget {
   return {
     address: process.env['RELFORGE_TEMPORAL_ADDRESS'] ?? stack?.temporal.address ?? '127.0.0.1:7233',
     namespace: process.env['RELFORGE_NAMESPACE'] ?? stack?.temporal.namespace ?? 'relforge',
-    ...((process.env['RELFORGE_UI_URL'] ?? stack?.temporal.uiUrl) ? { uiUrl: process.env['RELFORGE_UI_URL'] ?? stack?.temporal.uiUrl } : {}),
+    ...((process.env['RELFORGE_UI_URL'] ?? stack?.temporal.uiUrl)
+      ? { uiUrl: process.env['RELFORGE_UI_URL'] ?? stack?.temporal.uiUrl }
+      : {}),
   };
 }
 
@@ -23,10 +25,13 @@ export async function connect(target: TemporalTarget): Promise<{ client: Client;
   try {
     connection = await Connection.connect({ address: target.address, connectTimeout: 5_000 });
   } catch (error) {
-    throw new StackError(`cannot reach Temporal at ${target.address} (${error instanceof Error ? error.message : String(error)})`, {
-      fix: 'start the local stack with `pnpm stack up`, or set RELFORGE_TEMPORAL_ADDRESS to your Temporal service',
-      cause: error,
-    });
+    throw new StackError(
+      `cannot reach Temporal at ${target.address} (${error instanceof Error ? error.message : String(error)})`,
+      {
+        fix: 'start the local stack with `pnpm stack up`, or set RELFORGE_TEMPORAL_ADDRESS to your Temporal service',
+        cause: error,
+      },
+    );
   }
   return { client: new Client({ connection, namespace: target.namespace }), close: () => connection.close() };
 }

@@ -108,7 +108,9 @@ describe('relforge stack', () => {
     const env = await stackEnv();
     const flag = await runCli(['stack', 'up', '--temporal-port', 'seven'], env);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toContain("option '--temporal-port <port>' argument 'seven' is invalid. expected a port number from 1 to 65535");
+    expect(flag.stderr).toContain(
+      "option '--temporal-port <port>' argument 'seven' is invalid. expected a port number from 1 to 65535",
+    );
 
     const variable = await runCli(['stack', 'up'], { ...env, RELFORGE_UI_PORT: '99999' });
     expect(variable.code).toBe(2);
@@ -127,11 +129,21 @@ describe('relforge demo', () => {
     }
     expect(demo.stdout).toMatch(/^released hello 1\.2\.3 from [0-9a-f]{12}$/m);
     const s3 = `http://127.0.0.1:${env.RELFORGE_S3_PORT}/relforge-releases/releases`;
-    expect(demo.stdout).toMatch(new RegExp(`hello-1\\.2\\.3-bookworm-x86_64\\.tar\\.gz  sha256 [0-9a-f]{64}  ${s3}/hello-1\\.2\\.3-bookworm-x86_64\\.tar\\.gz`));
-    expect(demo.stdout).toContain(`publish release: http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/relforge-examples/hello/releases/tag/v1.2.3`);
+    expect(demo.stdout).toMatch(
+      new RegExp(
+        `hello-1\\.2\\.3-bookworm-x86_64\\.tar\\.gz  sha256 [0-9a-f]{64}  ${s3}/hello-1\\.2\\.3-bookworm-x86_64\\.tar\\.gz`,
+      ),
+    );
+    expect(demo.stdout).toContain(
+      `publish release: http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/relforge-examples/hello/releases/tag/v1.2.3`,
+    );
     expect(demo.stdout).toMatch(/checksum-repo commit: [0-9a-f]{40}/);
-    expect(demo.stdout).toContain(`container-repo pullRequest: http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/relforge-examples/hello-container/pull/1`);
-    expect(demo.stdout).toContain(`website pullRequest: http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/relforge-examples/hello-website/pull/1`);
+    expect(demo.stdout).toContain(
+      `container-repo pullRequest: http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/relforge-examples/hello-container/pull/1`,
+    );
+    expect(demo.stdout).toContain(
+      `website pullRequest: http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/relforge-examples/hello-website/pull/1`,
+    );
     const link = demo.stdout.match(/Web UI: (http:\/\/\S+)/)?.[1];
     expect(link).toBe(`http://127.0.0.1:${env.RELFORGE_UI_PORT}/namespaces/relforge/workflows/release%2Fhello%2F1.2.3`);
     expect((await fetch(link as string)).status).toBe(200);
@@ -143,7 +155,11 @@ describe('relforge demo', () => {
 
     const status = await runCli(['status', 'hello', '1.2.3', '--json'], env);
     expect(status.code).toBe(0);
-    const reported = JSON.parse(status.stdout) as { state: string; execution: string; stages: { name: string; state: string }[] };
+    const reported = JSON.parse(status.stdout) as {
+      state: string;
+      execution: string;
+      stages: { name: string; state: string }[];
+    };
     expect(reported.execution).toBe('COMPLETED');
     expect(reported.stages.map((stage) => stage.state)).toEqual(Array(6).fill('succeeded'));
     const list = await runCli(['status'], env);

@@ -13,7 +13,15 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
-import { createExampleProject, releaseEffects, releasedOnce, testS3Client, testStack, type ExampleProject, type ReleaseEffects } from '@relforge/testkit';
+import {
+  createExampleProject,
+  releaseEffects,
+  releasedOnce,
+  testS3Client,
+  testStack,
+  type ExampleProject,
+  type ReleaseEffects,
+} from '@relforge/testkit';
 import { expect, it } from 'vitest';
 import { killHard, stopGracefully, until, workerProcess } from '../test/worker-process.js';
 
@@ -33,7 +41,10 @@ const artifactMiB = 16;
  */
 async function publishOnlyProject(): Promise<ExampleProject> {
   const example = await createExampleProject({ artifactMiB });
-  writeFileSync(example.configPath, readFileSync(example.configPath, 'utf8').replace(/^build:$/m, 'stages: [build, checksum, publish]\nbuild:'));
+  writeFileSync(
+    example.configPath,
+    readFileSync(example.configPath, 'utf8').replace(/^build:$/m, 'stages: [build, checksum, publish]\nbuild:'),
+  );
   return example;
 }
 const publishedOnce: ReleaseEffects = { ...releasedOnce, hashLines: 0, containerPulls: 0, websitePulls: 0 };
@@ -48,14 +59,23 @@ interface Run {
 }
 
 /** The upload step's last attempt, as the server recorded it: when it started, on which attempt, and when it completed. */
-async function uploadStep(handle: WorkflowHandle): Promise<Pick<Run, 'uploadStarted' | 'uploadCompleted' | 'uploadAttempts'>> {
+async function uploadStep(
+  handle: WorkflowHandle,
+): Promise<Pick<Run, 'uploadStarted' | 'uploadCompleted' | 'uploadAttempts'>> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'uploadArtifacts')?.eventId?.toString();
+  const scheduled = events
+    .find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'uploadArtifacts')
+    ?.eventId?.toString();
   const ofUpload = (id: unknown) => id !== undefined && id !== null && String(id) === scheduled;
   const started = events.find((event) => ofUpload(event.activityTaskStartedEventAttributes?.scheduledEventId));
   const completed = events.find((event) => ofUpload(event.activityTaskCompletedEventAttributes?.scheduledEventId));
-  if (!started || !completed) throw new Error(`the history of ${handle.workflowId} has no completed uploadArtifacts step`);
-  return { uploadStarted: tsToMs(started.eventTime), uploadCompleted: tsToMs(completed.eventTime), uploadAttempts: started.activityTaskStartedEventAttributes?.attempt ?? 0 };
+  if (!started || !completed)
+    throw new Error(`the history of ${handle.workflowId} has no completed uploadArtifacts step`);
+  return {
+    uploadStarted: tsToMs(started.eventTime),
+    uploadCompleted: tsToMs(completed.eventTime),
+    uploadAttempts: started.activityTaskStartedEventAttributes?.attempt ?? 0,
+  };
 }
 
 async function releaseOnce(client: Client, kill: boolean): Promise<Run> {
@@ -73,7 +93,8 @@ async function releaseOnce(client: Client, kill: boolean): Promise<Run> {
   try {
     await until(
       'a multipart upload in progress',
-      async () => ((await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket }))).Uploads?.length ? true : undefined),
+      async () =>
+        (await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket }))).Uploads?.length ? true : undefined,
       240_000,
       20,
     );
@@ -105,7 +126,8 @@ it('prints how long a release takes to recover from a worker killed mid-upload',
   const rounds: { undisturbed: Run; killed: Run }[] = [];
   try {
     // Interleaved, so a slower minute of the machine falls on both sides.
-    for (let round = 0; round < 2; round++) rounds.push({ undisturbed: await releaseOnce(client, false), killed: await releaseOnce(client, true) });
+    for (let round = 0; round < 2; round++)
+      rounds.push({ undisturbed: await releaseOnce(client, false), killed: await releaseOnce(client, true) });
   } finally {
     await connection.close();
   }
@@ -132,7 +154,8 @@ it('prints how long a release takes to recover from a worker killed mid-upload',
     };
   });
   type Figure = keyof (typeof figures)[number];
-  const runs = (figure: Figure, format: (value: number) => string) => `runs: ${figures.map((round) => format(round[figure])).join(' / ')}`;
+  const runs = (figure: Figure, format: (value: number) => string) =>
+    `runs: ${figures.map((round) => format(round[figure])).join(' / ')}`;
   const best = (figure: Figure) => Math.min(...figures.map((round) => round[figure]));
   const worst = (figure: Figure) => Math.max(...figures.map((round) => round[figure]));
   const ratio = (value: number) => `${value.toFixed(2)}×`;
@@ -146,15 +169,31 @@ it('prints how long a release takes to recover from a worker killed mid-upload',
       'tarball, build → checksum → publish, worker processes on the local stack (Temporal dev server, versitygw, GitHub stand-in);',
       'each figure is the best of 2 rounds, times from the kill (or, without a kill, from the same point: the first multipart upload)',
       '',
-      row('kill → upload step retried on the new worker', seconds(best('detection')), `${runs('detection', seconds)}; heartbeat timeout ${seconds(heartbeatTimeoutMs)} + 1 s backoff`),
-      row('kill → upload step completed', seconds(best('recovered')), `${runs('recovered', seconds)}; goal ≤ ${seconds(goalMs)} (heartbeat timeout + 5 s) in every run: ${met ? 'met' : 'MISSED'}`),
-      row('  of which the new worker\'s attempt', seconds(best('retryAttempt')), runs('retryAttempt', seconds)),
+      row(
+        'kill → upload step retried on the new worker',
+        seconds(best('detection')),
+        `${runs('detection', seconds)}; heartbeat timeout ${seconds(heartbeatTimeoutMs)} + 1 s backoff`,
+      ),
+      row(
+        'kill → upload step completed',
+        seconds(best('recovered')),
+        `${runs('recovered', seconds)}; goal ≤ ${seconds(goalMs)} (heartbeat timeout + 5 s) in every run: ${met ? 'met' : 'MISSED'}`,
+      ),
+      row("  of which the new worker's attempt", seconds(best('retryAttempt')), runs('retryAttempt', seconds)),
       row('no kill → upload step completed', seconds(best('undisturbedUpload')), runs('undisturbedUpload', seconds)),
       row('kill → release completed', seconds(best('killedTotal')), runs('killedTotal', seconds)),
       row('no kill → release completed', seconds(best('undisturbedTotal')), runs('undisturbedTotal', seconds)),
       row('time the kill cost', seconds(best('cost')), `${runs('cost', seconds)}; kill → completed minus no kill`),
-      row('after detection / no kill', ratio(best('afterDetection')), `${runs('afterDetection', ratio)}; (kill → completed − retried) / no kill`),
-      row('duplicates', 'none', `upload attempts ${figures.map((round) => round.attempts).join(' / ')}; S3 objects, unfinished uploads, assets: once each`),
+      row(
+        'after detection / no kill',
+        ratio(best('afterDetection')),
+        `${runs('afterDetection', ratio)}; (kill → completed − retried) / no kill`,
+      ),
+      row(
+        'duplicates',
+        'none',
+        `upload attempts ${figures.map((round) => round.attempts).join(' / ')}; S3 objects, unfinished uploads, assets: once each`,
+      ),
       '',
     ].join('\n'),
   );

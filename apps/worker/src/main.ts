@@ -25,9 +25,17 @@ async function main(): Promise<void> {
   const workRoot = process.env['RELFORGE_WORK_DIR'] ?? join(stateDir(), 'work');
   const connection = await NativeConnection.connect({ address });
   try {
-    const worker = await createRelforgeWorker({ connection, namespace, release: { projects, workRoot, env: process.env } });
-    console.log(`relforge worker: polling task queue "${worker.options.taskQueue}" on ${address}, namespace ${namespace}`);
-    console.log(`relforge worker: releases ${[...projects.keys()].join(', ') || 'no project'}; work folder ${workRoot}`);
+    const worker = await createRelforgeWorker({
+      connection,
+      namespace,
+      release: { projects, workRoot, env: process.env },
+    });
+    console.log(
+      `relforge worker: polling task queue "${worker.options.taskQueue}" on ${address}, namespace ${namespace}`,
+    );
+    console.log(
+      `relforge worker: releases ${[...projects.keys()].join(', ') || 'no project'}; work folder ${workRoot}`,
+    );
     // The SDK's runtime turns SIGTERM/SIGINT into a graceful shutdown; run() resolves when it is done.
     await worker.run();
     console.log('relforge worker: stopped');

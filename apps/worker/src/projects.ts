@@ -12,7 +12,11 @@ import { workspaceRoot } from '@relforge/local-servers';
 
 export function projectConfigPaths(env: NodeJS.ProcessEnv = process.env): string[] {
   const listed = env['RELFORGE_PROJECTS'];
-  if (listed) return listed.split(',').map((path) => resolve(path.trim())).filter(Boolean);
+  if (listed)
+    return listed
+      .split(',')
+      .map((path) => resolve(path.trim()))
+      .filter(Boolean);
   const examples = join(workspaceRoot(), 'examples');
   return readdirSync(examples, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())

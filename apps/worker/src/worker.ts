@@ -21,7 +21,9 @@ export interface RelforgeWorkerOptions {
 
 export const workflowsPath = fileURLToPath(new URL('./workflows.js', import.meta.url));
 
-export function relforgeActivities(release: RelforgeWorkerOptions['release']): typeof smokeActivities & ReleaseActivities {
+export function relforgeActivities(
+  release: RelforgeWorkerOptions['release'],
+): typeof smokeActivities & ReleaseActivities {
   return { ...smokeActivities, ...createReleaseActivities({ ...release, git: release.git ?? new Git() }) };
 }
 

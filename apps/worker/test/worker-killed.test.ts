@@ -64,7 +64,9 @@ const killPoints: KillPoint[] = [
     buildCommand: 'sleep 3 && make dist',
     caught: async (example, version) => {
       const builds = join(example.workRoot, example.project, version, 'build');
-      return existsSync(builds) && readdirSync(builds).some((target) => existsSync(join(builds, target, 'out'))) ? true : undefined;
+      return existsSync(builds) && readdirSync(builds).some((target) => existsSync(join(builds, target, 'out')))
+        ? true
+        : undefined;
     },
   },
   {
@@ -80,28 +82,35 @@ const killPoints: KillPoint[] = [
     what: 'the creation of the forge release',
     stage: 'publish',
     activities: ['stageForgeRelease'],
-    arm: (example) => example.admin.addFault({ match: { method: 'POST', path: `^/repos/${example.repos.source}/releases$` }, holdMs }),
+    arm: (example) =>
+      example.admin.addFault({ match: { method: 'POST', path: `^/repos/${example.repos.source}/releases$` }, holdMs }),
     caught: held,
   },
   {
     what: 'the push of the checksum commit',
     stage: 'checksum-repo',
     activities: ['updateChecksumRepo'],
-    arm: (example) => example.admin.addFault({ match: { method: 'POST', path: `^/${example.repos.hashes}\\.git/git-receive-pack$` }, holdMs }),
+    arm: (example) =>
+      example.admin.addFault({
+        match: { method: 'POST', path: `^/${example.repos.hashes}\\.git/git-receive-pack$` },
+        holdMs,
+      }),
     caught: held,
   },
   {
     what: 'the container repository pull request',
     stage: 'container-repo',
     activities: ['updateContainerRepo'],
-    arm: (example) => example.admin.addFault({ match: { method: 'POST', path: `^/repos/${example.repos.container}/pulls$` }, holdMs }),
+    arm: (example) =>
+      example.admin.addFault({ match: { method: 'POST', path: `^/repos/${example.repos.container}/pulls$` }, holdMs }),
     caught: held,
   },
   {
     what: 'the website pull request',
     stage: 'website',
     activities: ['updateWebsite'],
-    arm: (example) => example.admin.addFault({ match: { method: 'POST', path: `^/repos/${example.repos.website}/pulls$` }, holdMs }),
+    arm: (example) =>
+      example.admin.addFault({ match: { method: 'POST', path: `^/repos/${example.repos.website}/pulls$` }, holdMs }),
     caught: held,
   },
 ];
@@ -111,62 +120,84 @@ function exportedHistory(handle: WorkflowHandle): string {
   const { temporal } = testStack();
   return execFileSync(
     serverBinary('temporal'),
-    ['workflow', 'show', '--workflow-id', handle.workflowId, '--namespace', temporal.namespace, '--address', temporal.address, '--output', 'json'],
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      handle.workflowId,
+      '--namespace',
+      temporal.namespace,
+      '--address',
+      temporal.address,
+      '--output',
+      'json',
+    ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
 }
 
 describe('a worker killed with SIGKILL', () => {
-  it.each(killPoints)('during $what is replaced by a new worker that finishes the release with every effect made once', async (point) => {
-    const example = await createExampleProject(point.buildCommand ? { buildCommand: point.buildCommand } : {});
-    const version = '5.0.0';
-    // The stand-in is shared by the whole file: count this test's holds from here.
-    const heldBefore = (await example.admin.state()).held.total;
-    await point.arm?.(example);
-    const handle = await client().workflow.start('release', {
-      taskQueue,
-      workflowId: releaseWorkflowId(example.project, version),
-      args: [{ project: example.project, version }],
-    });
-    const first = workerProcess(example);
-    let stageAtKill: ReleaseStatus['currentStage'];
-    try {
-      await until(`the worker to be in ${point.what}`, () => point.caught(example, version), 120_000, 50);
-      stageAtKill = (await handle.query(statusQuery)).currentStage;
-    } finally {
-      await killHard(first);
-    }
-    expect(first.signalCode).toBe('SIGKILL');
-    expect(stageAtKill).toBe(point.stage);
-
-    const second = workerProcess(example);
-    try {
-      const status = (await handle.result()) as ReleaseStatus;
-      expect(status.state).toBe('succeeded');
-    } finally {
-      await stopGracefully(second);
-    }
-
-    expect(await releaseEffects(example, version)).toEqual(releasedOnce);
-    if (point.arm) expect((await example.admin.state()).held).toEqual({ now: 0, total: heldBefore + 1 });
-
-    // The step that died was noticed by its heartbeat timeout and run again, and it was the only one.
-    const history = await handle.fetchHistory();
-    const attempts = (history.events ?? [])
-      .filter((event) => event.activityTaskStartedEventAttributes && event.eventId)
-      .map((event) => {
-        const scheduled = history.events?.find((candidate) => candidate.eventId?.toString() === event.activityTaskStartedEventAttributes?.scheduledEventId?.toString());
-        return { type: scheduled?.activityTaskScheduledEventAttributes?.activityType?.name, attempt: event.activityTaskStartedEventAttributes?.attempt ?? 1, failure: event.activityTaskStartedEventAttributes?.lastFailure?.message };
+  it.each(killPoints)(
+    'during $what is replaced by a new worker that finishes the release with every effect made once',
+    async (point) => {
+      const example = await createExampleProject(point.buildCommand ? { buildCommand: point.buildCommand } : {});
+      const version = '5.0.0';
+      // The stand-in is shared by the whole file: count this test's holds from here.
+      const heldBefore = (await example.admin.state()).held.total;
+      await point.arm?.(example);
+      const handle = await client().workflow.start('release', {
+        taskQueue,
+        workflowId: releaseWorkflowId(example.project, version),
+        args: [{ project: example.project, version }],
       });
-    const retried = attempts.filter((started) => started.attempt > 1);
-    expect(retried.length).toBeGreaterThan(0);
-    const retriedTypes = new Set(retried.map((started) => started.type));
-    expect(retriedTypes).toContain(point.activities[0]);
-    expect([...retriedTypes].filter((type) => !point.activities.includes(type ?? ''))).toEqual([]);
-    expect(retried.every((started) => /heartbeat/i.test(started.failure ?? ''))).toBe(true);
+      const first = workerProcess(example);
+      let stageAtKill: ReleaseStatus['currentStage'];
+      try {
+        await until(`the worker to be in ${point.what}`, () => point.caught(example, version), 120_000, 50);
+        stageAtKill = (await handle.query(statusQuery)).currentStage;
+      } finally {
+        await killHard(first);
+      }
+      expect(first.signalCode).toBe('SIGKILL');
+      expect(stageAtKill).toBe(point.stage);
 
-    const secrets = exampleSecrets(example);
-    expect(secretsInHistory(historyToJSON(history), secrets)).toEqual([]);
-    expect(secretsInHistory(exportedHistory(handle), secrets)).toEqual([]);
-  }, 240_000);
+      const second = workerProcess(example);
+      try {
+        const status = (await handle.result()) as ReleaseStatus;
+        expect(status.state).toBe('succeeded');
+      } finally {
+        await stopGracefully(second);
+      }
+
+      expect(await releaseEffects(example, version)).toEqual(releasedOnce);
+      if (point.arm) expect((await example.admin.state()).held).toEqual({ now: 0, total: heldBefore + 1 });
+
+      // The step that died was noticed by its heartbeat timeout and run again, and it was the only one.
+      const history = await handle.fetchHistory();
+      const attempts = (history.events ?? [])
+        .filter((event) => event.activityTaskStartedEventAttributes && event.eventId)
+        .map((event) => {
+          const scheduled = history.events?.find(
+            (candidate) =>
+              candidate.eventId?.toString() === event.activityTaskStartedEventAttributes?.scheduledEventId?.toString(),
+          );
+          return {
+            type: scheduled?.activityTaskScheduledEventAttributes?.activityType?.name,
+            attempt: event.activityTaskStartedEventAttributes?.attempt ?? 1,
+            failure: event.activityTaskStartedEventAttributes?.lastFailure?.message,
+          };
+        });
+      const retried = attempts.filter((started) => started.attempt > 1);
+      expect(retried.length).toBeGreaterThan(0);
+      const retriedTypes = new Set(retried.map((started) => started.type));
+      expect(retriedTypes).toContain(point.activities[0]);
+      expect([...retriedTypes].filter((type) => !point.activities.includes(type ?? ''))).toEqual([]);
+      expect(retried.every((started) => /heartbeat/i.test(started.failure ?? ''))).toBe(true);
+
+      const secrets = exampleSecrets(example);
+      expect(secretsInHistory(historyToJSON(history), secrets)).toEqual([]);
+      expect(secretsInHistory(exportedHistory(handle), secrets)).toEqual([]);
+    },
+    240_000,
+  );
 });

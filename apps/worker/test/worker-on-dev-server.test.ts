@@ -18,7 +18,10 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 let bundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } });
+  bundle = await bundleWorkflowCode({
+    workflowsPath,
+    logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
+  });
 });
 
 describe('the Relforge worker on the shared dev server', () => {
@@ -37,11 +40,16 @@ describe('the Relforge worker on the shared dev server', () => {
   });
 
   it('runs a workflow whose activity executes on the worker and returns its result', async () => {
-    const worker = await createRelforgeWorker({ connection: nativeConnection, namespace: testStack().temporal.namespace, workflowBundle: bundle, release: noProjects });
+    const worker = await createRelforgeWorker({
+      connection: nativeConnection,
+      namespace: testStack().temporal.namespace,
+      workflowBundle: bundle,
+      release: noProjects,
+    });
     const message = `smoke ${randomUUID()}`;
-    const result = await worker.runUntil(
+    const result = (await worker.runUntil(
       client.workflow.execute('smoke', { taskQueue, workflowId: `smoke/${randomUUID()}`, args: [{ message }] }),
-    ) as SmokeResult;
+    )) as SmokeResult;
     expect(result).toEqual({ message, sha256: sha256(message), workerPid: process.pid });
   });
 
@@ -54,7 +62,12 @@ describe('the Relforge worker on the shared dev server', () => {
 
     const project = `ui-${randomUUID().slice(0, 8)}`;
     const workflowId = `smoke/${project}`;
-    const worker = await createRelforgeWorker({ connection: nativeConnection, namespace: temporal.namespace, workflowBundle: bundle, release: noProjects });
+    const worker = await createRelforgeWorker({
+      connection: nativeConnection,
+      namespace: temporal.namespace,
+      workflowBundle: bundle,
+      release: noProjects,
+    });
     await worker.runUntil(
       client.workflow.execute('smoke', {
         taskQueue,
@@ -107,7 +120,12 @@ describe('a dev server restarted on its DB file', () => {
       expect((await handle.describe()).runId).toBe(runId);
       const connection = await NativeConnection.connect({ address: second.address });
       try {
-        const worker = await createRelforgeWorker({ connection, namespace: second.namespace, workflowBundle: bundle, release: noProjects });
+        const worker = await createRelforgeWorker({
+          connection,
+          namespace: second.namespace,
+          workflowBundle: bundle,
+          release: noProjects,
+        });
         await handle.signal(proceedSignal);
         const result = (await worker.runUntil(handle.result())) as SmokeResult;
         expect(result.sha256).toBe(sha256('survives a restart'));

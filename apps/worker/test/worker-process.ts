@@ -56,7 +56,8 @@ export function workerProcess(example: ExampleProject, options: WorkerProcessOpt
 }
 
 export async function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker had already exited (${child.exitCode ?? child.signalCode})`);
+  if (child.exitCode !== null || child.signalCode !== null)
+    throw new Error(`the worker had already exited (${child.exitCode ?? child.signalCode})`);
   child.kill('SIGKILL');
   await once(child, 'exit');
 }

@@ -60,7 +60,10 @@ describe('workflow code stays deterministic', () => {
   });
 
   it("Temporal's bundler refuses workflow code that imports a Node builtin", async () => {
-    const control = await bundleFixture('pure', `import { sleep } from '${workflowSdk}';\nexport async function pure() { await sleep(1); }\n`);
+    const control = await bundleFixture(
+      'pure',
+      `import { sleep } from '${workflowSdk}';\nexport async function pure() { await sleep(1); }\n`,
+    );
     expect(control.outcome).toBe('bundled');
 
     const bad = await bundleFixture(

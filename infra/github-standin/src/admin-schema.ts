@@ -4,12 +4,18 @@
  */
 import { z } from 'zod';
 
-const repoNamePart = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only').refine((name) => !name.startsWith('.'), 'must not start with a dot');
+const repoNamePart = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
+  .refine((name) => !name.startsWith('.'), 'must not start with a dot');
 
 export const createRepoInput = z.object({
   owner: repoNamePart,
   name: repoNamePart,
-  defaultBranch: z.string().regex(/^[A-Za-z0-9_./-]+$/).default('main'),
+  defaultBranch: z
+    .string()
+    .regex(/^[A-Za-z0-9_./-]+$/)
+    .default('main'),
   /** A folder whose files become the first commit on the default branch. */
   seedDir: z.string().optional(),
 });

@@ -87,7 +87,8 @@ export class Authenticator {
     if (!jwt) return 'a JSON web token is required';
     const parts = jwt.split('.');
     const [header, payload, signature] = parts;
-    if (parts.length !== 3 || header === undefined || payload === undefined || signature === undefined) return 'not a JSON web token';
+    if (parts.length !== 3 || header === undefined || payload === undefined || signature === undefined)
+      return 'not a JSON web token';
     let claims: { alg?: unknown; iss?: unknown; iat?: unknown; exp?: unknown };
     try {
       const decodedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown };
@@ -96,14 +97,22 @@ export class Authenticator {
     } catch {
       return 'not a JSON web token';
     }
-    const signed = verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), this.appKey, Buffer.from(signature, 'base64url'));
+    const signed = verify(
+      'RSA-SHA256',
+      Buffer.from(`${header}.${payload}`),
+      this.appKey,
+      Buffer.from(signature, 'base64url'),
+    );
     if (!signed) return 'the JWT signature does not match the registered key';
     if (String(claims.iss) !== this.app.appId) return "the JWT's issuer is not the registered app";
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number') return 'the JWT needs numeric iat and exp';
-    if (claims.exp <= now) return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
-    if (claims.iat > now + 60) return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
-    if (claims.exp - claims.iat > maxJwtLifetimeSeconds) return "'Expiration time' claim ('exp') is too far in the future";
+    if (claims.exp <= now)
+      return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+    if (claims.iat > now + 60)
+      return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+    if (claims.exp - claims.iat > maxJwtLifetimeSeconds)
+      return "'Expiration time' claim ('exp') is too far in the future";
     return undefined;
   }
 
@@ -111,7 +120,9 @@ export class Authenticator {
     const token = `ghs_${randomBytes(18).toString('base64url')}`;
     const expiresAt = new Date(Date.now() + installationTokenLifetimeMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const now = Date.now();
-    this.store.data.installationTokens = this.store.data.installationTokens.filter((known) => Date.parse(known.expiresAt) > now);
+    this.store.data.installationTokens = this.store.data.installationTokens.filter(
+      (known) => Date.parse(known.expiresAt) > now,
+    );
     this.store.data.installationTokens.push({ sha256: sha256(token), expiresAt });
     this.store.save();
     return { token, expiresAt };

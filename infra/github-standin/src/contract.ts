@@ -124,7 +124,10 @@ function resolvePointer(root: JsonObject, ref: string): Json | undefined {
 }
 
 function setPointer(root: JsonObject, ref: string, value: Json): void {
-  const segments = ref.replace(/^#\//, '').split('/').map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = ref
+    .replace(/^#\//, '')
+    .split('/')
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
   let node = root;
   for (const segment of segments.slice(0, -1)) {
     const next = node[segment];
@@ -150,7 +153,8 @@ function pruneDescription(full: JsonObject): PrunedDescription {
     if (!isObject(item)) continue;
     for (const method of methods) {
       const operation = item[method];
-      if (!isObject(operation) || typeof operation['operationId'] !== 'string' || !wanted.has(operation['operationId'])) continue;
+      if (!isObject(operation) || typeof operation['operationId'] !== 'string' || !wanted.has(operation['operationId']))
+        continue;
       const kept: JsonObject = {
         parameters: operation['parameters'] ?? [],
         responses: operation['responses'] ?? {},
@@ -180,7 +184,10 @@ function pruneDescription(full: JsonObject): PrunedDescription {
 }
 
 function issuesOf(errors: ErrorObject[] | null | undefined, prefix: string): ContractIssue[] {
-  return (errors ?? []).map((error) => ({ at: `${prefix}${error.instancePath}`, message: error.message ?? error.keyword }));
+  return (errors ?? []).map((error) => ({
+    at: `${prefix}${error.instancePath}`,
+    message: error.message ?? error.keyword,
+  }));
 }
 
 function templateToPattern(template: string): { pattern: RegExp; names: string[]; literals: number } {
@@ -189,7 +196,11 @@ function templateToPattern(template: string): { pattern: RegExp; names: string[]
     names.push(name);
     return '([^/]+)';
   });
-  return { pattern: new RegExp(`^${source}$`), names, literals: template.split('/').filter((part) => !part.startsWith('{')).length };
+  return {
+    pattern: new RegExp(`^${source}$`),
+    names,
+    literals: template.split('/').filter((part) => !part.startsWith('{')).length,
+  };
 }
 
 export class Contract {
@@ -219,7 +230,18 @@ export class Contract {
     const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes, validateSchema: false, logger: false });
     addFormats(ajv);
     // GitHub-specific formats with no checkable meaning; known to ajv so they are not reported as unknown.
-    for (const format of ['repo.nwo', 'int32', 'int64', 'binary', 'uri-template', 'ssh-key', 'email', 'hostname', 'ipv4', 'ipv6']) {
+    for (const format of [
+      'repo.nwo',
+      'int32',
+      'int64',
+      'binary',
+      'uri-template',
+      'ssh-key',
+      'email',
+      'hostname',
+      'ipv4',
+      'ipv6',
+    ]) {
       if (!ajv.formats[format]) ajv.addFormat(format, true);
     }
     return ajv;
@@ -253,7 +275,8 @@ export class Contract {
   }
 
   private followRef(node: Json | undefined): { node: Json | undefined; pointer?: string } {
-    if (isObject(node) && typeof node['$ref'] === 'string') return { node: resolvePointer(this.document, node['$ref']), pointer: node['$ref'] };
+    if (isObject(node) && typeof node['$ref'] === 'string')
+      return { node: resolvePointer(this.document, node['$ref']), pointer: node['$ref'] };
     return { node };
   }
 
@@ -281,7 +304,8 @@ export class Contract {
     const content = isObject(requestBody) && isObject(requestBody['content']) ? requestBody['content'] : undefined;
     if (content && isObject(content['application/json'])) {
       if (parts.body === undefined) {
-        if (isObject(requestBody) && requestBody['required'] === true) issues.push({ at: 'body', message: 'a JSON body is required' });
+        if (isObject(requestBody) && requestBody['required'] === true)
+          issues.push({ at: 'body', message: 'a JSON body is required' });
       } else {
         const validate = this.validatorFor(this.ajv, `${operation.id} request`, {
           $ref: `${specId}${pointer}/requestBody/content/application~1json/schema`,
@@ -311,7 +335,8 @@ export class Contract {
     } else {
       const followed = this.followRef(described);
       const base = followed.pointer ?? responsePointer;
-      const content = isObject(followed.node) && isObject(followed.node['content']) ? followed.node['content'] : undefined;
+      const content =
+        isObject(followed.node) && isObject(followed.node['content']) ? followed.node['content'] : undefined;
       if (!content || !isObject(content['application/json'])) return [];
       schemaRef = `${specId}${base}/content/application~1json/schema`;
     }
@@ -327,13 +352,17 @@ export class Contract {
  */
 export function loadContract(): Contract {
   const require = createRequire(import.meta.url);
-  const { version } = JSON.parse(readFileSync(require.resolve('@octokit/openapi/package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(require.resolve('@octokit/openapi/package.json'), 'utf8')) as {
+    version: string;
+  };
   const key = createHash('sha256')
     .update(`${version}\n${servedOperationIds.join(',')}\n`)
     .update(readFileSync(fileURLToPath(import.meta.url)))
     .digest('hex')
     .slice(0, 16);
-  const cacheFile = fileURLToPath(new URL(`../node_modules/.cache/github-standin/contract-${version}-${key}.json`, import.meta.url));
+  const cacheFile = fileURLToPath(
+    new URL(`../node_modules/.cache/github-standin/contract-${version}-${key}.json`, import.meta.url),
+  );
   try {
     return new Contract(JSON.parse(readFileSync(cacheFile, 'utf8')) as PrunedDescription);
   } catch {

@@ -34,7 +34,11 @@ const seedIdentity = {
 };
 
 async function git(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  const { stdout } = await run('git', args, { cwd: options.cwd, env: gitEnv(options.env), maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('git', args, {
+    cwd: options.cwd,
+    env: gitEnv(options.env),
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return stdout.trim();
 }
 
@@ -85,7 +89,15 @@ export async function defaultBranchOf(path: string): Promise<string> {
 /** The commit a ref name or sha points at, or undefined when there is none (yet). */
 export async function resolveCommit(path: string, commitish: string): Promise<string | undefined> {
   try {
-    return await git(['--git-dir', path, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${commitish}^{commit}`]);
+    return await git([
+      '--git-dir',
+      path,
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      '--end-of-options',
+      `${commitish}^{commit}`,
+    ]);
   } catch {
     return undefined;
   }

@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Authenticator, Caller } from './auth.js';
 import type { OperationId } from './contract.js';
-import { bareRepoExists, bareRepoPath, branchCommit, defaultBranchOf, ensureTag, isValidTagName, resolveCommit } from './git.js';
+import {
+  bareRepoExists,
+  bareRepoPath,
+  branchCommit,
+  defaultBranchOf,
+  ensureTag,
+  isValidTagName,
+  resolveCommit,
+} from './git.js';
 import {
   basicError,
   githubTime,
@@ -75,7 +83,11 @@ function bool(body: unknown, field: string): boolean | undefined {
 }
 
 /** GitHub's pagination: per_page up to 100, pages from 1, and a Link header with the neighbours. */
-function paginate<T>(items: T[], query: Record<string, string>, selfUrl: string): { page: T[]; headers: Record<string, string> } {
+function paginate<T>(
+  items: T[],
+  query: Record<string, string>,
+  selfUrl: string,
+): { page: T[]; headers: Record<string, string> } {
   const perPage = Math.min(Math.max(Number(query['per_page'] ?? 30) || 30, 1), 100);
   const pageNumber = Math.max(Number(query['page'] ?? 1) || 1, 1);
   const lastPage = Math.max(Math.ceil(items.length / perPage), 1);
@@ -112,7 +124,9 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
   }
 
   function releaseIn(repo: RepoFacts, id: string | undefined): StoredRelease | undefined {
-    return store.data.releases.find((stored) => stored.repo === `${repo.owner}/${repo.name}` && String(stored.id) === id);
+    return store.data.releases.find(
+      (stored) => stored.repo === `${repo.owner}/${repo.name}` && String(stored.id) === id,
+    );
   }
 
   function releaseJson(repo: RepoFacts, stored: StoredRelease): unknown {
@@ -121,13 +135,17 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
 
   function publishedWithTag(repo: RepoFacts, tag: string, except?: number): StoredRelease | undefined {
     return store.data.releases.find(
-      (stored) => stored.repo === `${repo.owner}/${repo.name}` && stored.tagName === tag && !stored.draft && stored.id !== except,
+      (stored) =>
+        stored.repo === `${repo.owner}/${repo.name}` && stored.tagName === tag && !stored.draft && stored.id !== except,
     );
   }
 
   const alreadyExists = (): Reply => ({
     status: 422,
-    json: validationFailed([{ resource: 'Release', code: 'already_exists', field: 'tag_name' }], `${docs.releases}#create-a-release`),
+    json: validationFailed(
+      [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
+      `${docs.releases}#create-a-release`,
+    ),
   });
 
   /** Publishing makes the tag real: at the target commit, unless the tag is already there. */
@@ -137,14 +155,21 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
     if (!commit) {
       return {
         status: 422,
-        json: validationFailed([{ resource: 'Release', code: 'invalid', field: 'target_commitish' }], `${docs.releases}#create-a-release`),
+        json: validationFailed(
+          [{ resource: 'Release', code: 'invalid', field: 'target_commitish' }],
+          `${docs.releases}#create-a-release`,
+        ),
       };
     }
     await ensureTag(repo.path, stored.tagName, commit);
     return undefined;
   }
 
-  async function pullJson(repo: RepoFacts & { path: string }, pull: (typeof store.data.pulls)[number], simple: boolean): Promise<unknown> {
+  async function pullJson(
+    repo: RepoFacts & { path: string },
+    pull: (typeof store.data.pulls)[number],
+    simple: boolean,
+  ): Promise<unknown> {
     // Heads follow pushes, as at GitHub: read the refs now rather than remembering them.
     const headSha = (await branchCommit(repo.path, pull.head)) ?? '0'.repeat(40);
     const baseSha = (await branchCommit(repo.path, pull.base)) ?? '0'.repeat(40);
@@ -161,7 +186,9 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       const repo = await repoOf(params);
       if (!repo) return notFound();
       // Callers with push access see drafts too; newest first.
-      const all = store.data.releases.filter((stored) => stored.repo === `${repo.owner}/${repo.name}`).sort((a, b) => b.id - a.id);
+      const all = store.data.releases
+        .filter((stored) => stored.repo === `${repo.owner}/${repo.name}`)
+        .sort((a, b) => b.id - a.id);
       const { page, headers } = paginate(all, query, `${site.base}/repos/${repo.owner}/${repo.name}/releases`);
       return { status: 200, json: page.map((stored) => releaseJson(repo, stored)), headers };
     },
@@ -171,7 +198,13 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       if (!repo) return { status: 404, json: basicError('Not Found', `${docs.releases}#create-a-release`) };
       const tagName = str(body, 'tag_name') ?? '';
       if (!(await isValidTagName(tagName))) {
-        return { status: 422, json: validationFailed([{ resource: 'Release', code: 'invalid', field: 'tag_name' }], `${docs.releases}#create-a-release`) };
+        return {
+          status: 422,
+          json: validationFailed(
+            [{ resource: 'Release', code: 'invalid', field: 'tag_name' }],
+            `${docs.releases}#create-a-release`,
+          ),
+        };
       }
       if (publishedWithTag(repo, tagName)) return alreadyExists();
       const draft = bool(body, 'draft') ?? false;
@@ -228,7 +261,13 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
         prerelease: bool(body, 'prerelease') ?? stored.prerelease,
       };
       if (!(await isValidTagName(next.tagName))) {
-        return { status: 422, json: validationFailed([{ resource: 'Release', code: 'invalid', field: 'tag_name' }], `${docs.releases}#update-a-release`) };
+        return {
+          status: 422,
+          json: validationFailed(
+            [{ resource: 'Release', code: 'invalid', field: 'tag_name' }],
+            `${docs.releases}#update-a-release`,
+          ),
+        };
       }
       if (!next.draft) {
         if (publishedWithTag(repo, next.tagName, next.id)) return alreadyExists();
@@ -245,7 +284,11 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       const repo = await repoOf(params);
       const stored = repo && releaseIn(repo, params['release_id']);
       if (!repo || !stored) return notFound();
-      const { page, headers } = paginate(assetsOf(stored.id), query, `${site.base}/repos/${repo.owner}/${repo.name}/releases/${stored.id}/assets`);
+      const { page, headers } = paginate(
+        assetsOf(stored.id),
+        query,
+        `${site.base}/repos/${repo.owner}/${repo.name}/releases/${stored.id}/assets`,
+      );
       return { status: 200, json: page.map((asset) => releaseAsset(site, repo, stored.tagName, asset)), headers };
     },
 
@@ -277,7 +320,10 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
         store.save();
         return {
           status: 422,
-          json: validationFailed([{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }], `${docs.assets}#upload-a-release-asset`),
+          json: validationFailed(
+            [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }],
+            `${docs.assets}#upload-a-release-asset`,
+          ),
         };
       }
       const asset: StoredAsset = {
@@ -302,7 +348,11 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
     'repos/get-release-asset': async ({ params, raw }) => {
       const repo = await repoOf(params);
       const asset = repo && store.data.assets.find((candidate) => String(candidate.id) === params['asset_id']);
-      const owner = asset && store.data.releases.find((stored) => stored.id === asset.releaseId && stored.repo === `${repo.owner}/${repo.name}`);
+      const owner =
+        asset &&
+        store.data.releases.find(
+          (stored) => stored.id === asset.releaseId && stored.repo === `${repo.owner}/${repo.name}`,
+        );
       if (!repo || !asset || !owner) return notFound();
       // GitHub answers the binary Accept with a redirect to short-lived, credential-free storage.
       if ((raw.headers.accept ?? '').includes('application/octet-stream')) {
@@ -315,7 +365,12 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       const repo = await repoOf(params);
       const index = store.data.assets.findIndex((candidate) => String(candidate.id) === params['asset_id']);
       const asset = store.data.assets[index];
-      const owner = repo && asset && store.data.releases.find((stored) => stored.id === asset.releaseId && stored.repo === `${repo.owner}/${repo.name}`);
+      const owner =
+        repo &&
+        asset &&
+        store.data.releases.find(
+          (stored) => stored.id === asset.releaseId && stored.repo === `${repo.owner}/${repo.name}`,
+        );
       if (!asset || !owner) return notFound();
       store.data.assets.splice(index, 1);
       store.save();
@@ -342,24 +397,41 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       const repo = await repoOf(params);
       if (!repo) return notFound();
       const docsPath = `${docs.pulls}#create-a-pull-request`;
-      const refuse = (error: Parameters<typeof validationFailed>[0][number]): Reply => ({ status: 422, json: validationFailed([error], docsPath) });
+      const refuse = (error: Parameters<typeof validationFailed>[0][number]): Reply => ({
+        status: 422,
+        json: validationFailed([error], docsPath),
+      });
       const headInput = str(body, 'head') ?? '';
       const [headOwner, headBranch] = headInput.includes(':') ? headInput.split(':', 2) : [repo.owner, headInput];
       const base = str(body, 'base') ?? '';
       const title = str(body, 'title');
       if (!title) return refuse({ resource: 'Issue', code: 'missing_field', field: 'title' });
-      if (headOwner !== repo.owner || !headBranch) return refuse({ resource: 'PullRequest', code: 'invalid', field: 'head' });
+      if (headOwner !== repo.owner || !headBranch)
+        return refuse({ resource: 'PullRequest', code: 'invalid', field: 'head' });
       const headSha = await branchCommit(repo.path, headBranch);
       if (!headSha) return refuse({ resource: 'PullRequest', code: 'invalid', field: 'head' });
       const baseSha = await branchCommit(repo.path, base);
       if (!baseSha) return refuse({ resource: 'PullRequest', code: 'invalid', field: 'base' });
       if (headBranch === base || headSha === baseSha) {
-        return refuse({ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${headBranch}` });
+        return refuse({
+          resource: 'PullRequest',
+          code: 'custom',
+          message: `No commits between ${base} and ${headBranch}`,
+        });
       }
       const open = store.data.pulls.find(
-        (pull) => pull.repo === `${repo.owner}/${repo.name}` && pull.state === 'open' && pull.head === headBranch && pull.base === base,
+        (pull) =>
+          pull.repo === `${repo.owner}/${repo.name}` &&
+          pull.state === 'open' &&
+          pull.head === headBranch &&
+          pull.base === base,
       );
-      if (open) return refuse({ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${repo.owner}:${headBranch}.` });
+      if (open)
+        return refuse({
+          resource: 'PullRequest',
+          code: 'custom',
+          message: `A pull request already exists for ${repo.owner}:${headBranch}.`,
+        });
       const number = store.data.pulls.filter((pull) => pull.repo === `${repo.owner}/${repo.name}`).length + 1;
       const pull = {
         id: store.newId(),
@@ -384,18 +456,32 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
 
     'pulls/get': async ({ params }) => {
       const repo = await repoOf(params);
-      const pull = repo && store.data.pulls.find((candidate) => candidate.repo === `${repo.owner}/${repo.name}` && String(candidate.number) === params['pull_number']);
+      const pull =
+        repo &&
+        store.data.pulls.find(
+          (candidate) =>
+            candidate.repo === `${repo.owner}/${repo.name}` && String(candidate.number) === params['pull_number'],
+        );
       return repo && pull ? { status: 200, json: await pullJson(repo, pull, false) } : notFound();
     },
 
-    'rate-limit/get': async () => ({ status: 200, json: rateLimitOverview(4999, Math.floor(Date.now() / 1000) + 3600) }),
+    'rate-limit/get': async () => ({
+      status: 200,
+      json: rateLimitOverview(4999, Math.floor(Date.now() / 1000) + 3600),
+    }),
 
     'apps/create-installation-access-token': async ({ params }) => {
-      if (Number(params['installation_id']) !== deps.auth.installationId) return { status: 404, json: basicError('Not Found', docs.apps) };
+      if (Number(params['installation_id']) !== deps.auth.installationId)
+        return { status: 404, json: basicError('Not Found', docs.apps) };
       const { token, expiresAt } = deps.auth.issueInstallationToken();
       return {
         status: 201,
-        json: { token, expires_at: expiresAt, permissions: { contents: 'write', pull_requests: 'write', metadata: 'read' }, repository_selection: 'all' },
+        json: {
+          token,
+          expires_at: expiresAt,
+          permissions: { contents: 'write', pull_requests: 'write', metadata: 'read' },
+          repository_selection: 'all',
+        },
       };
     },
   };

@@ -11,5 +11,12 @@ export {
   type StandInState,
 } from './admin-schema.js';
 export type { AppSettings } from './auth.js';
-export { Contract, loadContract, servedOperationIds, type ContractIssue, type Operation, type OperationId } from './contract.js';
+export {
+  Contract,
+  loadContract,
+  servedOperationIds,
+  type ContractIssue,
+  type Operation,
+  type OperationId,
+} from './contract.js';
 export { spawnGitHubStandIn, StandInAdmin, type RunningStandIn, type SpawnStandInOptions } from './spawn.js';

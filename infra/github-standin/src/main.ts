@@ -27,7 +27,10 @@ const { values } = parseArgs({
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`--port must be a port number or 0, not ${values.port}`);
 if (!values.data) fail('--data <dir> is required: the folder that keeps repositories, releases and assets');
-const tokens = (process.env['RELFORGE_STANDIN_TOKENS'] ?? '').split(',').map((token) => token.trim()).filter(Boolean);
+const tokens = (process.env['RELFORGE_STANDIN_TOKENS'] ?? '')
+  .split(',')
+  .map((token) => token.trim())
+  .filter(Boolean);
 if (tokens.length === 0) fail('RELFORGE_STANDIN_TOKENS is empty: give at least one token, comma-separated');
 
 function appFromEnv(text: string | undefined): AppSettings | undefined {
@@ -40,7 +43,10 @@ function appFromEnv(text: string | undefined): AppSettings | undefined {
     fail(`RELFORGE_STANDIN_APP is not JSON; ${expected}`);
   }
   const parsed = appSettings.safeParse(json);
-  if (!parsed.success) fail(`RELFORGE_STANDIN_APP: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}; ${expected}`);
+  if (!parsed.success)
+    fail(
+      `RELFORGE_STANDIN_APP: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}; ${expected}`,
+    );
   return parsed.data;
 }
 const app = appFromEnv(process.env['RELFORGE_STANDIN_APP']);

@@ -9,10 +9,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createRepoInput, faultInput, standInState, type ContractViolation, type CreatedRepo, type Fault, type StandInState } from './admin-schema.js';
+import {
+  createRepoInput,
+  faultInput,
+  standInState,
+  type ContractViolation,
+  type CreatedRepo,
+  type Fault,
+  type StandInState,
+} from './admin-schema.js';
 import { Authenticator, appSettings, credentialOf, type AppSettings, type Caller } from './auth.js';
 import { loadContract, type ContractIssue, type RoutedOperation } from './contract.js';
-import { bareRepoExists, bareRepoPath, branchCommit, createBareRepo, defaultBranchOf, seedRepo, serveGitHttp } from './git.js';
+import {
+  bareRepoExists,
+  bareRepoPath,
+  branchCommit,
+  createBareRepo,
+  defaultBranchOf,
+  seedRepo,
+  serveGitHttp,
+} from './git.js';
 import { githubApi, type Reply } from './github-api.js';
 import { basicError, githubTime, type Site } from './shapes.js';
 import { Store } from './store.js';
@@ -63,7 +79,9 @@ function readJsonBody(request: IncomingMessage): Promise<unknown> {
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = body === undefined ? '' : JSON.stringify(body);
   response.writeHead(status, {
-    ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) }),
+    ...(body === undefined
+      ? {}
+      : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) }),
     ...headers,
   });
   response.end(text);
@@ -84,7 +102,14 @@ function faultReply(fault: Extract<Fault, { status: number }>): Reply {
     case 429:
       if (primaryLimit) {
         headers['x-ratelimit-reset'] ??= String(Math.floor(Date.now() / 1000) + 1);
-        return { status: fault.status, json: basicError('API rate limit exceeded for user ID 1.', '/overview/resources-in-the-rest-api#rate-limiting'), headers };
+        return {
+          status: fault.status,
+          json: basicError(
+            'API rate limit exceeded for user ID 1.',
+            '/overview/resources-in-the-rest-api#rate-limiting',
+          ),
+          headers,
+        };
       }
       headers['retry-after'] ??= '1';
       return {
@@ -116,7 +141,8 @@ export async function startStandInServer(options: StandInServerOptions): Promise
   const faults: Fault[] = [];
   const requestCounts: Record<string, number> = {};
 
-  const signature = (assetId: number, expires: number) => createHmac('sha256', signingKey).update(`${assetId}:${expires}`).digest('base64url');
+  const signature = (assetId: number, expires: number) =>
+    createHmac('sha256', signingKey).update(`${assetId}:${expires}`).digest('base64url');
   const api = githubApi({
     site,
     store,
@@ -160,13 +186,36 @@ export async function startStandInServer(options: StandInServerOptions): Promise
     held.now -= 1;
   }
 
-  function recordViolation(routed: RoutedOperation, method: string, path: string, direction: 'request' | 'response', errors: ContractIssue[], status?: number): void {
-    violations.push({ at: new Date().toISOString(), operation: routed.operation.id, method, path, direction, errors, ...(status === undefined ? {} : { status }) });
-    log(`contract violation (${direction}) in ${routed.operation.id}: ${errors.map((issue) => `${issue.at} ${issue.message}`).join('; ')}`);
+  function recordViolation(
+    routed: RoutedOperation,
+    method: string,
+    path: string,
+    direction: 'request' | 'response',
+    errors: ContractIssue[],
+    status?: number,
+  ): void {
+    violations.push({
+      at: new Date().toISOString(),
+      operation: routed.operation.id,
+      method,
+      path,
+      direction,
+      errors,
+      ...(status === undefined ? {} : { status }),
+    });
+    log(
+      `contract violation (${direction}) in ${routed.operation.id}: ${errors.map((issue) => `${issue.at} ${issue.message}`).join('; ')}`,
+    );
   }
 
   /** Every API answer passes the contract check; one that fails is replaced by a 500 that names the problem. */
-  function sendApiReply(response: ServerResponse, routed: RoutedOperation, method: string, path: string, reply: Reply): void {
+  function sendApiReply(
+    response: ServerResponse,
+    routed: RoutedOperation,
+    method: string,
+    path: string,
+    reply: Reply,
+  ): void {
     let body = reply.json;
     const broken = takeFault(method, path, 'omitField');
     if (broken && 'omitField' in broken && body && typeof body === 'object' && !Array.isArray(body)) {
@@ -175,8 +224,13 @@ export async function startStandInServer(options: StandInServerOptions): Promise
     const issues = contract.checkResponse(routed.operation, reply.status, body);
     if (issues.length > 0) {
       recordViolation(routed, method, path, 'response', issues, reply.status);
-      const summary = issues.slice(0, 5).map((issue) => `${issue.at} ${issue.message}`).join('; ');
-      sendJson(response, 500, { message: `relforge stand-in: contract violation: ${routed.operation.id} ${reply.status} response: ${summary}` });
+      const summary = issues
+        .slice(0, 5)
+        .map((issue) => `${issue.at} ${issue.message}`)
+        .join('; ');
+      sendJson(response, 500, {
+        message: `relforge stand-in: contract violation: ${routed.operation.id} ${reply.status} response: ${summary}`,
+      });
       return;
     }
     const reset = Math.floor(Date.now() / 1000) + 3600;
@@ -192,7 +246,12 @@ export async function startStandInServer(options: StandInServerOptions): Promise
     });
   }
 
-  async function handleApi(request: IncomingMessage, response: ServerResponse, url: URL, routed: RoutedOperation): Promise<void> {
+  async function handleApi(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    routed: RoutedOperation,
+  ): Promise<void> {
     const method = request.method ?? 'GET';
     const path = url.pathname;
     count(`${method} ${routed.operation.id}`);
@@ -207,7 +266,10 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       const problem = auth.jwtProblem(credential);
       if (problem) {
         request.resume();
-        return sendApiReply(response, routed, method, path, { status: 401, json: basicError(problem, '/apps/building-github-apps/authenticating-with-github-apps') });
+        return sendApiReply(response, routed, method, path, {
+          status: 401,
+          json: basicError(problem, '/apps/building-github-apps/authenticating-with-github-apps'),
+        });
       }
     } else {
       caller = auth.callerFor(credential);
@@ -233,14 +295,22 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       if (isUpload) request.resume();
       recordViolation(routed, method, path, 'request', issues);
       const detail = issues.map((issue) => `For '${issue.at}', ${issue.message}.`).join('\n');
-      return sendApiReply(response, routed, method, path, { status: 422, json: basicError(`Invalid request.\n\n${detail}`, '') });
+      return sendApiReply(response, routed, method, path, {
+        status: 422,
+        json: basicError(`Invalid request.\n\n${detail}`, ''),
+      });
     }
     await holdIfAsked(method, path);
     const reply = await api[routed.operation.id]({ params: routed.params, query, body, caller, raw: request });
     sendApiReply(response, routed, method, path, reply);
   }
 
-  async function handleGit(request: IncomingMessage, response: ServerResponse, url: URL, match: RegExpExecArray): Promise<void> {
+  async function handleGit(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    match: RegExpExecArray,
+  ): Promise<void> {
     const method = request.method ?? 'GET';
     count(`${method} git`);
     const fault = takeFault(method, url.pathname, 'status');
@@ -283,7 +353,10 @@ export async function startStandInServer(options: StandInServerOptions): Promise
     const key = `${input.owner}/${input.name}`;
     const created = !bareRepoExists(path);
     if (created) {
-      if (input.seedDir !== undefined && !existsSync(input.seedDir)) throw new z.ZodError([{ code: 'custom', path: ['seedDir'], message: `${input.seedDir} does not exist`, input: input.seedDir }]);
+      if (input.seedDir !== undefined && !existsSync(input.seedDir))
+        throw new z.ZodError([
+          { code: 'custom', path: ['seedDir'], message: `${input.seedDir} does not exist`, input: input.seedDir },
+        ]);
       await createBareRepo(path, input.defaultBranch);
       if (input.seedDir !== undefined) await seedRepo(path, input.defaultBranch, input.seedDir);
     }
@@ -293,7 +366,14 @@ export async function startStandInServer(options: StandInServerOptions): Promise
     }
     const defaultBranch = await defaultBranchOf(path);
     const head = await branchCommit(path, defaultBranch);
-    return { owner: input.owner, name: input.name, defaultBranch, created, ...(head ? { head } : {}), cloneUrl: `${site.base}/${key}.git` };
+    return {
+      owner: input.owner,
+      name: input.name,
+      defaultBranch,
+      created,
+      ...(head ? { head } : {}),
+      cloneUrl: `${site.base}/${key}.git`,
+    };
   }
 
   async function stateSnapshot(): Promise<StandInState> {
@@ -324,7 +404,13 @@ export async function startStandInServer(options: StandInServerOptions): Promise
           })),
         pulls: store.data.pulls
           .filter((pull) => pull.repo === key)
-          .map((pull) => ({ number: pull.number, state: pull.state, head: pull.head, base: pull.base, title: pull.title })),
+          .map((pull) => ({
+            number: pull.number,
+            state: pull.state,
+            head: pull.head,
+            base: pull.base,
+            title: pull.title,
+          })),
       };
     }
     return standInState.parse({
@@ -379,7 +465,8 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       }
     } catch (error) {
       if (error instanceof z.ZodError) return sendJson(response, 400, { message: zodProblems(error) });
-      if (error instanceof BadJson || error instanceof SyntaxError) return sendJson(response, 400, { message: error.message });
+      if (error instanceof BadJson || error instanceof SyntaxError)
+        return sendJson(response, 400, { message: error.message });
       throw error;
     }
   }
@@ -399,9 +486,13 @@ export async function startStandInServer(options: StandInServerOptions): Promise
 
   const server = createServer((request, response) => {
     const started = Date.now();
-    response.on('finish', () => log(`${request.method} ${request.url?.split('?')[0]} ${response.statusCode} ${Date.now() - started}ms`));
+    response.on('finish', () =>
+      log(`${request.method} ${request.url?.split('?')[0]} ${response.statusCode} ${Date.now() - started}ms`),
+    );
     handle(request, response).catch((error: unknown) => {
-      log(`internal error on ${request.method} ${request.url?.split('?')[0]}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      log(
+        `internal error on ${request.method} ${request.url?.split('?')[0]}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       if (!response.headersSent) sendJson(response, 500, { message: 'relforge stand-in: internal error; see its log' });
       else response.end();
     });

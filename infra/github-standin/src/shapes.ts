@@ -107,7 +107,9 @@ function repoApi(site: Site, repo: Pick<RepoFacts, 'owner' | 'name'>): string {
 /** Satisfies both `repository` (inside pull requests) and `full-repository` (GET /repos/{owner}/{repo}). */
 export function repository(site: Site, repo: RepoFacts): Record<string, unknown> {
   const api = repoApi(site, repo);
-  const urls = Object.fromEntries(Object.entries(repoUrlTemplates).map(([field, suffix]) => [field, `${api}${suffix}`]));
+  const urls = Object.fromEntries(
+    Object.entries(repoUrlTemplates).map(([field, suffix]) => [field, `${api}${suffix}`]),
+  );
   const web = `${site.base}/${repo.owner}/${repo.name}`;
   return {
     id: repo.id,
@@ -160,7 +162,12 @@ export function repository(site: Site, repo: RepoFacts): Record<string, unknown>
   };
 }
 
-export function releaseAsset(site: Site, repo: Pick<RepoFacts, 'owner' | 'name'>, tagName: string, asset: StoredAsset): Record<string, unknown> {
+export function releaseAsset(
+  site: Site,
+  repo: Pick<RepoFacts, 'owner' | 'name'>,
+  tagName: string,
+  asset: StoredAsset,
+): Record<string, unknown> {
   return {
     url: `${repoApi(site, repo)}/releases/assets/${asset.id}`,
     browser_download_url: `${site.base}/${repo.owner}/${repo.name}/releases/download/${encodeURIComponent(tagName)}/${encodeURIComponent(asset.name)}`,
@@ -179,7 +186,12 @@ export function releaseAsset(site: Site, repo: Pick<RepoFacts, 'owner' | 'name'>
   };
 }
 
-export function release(site: Site, repo: Pick<RepoFacts, 'owner' | 'name'>, stored: StoredRelease, assets: StoredAsset[]): Record<string, unknown> {
+export function release(
+  site: Site,
+  repo: Pick<RepoFacts, 'owner' | 'name'>,
+  stored: StoredRelease,
+  assets: StoredAsset[],
+): Record<string, unknown> {
   const api = `${repoApi(site, repo)}/releases/${stored.id}`;
   const web = `${site.base}/${repo.owner}/${repo.name}`;
   // GitHub names a draft's page after a placeholder tag, since the tag does not exist yet.
@@ -214,13 +226,25 @@ export interface PullRefs {
 }
 
 /** The full pull-request shape; `simple` leaves out what GitHub omits from list responses. */
-export function pullRequest(site: Site, repo: RepoFacts, pull: StoredPull, refs: PullRefs, simple: boolean): Record<string, unknown> {
+export function pullRequest(
+  site: Site,
+  repo: RepoFacts,
+  pull: StoredPull,
+  refs: PullRefs,
+  simple: boolean,
+): Record<string, unknown> {
   const api = repoApi(site, repo);
   const url = `${api}/pulls/${pull.number}`;
   const web = `${site.base}/${repo.owner}/${repo.name}/pull/${pull.number}`;
   const issue = `${api}/issues/${pull.number}`;
   const repoObject = repository(site, repo);
-  const side = (ref: string, sha: string) => ({ label: `${repo.owner}:${ref}`, ref, sha, user: simpleUser(site, repo.owner), repo: repoObject });
+  const side = (ref: string, sha: string) => ({
+    label: `${repo.owner}:${ref}`,
+    ref,
+    sha,
+    user: simpleUser(site, repo.owner),
+    repo: repoObject,
+  });
   const common = {
     url,
     id: pull.id,
@@ -286,7 +310,10 @@ export function pullRequest(site: Site, repo: RepoFacts, pull: StoredPull, refs:
   };
 }
 
-export function basicError(message: string, docsPath: string): { message: string; documentation_url: string; status?: string } {
+export function basicError(
+  message: string,
+  docsPath: string,
+): { message: string; documentation_url: string; status?: string } {
   return { message, documentation_url: `${docsBase}${docsPath}` };
 }
 

@@ -49,7 +49,12 @@ const mainScript = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 export class StandInAdmin {
   constructor(readonly url: string) {}
 
-  private async call<T>(method: string, path: string, schema: z.ZodType<T> | undefined, body?: unknown): Promise<T | undefined> {
+  private async call<T>(
+    method: string,
+    path: string,
+    schema: z.ZodType<T> | undefined,
+    body?: unknown,
+  ): Promise<T | undefined> {
     const response = await fetch(`${this.url}/_standin${path}`, {
       method,
       ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),

@@ -76,7 +76,16 @@ export class Store {
     mkdirSync(this.assetsDir, { recursive: true });
     this.data = existsSync(this.file)
       ? persisted.parse(JSON.parse(readFileSync(this.file, 'utf8')))
-      : { nextId: 1, repos: {}, releases: [], assets: [], pulls: [], uploads: {}, rejectedUploads: [], installationTokens: [] };
+      : {
+          nextId: 1,
+          repos: {},
+          releases: [],
+          assets: [],
+          pulls: [],
+          uploads: {},
+          rejectedUploads: [],
+          installationTokens: [],
+        };
   }
 
   /** Ids are global like GitHub's, and never reused, so a stale id in a test cannot hit a new object. */

@@ -44,19 +44,34 @@ describe('authentication', () => {
 
   it('asks git for Basic credentials and refuses a wrong token', () => {
     const remote = `${standIn.url}/${owner}/${repo}.git`;
-    expect(() => gitClient(space, null)(['ls-remote', remote])).toThrow(/could not read Username|Authentication failed/);
-    expect(() => gitClient(space, 'ghp_wrong')(['ls-remote', remote])).toThrow(/could not read Username|Authentication failed/);
+    expect(() => gitClient(space, null)(['ls-remote', remote])).toThrow(
+      /could not read Username|Authentication failed/,
+    );
+    expect(() => gitClient(space, 'ghp_wrong')(['ls-remote', remote])).toThrow(
+      /could not read Username|Authentication failed/,
+    );
   });
 
   it('accepts the token as a Basic password with any user name, as git sends it', () => {
     const header = `Authorization: Basic ${Buffer.from(`x-access-token:${space.token}`).toString('base64')}`;
     const git = gitClient(space, null);
-    const refs = git(['-c', `http.extraHeader=${header}`, 'ls-remote', '--heads', `${standIn.url}/${owner}/${repo}.git`]);
+    const refs = git([
+      '-c',
+      `http.extraHeader=${header}`,
+      'ls-remote',
+      '--heads',
+      `${standIn.url}/${owner}/${repo}.git`,
+    ]);
     expect(refs).toMatch(/\trefs\/heads\/main$/);
   });
 
   it('trades a GitHub App JWT for an installation token that works for the API and for git', async () => {
-    const installation = new Octokit({ authStrategy: createAppAuth, auth: { ...app, privateKey }, baseUrl: standIn.url, log: quietLog });
+    const installation = new Octokit({
+      authStrategy: createAppAuth,
+      auth: { ...app, privateKey },
+      baseUrl: standIn.url,
+      log: quietLog,
+    });
     const { data } = await installation.rest.repos.get({ owner, repo });
     expect(data.full_name).toBe(`${owner}/${repo}`);
     const { token } = (await installation.auth({ type: 'installation' })) as { token: string };
@@ -66,8 +81,17 @@ describe('authentication', () => {
   });
 
   it('refuses an app JWT signed by another key', async () => {
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const impostor = new Octokit({ authStrategy: createAppAuth, auth: { ...app, privateKey: other.privateKey }, baseUrl: standIn.url, log: quietLog });
+    const other = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const impostor = new Octokit({
+      authStrategy: createAppAuth,
+      auth: { ...app, privateKey: other.privateKey },
+      baseUrl: standIn.url,
+      log: quietLog,
+    });
     await expect(impostor.rest.repos.get({ owner, repo })).rejects.toMatchObject({ status: 401 });
   });
 

@@ -37,14 +37,28 @@ describe('the OpenAPI contract', () => {
 
   it('holds undocumented error statuses to basic-error and refuses undocumented successes', () => {
     const getRelease = operation('repos/get-release');
-    expect(contract.checkResponse(getRelease, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' })).toEqual([]);
-    expect(contract.checkResponse(getRelease, 404, { message: 42 })).toContainEqual({ at: 'body/message', message: 'must be string' });
-    expect(contract.checkResponse(getRelease, 204, undefined)).toEqual([{ at: 'status', message: 'repos/get-release does not document status 204' }]);
+    expect(
+      contract.checkResponse(getRelease, 404, {
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest',
+      }),
+    ).toEqual([]);
+    expect(contract.checkResponse(getRelease, 404, { message: 42 })).toContainEqual({
+      at: 'body/message',
+      message: 'must be string',
+    });
+    expect(contract.checkResponse(getRelease, 204, undefined)).toEqual([
+      { at: 'status', message: 'repos/get-release does not document status 204' },
+    ]);
   });
 
   it('checks query parameters with the types the description declares', () => {
     const list = operation('repos/list-releases');
-    expect(contract.checkRequest(list, { params: { owner: 'a', repo: 'b' }, query: { per_page: '30', page: '2' } })).toEqual([]);
-    expect(contract.checkRequest(list, { params: { owner: 'a', repo: 'b' }, query: { per_page: 'many' } })).toEqual([{ at: 'query/per_page', message: 'must be integer' }]);
+    expect(
+      contract.checkRequest(list, { params: { owner: 'a', repo: 'b' }, query: { per_page: '30', page: '2' } }),
+    ).toEqual([]);
+    expect(contract.checkRequest(list, { params: { owner: 'a', repo: 'b' }, query: { per_page: 'many' } })).toEqual([
+      { at: 'query/per_page', message: 'must be integer' },
+    ]);
   });
 });

@@ -22,10 +22,19 @@ export interface ThrottleEvents {
 }
 
 /** Octokit logs every failed request; the tests provoke failures on purpose. */
-export const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+export const quietLog = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** Octokit as Relforge configures it, but waiting milliseconds where GitHub would make it wait seconds. */
-export function octokitFor(standIn: { url: string }, token: string, events: ThrottleEvents = { secondary: [], primary: [] }): Octokit {
+export function octokitFor(
+  standIn: { url: string },
+  token: string,
+  events: ThrottleEvents = { secondary: [], primary: [] },
+): Octokit {
   return new RelforgeOctokit({
     auth: token,
     baseUrl: standIn.url,
@@ -100,9 +109,16 @@ export function gitClient(space: Scratch, token: string | null = space.token): G
     GIT_AUTHOR_EMAIL: 'test@relforge.invalid',
     GIT_COMMITTER_NAME: 'Relforge Test',
     GIT_COMMITTER_EMAIL: 'test@relforge.invalid',
-    ...(token ? { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Bearer ${token}` } : {}),
+    ...(token
+      ? {
+          GIT_CONFIG_COUNT: '1',
+          GIT_CONFIG_KEY_0: 'http.extraHeader',
+          GIT_CONFIG_VALUE_0: `Authorization: Bearer ${token}`,
+        }
+      : {}),
   };
-  const git = ((args: string[], cwd = space.dir) => execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()) as GitClient;
+  const git = ((args: string[], cwd = space.dir) =>
+    execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()) as GitClient;
   git.env = env;
   return git;
 }

@@ -40,7 +40,9 @@ function commitAndPush(branch: string, file: string): string {
 
 describe('pull requests', () => {
   it('refuses a pull request whose head branch was never pushed', async () => {
-    await expect(octokit.rest.pulls.create({ owner, repo, title: 'Release 1.0', head: 'release/1.0', base: 'main' })).rejects.toMatchObject({
+    await expect(
+      octokit.rest.pulls.create({ owner, repo, title: 'Release 1.0', head: 'release/1.0', base: 'main' }),
+    ).rejects.toMatchObject({
       status: 422,
       response: { data: { errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] } },
     });
@@ -48,7 +50,14 @@ describe('pull requests', () => {
 
   it('opens a pull request from a pushed branch whose head sha is the pushed commit', async () => {
     const pushed = commitAndPush('release/1.0', 'CHANGELOG.md');
-    const { data: created } = await octokit.rest.pulls.create({ owner, repo, title: 'Release 1.0', head: 'release/1.0', base: 'main', body: 'notes' });
+    const { data: created } = await octokit.rest.pulls.create({
+      owner,
+      repo,
+      title: 'Release 1.0',
+      head: 'release/1.0',
+      base: 'main',
+      body: 'notes',
+    });
     expect(created.head.sha).toBe(pushed);
     expect(created.base.sha).toBe(git(['rev-parse', 'origin/main'], checkout));
     const { data: fetched } = await octokit.rest.pulls.get({ owner, repo, pull_number: created.number });
@@ -65,14 +74,18 @@ describe('pull requests', () => {
   });
 
   it('refuses a second open pull request for the same head and base', async () => {
-    await expect(octokit.rest.pulls.create({ owner, repo, title: 'again', head: 'release/1.0', base: 'main' })).rejects.toMatchObject({
+    await expect(
+      octokit.rest.pulls.create({ owner, repo, title: 'again', head: 'release/1.0', base: 'main' }),
+    ).rejects.toMatchObject({
       status: 422,
       response: { data: { errors: [{ message: `A pull request already exists for ${owner}:release/1.0.` }] } },
     });
   });
 
   it('refuses a pull request from a branch onto itself', async () => {
-    await expect(octokit.rest.pulls.create({ owner, repo, title: 'self', head: 'main', base: 'main' })).rejects.toMatchObject({ status: 422 });
+    await expect(
+      octokit.rest.pulls.create({ owner, repo, title: 'self', head: 'main', base: 'main' }),
+    ).rejects.toMatchObject({ status: 422 });
   });
 
   it('filters the list by head and base', async () => {

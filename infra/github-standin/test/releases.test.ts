@@ -25,7 +25,11 @@ afterAll(async () => {
   space?.remove();
 });
 
-async function uploadAsset(releaseId: number, name: string, bytes: Buffer): Promise<{ status: number; digest?: string | null }> {
+async function uploadAsset(
+  releaseId: number,
+  name: string,
+  bytes: Buffer,
+): Promise<{ status: number; digest?: string | null }> {
   const { data: draft } = await octokit.rest.repos.getRelease({ owner, repo, release_id: releaseId });
   // Relforge uploads to the release's upload_url, which names the upload host; the stand-in points it at itself.
   const response = await octokit.request({
@@ -52,7 +56,14 @@ describe('releases', () => {
   });
 
   it('keeps a draft without a git tag, takes its assets with their sha256, and tags the target commit on publish', async () => {
-    const { data: draft } = await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v1.0.0', target_commitish: 'main', name: 'v1.0.0', draft: true });
+    const { data: draft } = await octokit.rest.repos.createRelease({
+      owner,
+      repo,
+      tag_name: 'v1.0.0',
+      target_commitish: 'main',
+      name: 'v1.0.0',
+      draft: true,
+    });
     expect(draft.draft).toBe(true);
     expect(draft.upload_url.startsWith(`${standIn.url}/repos/${owner}/${repo}/releases/${draft.id}/assets`)).toBe(true);
     expect(tagsOnStandIn()).toBe('');
@@ -68,7 +79,12 @@ describe('releases', () => {
     const listed = await octokit.rest.repos.listReleases({ owner, repo });
     expect(listed.data.map((release) => [release.tag_name, release.draft])).toContainEqual(['v1.0.0', true]);
 
-    const { data: published } = await octokit.rest.repos.updateRelease({ owner, repo, release_id: draft.id, draft: false });
+    const { data: published } = await octokit.rest.repos.updateRelease({
+      owner,
+      repo,
+      release_id: draft.id,
+      draft: false,
+    });
     expect(published.draft).toBe(false);
     expect(published.published_at).not.toBeNull();
     expect(tagsOnStandIn()).toBe(`${seedCommit}\trefs/tags/v1.0.0`);
@@ -80,7 +96,12 @@ describe('releases', () => {
   it('serves asset bytes through a redirect that Octokit follows', async () => {
     const { data: release } = await octokit.rest.repos.getReleaseByTag({ owner, repo, tag: 'v1.0.0' });
     const asset = release.assets.find((candidate) => candidate.name === 'widget-1.0.0.tar.gz');
-    const response = await octokit.rest.repos.getReleaseAsset({ owner, repo, asset_id: asset?.id ?? 0, headers: { accept: 'application/octet-stream' } });
+    const response = await octokit.rest.repos.getReleaseAsset({
+      owner,
+      repo,
+      asset_id: asset?.id ?? 0,
+      headers: { accept: 'application/octet-stream' },
+    });
     expect(Buffer.from(response.data as unknown as ArrayBuffer).toString()).toBe('pretend this is a tarball\n');
   });
 
@@ -88,7 +109,9 @@ describe('releases', () => {
     const first = await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v2.0.0', draft: true });
     const second = await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v2.0.0', draft: true });
     expect(second.data.id).not.toBe(first.data.id);
-    await expect(octokit.rest.repos.getReleaseByTag({ owner, repo, tag: 'v2.0.0' })).rejects.toMatchObject({ status: 404 });
+    await expect(octokit.rest.repos.getReleaseByTag({ owner, repo, tag: 'v2.0.0' })).rejects.toMatchObject({
+      status: 404,
+    });
     const { data: listed } = await octokit.rest.repos.listReleases({ owner, repo });
     expect(listed.filter((release) => release.tag_name === 'v2.0.0')).toHaveLength(2);
     expect(tagsOnStandIn()).not.toContain('v2.0.0');

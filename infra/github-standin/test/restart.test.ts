@@ -24,7 +24,13 @@ describe('restarts', () => {
     const octokit = octokitFor(first, space.token);
     const { data: draft } = await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v1.0.0', draft: true });
     const bytes = Buffer.from('kept across restarts\n');
-    await octokit.request({ method: 'POST', url: draft.upload_url, name: 'notes.txt', data: bytes, headers: { 'content-type': 'text/plain' } });
+    await octokit.request({
+      method: 'POST',
+      url: draft.upload_url,
+      name: 'notes.txt',
+      data: bytes,
+      headers: { 'content-type': 'text/plain' },
+    });
     const git = gitClient(space);
     const checkout = join(space.dir, 'checkout');
     git(['clone', '--quiet', `${first.url}/${owner}/${repo}.git`, checkout]);
@@ -33,7 +39,13 @@ describe('restarts', () => {
     git(['add', 'CHANGELOG.md'], checkout);
     git(['commit', '--quiet', '-m', 'changelog'], checkout);
     git(['push', '--quiet', 'origin', 'release/1.0'], checkout);
-    const { data: pull } = await octokit.rest.pulls.create({ owner, repo, title: 'Release 1.0', head: 'release/1.0', base: 'main' });
+    const { data: pull } = await octokit.rest.pulls.create({
+      owner,
+      repo,
+      title: 'Release 1.0',
+      head: 'release/1.0',
+      base: 'main',
+    });
     await first.stop();
     expect(isAlive(first.pid)).toBe(false);
 
@@ -41,14 +53,23 @@ describe('restarts', () => {
     const again = octokitFor(running, space.token);
     expect((await running.admin.createRepo({ owner, name: repo })).created).toBe(false);
     const { data: releases } = await again.rest.repos.listReleases({ owner, repo });
-    expect(releases.map((release) => [release.id, release.tag_name, release.draft])).toEqual([[draft.id, 'v1.0.0', true]]);
+    expect(releases.map((release) => [release.id, release.tag_name, release.draft])).toEqual([
+      [draft.id, 'v1.0.0', true],
+    ]);
     const [asset] = releases[0]?.assets ?? [];
     expect(asset?.digest).toBe(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
-    const download = await again.rest.repos.getReleaseAsset({ owner, repo, asset_id: asset?.id ?? 0, headers: { accept: 'application/octet-stream' } });
+    const download = await again.rest.repos.getReleaseAsset({
+      owner,
+      repo,
+      asset_id: asset?.id ?? 0,
+      headers: { accept: 'application/octet-stream' },
+    });
     expect(Buffer.from(download.data as unknown as ArrayBuffer).equals(bytes)).toBe(true);
     const { data: samePull } = await again.rest.pulls.get({ owner, repo, pull_number: pull.number });
     expect(samePull.head.sha).toBe(git(['rev-parse', 'HEAD'], checkout));
-    await expect(again.rest.pulls.create({ owner, repo, title: 'again', head: 'release/1.0', base: 'main' })).rejects.toMatchObject({ status: 422 });
+    await expect(
+      again.rest.pulls.create({ owner, repo, title: 'again', head: 'release/1.0', base: 'main' }),
+    ).rejects.toMatchObject({ status: 422 });
     const { data: next } = await again.rest.repos.createRelease({ owner, repo, tag_name: 'v1.1.0', draft: true });
     expect(next.id).toBeGreaterThan(pull.id);
     expect(await running.admin.violations()).toEqual([]);

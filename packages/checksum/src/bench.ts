@@ -52,7 +52,9 @@ function peakRssMiB(path: string): number {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  return rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('   ')}`.trimEnd()).join('\n');
+  return rows
+    .map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('   ')}`.trimEnd())
+    .join('\n');
 }
 
 const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
@@ -92,8 +94,20 @@ async function main(): Promise<void> {
         ['measure', 'result', 'runs (s)', 'goal', ''],
         ['sha256sum alone (coreutils)', `${coreutils.toFixed(0)} MiB/s`, times(coreutilsTimes), '', ''],
         ['digestFile, sha256 + sha512', `${both.toFixed(0)} MiB/s`, times(digestTimes), '', ''],
-        ['digestFile / sha256sum', ratio.toFixed(2), '', `>= ${throughputGoal.toFixed(2)}`, verdict(ratio >= throughputGoal)],
-        ['peak RSS, digestFile, 10 MiB', `${rssSmall.toFixed(0)} MiB`, '', `< ${rssLimitMiB} MiB`, verdict(rssSmall < rssLimitMiB)],
+        [
+          'digestFile / sha256sum',
+          ratio.toFixed(2),
+          '',
+          `>= ${throughputGoal.toFixed(2)}`,
+          verdict(ratio >= throughputGoal),
+        ],
+        [
+          'peak RSS, digestFile, 10 MiB',
+          `${rssSmall.toFixed(0)} MiB`,
+          '',
+          `< ${rssLimitMiB} MiB`,
+          verdict(rssSmall < rssLimitMiB),
+        ],
         [
           'peak RSS, digestFile, 1 GiB',
           `${rssLarge.toFixed(0)} MiB`,

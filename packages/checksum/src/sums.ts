@@ -122,7 +122,9 @@ export function parseChecksumsText(text: string): ParsedChecksum[] {
     const where = `line ${index + 1}`;
     if (raw.trim() === '') return;
     if (raw.endsWith('\r')) {
-      problems.push(`${where}: ends with a carriage return (CRLF); sha256sum -c would look for a file name ending in "\\r"`);
+      problems.push(
+        `${where}: ends with a carriage return (CRLF); sha256sum -c would look for a file name ending in "\\r"`,
+      );
       return;
     }
     if (raw.startsWith('\\')) {

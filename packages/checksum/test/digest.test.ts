@@ -82,14 +82,22 @@ describe('verifying a file', () => {
 
     const verifying = verifyFile(path, { sha256: before.sha256, size: before.size });
     await expect(verifying).rejects.toBeInstanceOf(ChecksumMismatchError);
-    await expect(verifying).rejects.toThrow(`${path} does not match its checksum: expected sha256 ${before.sha256}, got ${after}`);
-    await expect(verifying).rejects.toMatchObject({ file: path, actual: { sha256: after }, fix: expect.stringMatching(/rebuild or re-download/) });
+    await expect(verifying).rejects.toThrow(
+      `${path} does not match its checksum: expected sha256 ${before.sha256}, got ${after}`,
+    );
+    await expect(verifying).rejects.toMatchObject({
+      file: path,
+      actual: { sha256: after },
+      fix: expect.stringMatching(/rebuild or re-download/),
+    });
   });
 
   it('catches a truncated file by its size as well as its digest', async () => {
     const path = fileOf(1000);
     const before = await digestFile(path);
     writeFileSync(path, readFileSync(path).subarray(0, 999));
-    await expect(verifyFile(path, { sha256: before.sha256, size: 1000 })).rejects.toThrow(/expected 1000 bytes, found 999/);
+    await expect(verifyFile(path, { sha256: before.sha256, size: 1000 })).rejects.toThrow(
+      /expected 1000 bytes, found 999/,
+    );
   });
 });

@@ -52,7 +52,8 @@ describe('sidecar checksum files', () => {
   });
 
   it('is accepted by the real sha256sum -c, and fails it once the artifact changes', () => {
-    for (const entry of entries) writeFileSync(join(dir, `${entry.fileName}.sha256`), sidecarText(entry.sha256, entry.fileName));
+    for (const entry of entries)
+      writeFileSync(join(dir, `${entry.fileName}.sha256`), sidecarText(entry.sha256, entry.fileName));
     for (const entry of entries) expect(check('sha256sum', `${entry.fileName}.sha256`)).toMatchObject({ status: 0 });
 
     const name = artifacts[0] ?? '';
@@ -83,24 +84,27 @@ describe('combined SHA256SUMS and SHA512SUMS files', () => {
     ]);
   });
 
-  it.each(['sha256', 'sha512'] as const)('is accepted by the real %ssum -c, and fails it for a tampered file', (algorithm) => {
-    const names = checksumFileNames('valkey', '9.0.0');
-    writeFileSync(join(dir, names[algorithm]), checksumsText(listed(algorithm), algorithm));
-    const tool = algorithm === 'sha256' ? 'sha256sum' : 'sha512sum';
-    const passed = check(tool, names[algorithm]);
-    expect(passed.status).toBe(0);
-    for (const name of artifacts) expect(passed.output).toContain(`${name}: OK`);
+  it.each(['sha256', 'sha512'] as const)(
+    'is accepted by the real %ssum -c, and fails it for a tampered file',
+    (algorithm) => {
+      const names = checksumFileNames('valkey', '9.0.0');
+      writeFileSync(join(dir, names[algorithm]), checksumsText(listed(algorithm), algorithm));
+      const tool = algorithm === 'sha256' ? 'sha256sum' : 'sha512sum';
+      const passed = check(tool, names[algorithm]);
+      expect(passed.status).toBe(0);
+      for (const name of artifacts) expect(passed.output).toContain(`${name}: OK`);
 
-    const restore = tamper(artifacts[1] ?? '');
-    try {
-      const failed = check(tool, names[algorithm]);
-      expect(failed.status).toBe(1);
-      expect(failed.output).toContain(`${artifacts[1]}: FAILED`);
-      expect(failed.output).toContain(`${artifacts[0]}: OK`);
-    } finally {
-      restore();
-    }
-  });
+      const restore = tamper(artifacts[1] ?? '');
+      try {
+        const failed = check(tool, names[algorithm]);
+        expect(failed.status).toBe(1);
+        expect(failed.output).toContain(`${artifacts[1]}: FAILED`);
+        expect(failed.output).toContain(`${artifacts[0]}: OK`);
+      } finally {
+        restore();
+      }
+    },
+  );
 
   it('names the files <project>-<version>-SHA256SUMS and -SHA512SUMS', () => {
     expect(checksumFileNames('valkey', '8.1.0-rc1')).toEqual({
@@ -128,7 +132,9 @@ describe('combined SHA256SUMS and SHA512SUMS files', () => {
   });
 
   it('refuses a digest of the wrong algorithm', () => {
-    expect(() => checksumsText(listed('sha256'), 'sha512')).toThrow(/\[0\]\.digest: expected 128 lower-case hex digits/);
+    expect(() => checksumsText(listed('sha256'), 'sha512')).toThrow(
+      /\[0\]\.digest: expected 128 lower-case hex digits/,
+    );
   });
 });
 

@@ -22,7 +22,8 @@ function editDistance(a: string, b: string): number {
         i === 0 || j === 0
           ? i + j
           : Math.min(cell(i - 1, j) + 1, cell(i, j - 1) + 1, cell(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, cell(i - 2, j - 2) + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, cell(i - 2, j - 2) + 1);
       table[i * width + j] = best;
     }
   }
@@ -77,7 +78,8 @@ export const configErrorMap: z.ZodErrorMap = (issue) => {
         : `expected ${expectedTypes[issue.expected] ?? issue.expected}, got ${kindOf(issue.input)}`;
     case 'too_small':
       if (issue.origin === 'array') return `list at least ${counted(issue.minimum, 'item')}`;
-      if (issue.origin === 'string') return issue.minimum === 1 ? 'must not be empty' : `must be at least ${counted(issue.minimum, 'character')}`;
+      if (issue.origin === 'string')
+        return issue.minimum === 1 ? 'must not be empty' : `must be at least ${counted(issue.minimum, 'character')}`;
       return `must be ${issue.inclusive ? 'at least' : 'greater than'} ${issue.minimum}`;
     case 'invalid_value':
       return `expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map(String).join(', ')}${didYouMean(issue.input, issue.values.map(String))}`;

@@ -52,12 +52,16 @@ async function readConfigText(path: string): Promise<string> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = error instanceof Error && 'code' in error ? String(error.code) : 'unknown error';
-    const [problem, fix] = unreadable[code] ?? [`cannot be read (${code})`, 'check that the file exists and this user can read it'];
+    const [problem, fix] = unreadable[code] ?? [
+      `cannot be read (${code})`,
+      'check that the file exists and this user can read it',
+    ];
     throw new InputError(`${path}: ${problem}`, { fix, cause: error });
   }
   // Editors on Windows may save a byte-order mark, which neither parser wants.
   text = text.replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw new InputError(`${path}: the file is empty`, { fix: `write the release config into it; ${jsonSchemaHint}` });
+  if (text.trim() === '')
+    throw new InputError(`${path}: the file is empty`, { fix: `write the release config into it; ${jsonSchemaHint}` });
   return text;
 }
 
@@ -105,7 +109,11 @@ const jsonReasons: Record<ReturnType<typeof printParseErrorCode>, string> = {
  */
 function parseJson(text: string, path: string): unknown {
   const errors: ParseError[] = [];
-  const value: unknown = parseJsonText(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const value: unknown = parseJsonText(text, errors, {
+    disallowComments: true,
+    allowTrailingComma: false,
+    allowEmptyContent: false,
+  });
   const [error] = errors;
   if (error !== undefined) {
     const before = text.slice(0, error.offset);

@@ -7,13 +7,15 @@ import { z } from 'zod';
 import { type Placeholder, placeholderProblems } from './templates.js';
 
 /** A message for every issue of a schema except a missing field, which is plainly "required". */
-const unlessMissing = (message: string) => (issue: { input: unknown }) => (issue.input === undefined ? 'required' : message);
+const unlessMissing = (message: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? 'required' : message;
 
 /*
  * Whatever sits where a secret reference belongs may be the secret itself, pasted in. Every message these schemas
  * give there is fixed text: no value and no key from the input, since errors end up in terminals and CI logs.
  */
-const secretRefError = 'expected {env: VARIABLE} or {file: PATH} saying where the secret is kept, never the secret itself';
+const secretRefError =
+  'expected {env: VARIABLE} or {file: PATH} saying where the secret is kept, never the secret itself';
 
 /** A secret is named, never written in the config: it is read on the worker, inside the activity that needs it. */
 export const SecretRef = z.union(
@@ -38,7 +40,8 @@ export const ProjectName = z
 
 const Token = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected lowercase letters, digits, ".", "_" or "-"');
 
-const httpUrl = () => z.url({ protocol: /^https?$/, error: unlessMissing('expected an http:// or https:// URL'), abort: true });
+const httpUrl = () =>
+  z.url({ protocol: /^https?$/, error: unlessMissing('expected an http:// or https:// URL'), abort: true });
 
 /**
  * Durations as Temporal writes them: "90s", "10 minutes", "1h". Only spaces may separate number and unit, as in
@@ -59,7 +62,8 @@ export const stages = Stage.options;
 function refuseRepeats(what: string) {
   return (items: readonly string[], ctx: z.RefinementCtx<string[]>) => {
     items.forEach((item, index) => {
-      if (items.indexOf(item) < index) ctx.addIssue({ code: 'custom', path: [index], message: `${what} ${item} is listed twice` });
+      if (items.indexOf(item) < index)
+        ctx.addIssue({ code: 'custom', path: [index], message: `${what} ${item} is listed twice` });
     });
   };
 }
@@ -125,8 +129,13 @@ export const ForgeConfig = z.strictObject({
 });
 
 export const S3Config = z.strictObject({
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)'),
-  prefix: z.string().regex(/^([^/].*\/)?$/, 'expected "" or a prefix ending in "/", e.g. "releases/"').default('releases/'),
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)'),
+  prefix: z
+    .string()
+    .regex(/^([^/].*\/)?$/, 'expected "" or a prefix ending in "/", e.g. "releases/"')
+    .default('releases/'),
   region: z.string().min(1).default('us-east-1'),
   /** For S3-compatible servers; omit for AWS. */
   endpoint: httpUrl().optional(),
@@ -136,9 +145,7 @@ export const S3Config = z.strictObject({
    * "/" would put "//" into every one of those URLs.
    */
   publicBaseUrl: httpUrl().refine((url) => !url.endsWith('/'), 'drop the trailing "/"'),
-  credentials: z
-    .strictObject({ accessKeyId: SecretRef, secretAccessKey: SecretRef })
-    .optional(),
+  credentials: z.strictObject({ accessKeyId: SecretRef, secretAccessKey: SecretRef }).optional(),
 });
 
 const releasePlaceholders: Placeholder[] = ['version', 'project', 'majorMinor'];
@@ -173,10 +180,18 @@ export const ContainerTemplate = z
   })
   .superRefine((template, ctx) => {
     if (template.distro === undefined && template.arch !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['distro'], message: 'required with arch: both name the build target to download' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['distro'],
+        message: 'required with arch: both name the build target to download',
+      });
     }
     if (template.distro !== undefined && template.arch === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['arch'], message: 'required with distro: both name the build target to download' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['arch'],
+        message: 'required with distro: both name the build target to download',
+      });
     }
     const allowed: Placeholder[] = ['version', 'project', 'majorMinor'];
     if (template.distro !== undefined) allowed.push('distro');
@@ -270,7 +285,8 @@ function checkContainerTargets(config: ProjectConfigFields, ctx: z.RefinementCtx
         ctx.addIssue({
           code: 'custom',
           path,
-          message: 'downloads the source tarball (no distro and arch), but build.sourceTarball is false; name a build target or build the source tarball',
+          message:
+            'downloads the source tarball (no distro and arch), but build.sourceTarball is false; name a build target or build the source tarball',
         });
       }
       return;
@@ -278,7 +294,11 @@ function checkContainerTargets(config: ProjectConfigFields, ctx: z.RefinementCtx
     const entry = config.build.matrix.find((candidate) => candidate.distro === distro);
     if (entry === undefined) {
       const distros = config.build.matrix.map((candidate) => candidate.distro).join(', ');
-      ctx.addIssue({ code: 'custom', path: [...path, 'distro'], message: `build.matrix has no distro ${distro}; it has ${distros}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'distro'],
+        message: `build.matrix has no distro ${distro}; it has ${distros}`,
+      });
     } else if (!entry.arch.includes(arch)) {
       ctx.addIssue({
         code: 'custom',

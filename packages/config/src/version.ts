@@ -41,7 +41,10 @@ function problemWith(text: string): VersionProblem | undefined {
     const withoutBuild = text.slice(0, plus);
     return {
       reason: `carries build metadata (${text.slice(plus)}), which artifact file names and release tags would carry too`,
-      fix: problemWith(withoutBuild) === undefined ? `drop the build metadata: ${withoutBuild}` : `give major.minor.patch, ${example}`,
+      fix:
+        problemWith(withoutBuild) === undefined
+          ? `drop the build metadata: ${withoutBuild}`
+          : `give major.minor.patch, ${example}`,
     };
   }
   const dash = text.indexOf('-');
@@ -62,13 +65,18 @@ function problemWith(text: string): VersionProblem | undefined {
     return { reason: `has a number with a leading zero (${padded})`, fix: `write ${parts.map(Number).join('.')}` };
   }
   const huge = parts.find((part) => !Number.isSafeInteger(Number(part)));
-  if (huge !== undefined) return { reason: `has a number too large to compare (${huge})`, fix: `give major.minor.patch, ${example}` };
+  if (huge !== undefined)
+    return { reason: `has a number too large to compare (${huge})`, fix: `give major.minor.patch, ${example}` };
   if (dash === -1) return undefined;
   const prerelease = text.slice(dash + 1);
-  if (prerelease === '') return { reason: 'ends with "-"', fix: `drop the dash (${core}) or name the prerelease, ${core}-rc1` };
+  if (prerelease === '')
+    return { reason: 'ends with "-"', fix: `drop the dash (${core}) or name the prerelease, ${core}-rc1` };
   const identifiers = prerelease.split('.');
   if (identifiers.includes('')) {
-    return { reason: 'has an empty part in its prerelease', fix: `write the prerelease without empty parts, e.g. ${core}-beta.2` };
+    return {
+      reason: 'has an empty part in its prerelease',
+      fix: `write the prerelease without empty parts, e.g. ${core}-beta.2`,
+    };
   }
   if (identifiers.some((identifier) => !/^[0-9A-Za-z-]+$/.test(identifier))) {
     return {

@@ -14,7 +14,9 @@ import { loadProjectConfig, parseVersion, ReleaseVersion } from '../src/index.js
 const corpus = join(import.meta.dirname, 'corpus');
 const files = readdirSync(corpus);
 const expectedSuffix = '.expected.txt';
-const badConfigs = files.filter((name) => name.startsWith('bad-config-') && name.endsWith(expectedSuffix)).map((name) => name.slice(0, -expectedSuffix.length));
+const badConfigs = files
+  .filter((name) => name.startsWith('bad-config-') && name.endsWith(expectedSuffix))
+  .map((name) => name.slice(0, -expectedSuffix.length));
 
 /** The error's text as the corpus writes it: paths relative to the corpus folder. */
 async function refusal(load: () => Promise<unknown>): Promise<string> {
@@ -33,7 +35,8 @@ const readTable = <T extends z.ZodType>(name: string, row: T) =>
 describe('the bad-input corpus', () => {
   it('has an expected text for every bad config, and at least 30 of them', () => {
     const withoutExpectation = files.filter(
-      (name) => name.startsWith('bad-config-') && !name.endsWith(expectedSuffix) && !files.includes(`${name}${expectedSuffix}`),
+      (name) =>
+        name.startsWith('bad-config-') && !name.endsWith(expectedSuffix) && !files.includes(`${name}${expectedSuffix}`),
     );
     expect(withoutExpectation).toEqual([]);
     expect(badConfigs.length).toBeGreaterThanOrEqual(30);
@@ -49,7 +52,10 @@ describe('the bad-input corpus', () => {
     expect(await refusal(() => loadProjectConfig(join(corpus, name)))).not.toContain('SECRET');
   });
 
-  const badVersions = readTable('bad-versions.json', z.object({ input: z.string(), error: z.string(), fix: z.string() }));
+  const badVersions = readTable(
+    'bad-versions.json',
+    z.object({ input: z.string(), error: z.string(), fix: z.string() }),
+  );
   it.each(badVersions)('refuses the version $input', ({ input, error, fix }) => {
     expect(() => parseVersion(input)).toThrow(expect.objectContaining({ name: 'InputError', message: error, fix }));
   });

@@ -36,7 +36,8 @@ const zodOnly = [
   'bad-config-32-public-url-trailing-slash.yaml',
 ];
 /** Bad configs whose text does not even parse, so no schema sees them. */
-const unparsable = /yaml-syntax|yaml-duplicate|yaml-secret-syntax|json-trailing|json-secret-unquoted|unknown-extension|empty-file/;
+const unparsable =
+  /yaml-syntax|yaml-duplicate|yaml-secret-syntax|json-trailing|json-secret-unquoted|unknown-extension|empty-file/;
 const badConfigs = readdirSync(corpus).filter(
   (name) => name.startsWith('bad-config-') && !name.endsWith('.expected.txt') && !unparsable.test(name),
 );

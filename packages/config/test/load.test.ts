@@ -21,7 +21,12 @@ describe('loading a release config', () => {
       project: 'hello',
       source: { repository: 'example/hello', ref: 'main' },
       stages: ['build', 'checksum', 'publish'],
-      build: { command: 'make dist', timeout: '30m', matrix: [{ distro: 'debian', arch: ['x86_64'] }], sourceTarball: true },
+      build: {
+        command: 'make dist',
+        timeout: '30m',
+        matrix: [{ distro: 'debian', arch: ['x86_64'] }],
+        sourceTarball: true,
+      },
       forge: { apiUrl: 'https://api.github.com', auth: { token: { env: 'GITHUB_TOKEN' } } },
       publish: {
         s3: {
@@ -52,23 +57,38 @@ describe('loading a release config', () => {
     const folder = join(dir, 'config.yaml');
     mkdirSync(folder);
     await expect(loadProjectConfig(folder)).rejects.toThrow(
-      new InputError(`${folder}: is a directory`, { fix: 'give the path of the config file itself, e.g. relforge.yaml in that directory' }),
+      new InputError(`${folder}: is a directory`, {
+        fix: 'give the path of the config file itself, e.g. relforge.yaml in that directory',
+      }),
     );
   });
 
   it('names the source it was given when refusing a config parsed elsewhere', () => {
-    expect(() => parseProjectConfig({ project: 'hello' }, '--config-json')).toThrow(/^--config-json: invalid release config\n {2}source: required\n/);
+    expect(() => parseProjectConfig({ project: 'hello' }, '--config-json')).toThrow(
+      /^--config-json: invalid release config\n {2}source: required\n/,
+    );
   });
 });
 
 describe('the stages a release runs', () => {
   it('are every stage when the config lists none', async () => {
     const full = await loadProjectConfig(join(corpus, 'good-full.yaml'));
-    expect(stagesToRun({ ...full, stages: undefined })).toEqual(['build', 'checksum', 'publish', 'checksum-repo', 'container-repo', 'website']);
+    expect(stagesToRun({ ...full, stages: undefined })).toEqual([
+      'build',
+      'checksum',
+      'publish',
+      'checksum-repo',
+      'container-repo',
+      'website',
+    ]);
   });
 
   it('are the listed ones when the config lists them', async () => {
-    expect(stagesToRun(await loadProjectConfig(join(corpus, 'good-minimal.yaml')))).toEqual(['build', 'checksum', 'publish']);
+    expect(stagesToRun(await loadProjectConfig(join(corpus, 'good-minimal.yaml')))).toEqual([
+      'build',
+      'checksum',
+      'publish',
+    ]);
   });
 });
 
@@ -77,7 +97,10 @@ describe('addresses from the environment', () => {
   writeFileSync(
     file,
     readFileSync(join(corpus, 'good-minimal.yaml'), 'utf8')
-      .replace('    publicBaseUrl: https://downloads.example.com', '    endpoint: http://127.0.0.1:${S3_PORT:-7070}\n    publicBaseUrl: http://127.0.0.1:${S3_PORT:-7070}/releases')
+      .replace(
+        '    publicBaseUrl: https://downloads.example.com',
+        '    endpoint: http://127.0.0.1:${S3_PORT:-7070}\n    publicBaseUrl: http://127.0.0.1:${S3_PORT:-7070}/releases',
+      )
       .replace('forge:\n', 'forge:\n  apiUrl: ${GITHUB_API}\n'),
   );
 
@@ -91,7 +114,10 @@ describe('addresses from the environment', () => {
   });
 
   it('leaves ${VAR} alone outside address fields, where it would put a value into workflow history', async () => {
-    writeFileSync(join(dir, 'other.yaml'), readFileSync(file, 'utf8').replace('command: make dist', 'command: make dist TOKEN=${GITHUB_API}'));
+    writeFileSync(
+      join(dir, 'other.yaml'),
+      readFileSync(file, 'utf8').replace('command: make dist', 'command: make dist TOKEN=${GITHUB_API}'),
+    );
     const config = await loadProjectConfig(join(dir, 'other.yaml'), { GITHUB_API: 'http://127.0.0.1:7080' });
     expect(config.build.command).toBe('make dist TOKEN=${GITHUB_API}');
   });

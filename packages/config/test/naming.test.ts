@@ -16,14 +16,19 @@ const version = parseVersion('8.1.0-rc1');
 
 describe('templates', () => {
   it('replace every placeholder that has a value', () => {
-    expect(renderTemplate('{majorMinor}/{distro}/Dockerfile', { majorMinor: '8.1', distro: 'noble' })).toBe('8.1/noble/Dockerfile');
+    expect(renderTemplate('{majorMinor}/{distro}/Dockerfile', { majorMinor: '8.1', distro: 'noble' })).toBe(
+      '8.1/noble/Dockerfile',
+    );
   });
 
   it('refuse an unknown placeholder, naming it and the allowed ones', () => {
     expect(() => renderTemplate('v{vesion}', { version: '8.1.0', project: 'valkey' })).toThrow(
-      new InputError('template "v{vesion}": unknown placeholder {vesion} (did you mean {version}?); allowed: {version}, {project}', {
-        fix: 'write the template with only {version}, {project}',
-      }),
+      new InputError(
+        'template "v{vesion}": unknown placeholder {vesion} (did you mean {version}?); allowed: {version}, {project}',
+        {
+          fix: 'write the template with only {version}, {project}',
+        },
+      ),
     );
   });
 
@@ -36,7 +41,12 @@ describe('templates', () => {
 
 describe('release names', () => {
   it('tag the release from the tag template', () => {
-    expect(releaseTag({ ...full, publish: { ...full.publish, release: { ...full.publish.release, tag: 'v{version}' } } }, version)).toBe('v8.1.0-rc1');
+    expect(
+      releaseTag(
+        { ...full, publish: { ...full.publish, release: { ...full.publish.release, tag: 'v{version}' } } },
+        version,
+      ),
+    ).toBe('v8.1.0-rc1');
     expect(releaseTag(full, version)).toBe('8.1.0-rc1');
   });
 
@@ -54,7 +64,9 @@ describe('release names', () => {
   });
 
   it('name a target artifact by distro and arch, and the source tarball by neither', () => {
-    expect(artifactFileName('valkey', version.text, { distro: 'noble', arch: 'arm64' })).toBe('valkey-8.1.0-rc1-noble-arm64.tar.gz');
+    expect(artifactFileName('valkey', version.text, { distro: 'noble', arch: 'arm64' })).toBe(
+      'valkey-8.1.0-rc1-noble-arm64.tar.gz',
+    );
     expect(artifactFileName('valkey', version.text)).toBe('valkey-8.1.0-rc1.tar.gz');
   });
 

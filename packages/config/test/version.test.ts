@@ -4,7 +4,9 @@ import { compareVersions, parseVersion, ReleaseVersionText } from '../src/index.
 
 describe('release versions', () => {
   it('sort prereleases before their release, numerically rather than by text', () => {
-    const versions = ['8.1.0', '8.0.10', '8.1.0-rc1', '8.0.9', '8.1.0-beta.2', '8.1.0-beta.10', '8.1.0-alpha'].map(parseVersion);
+    const versions = ['8.1.0', '8.0.10', '8.1.0-rc1', '8.0.9', '8.1.0-beta.2', '8.1.0-beta.10', '8.1.0-alpha'].map(
+      parseVersion,
+    );
     expect(versions.sort(compareVersions).map((version) => version.text)).toEqual([
       '8.0.9',
       '8.0.10',
@@ -25,7 +27,11 @@ describe('release versions', () => {
     const input = z.object({ version: ReleaseVersionText });
     const result = input.safeParse({ version: 'v8.1.0' });
     expect(result.error?.issues).toEqual([
-      expect.objectContaining({ path: ['version'], message: 'invalid version "v8.1.0": starts with "v"', params: { fix: 'drop the leading v: 8.1.0' } }),
+      expect.objectContaining({
+        path: ['version'],
+        message: 'invalid version "v8.1.0": starts with "v"',
+        params: { fix: 'drop the leading v: 8.1.0' },
+      }),
     ]);
   });
 });

@@ -35,8 +35,11 @@ function isHttpError(error: unknown): error is HttpError {
 
 /** GitHub's 422 bodies say what was wrong in `errors[]`; keep that, drop the rest. */
 function detailOf(error: HttpError): string {
-  const data = error.response?.data as { message?: string; errors?: { message?: string; code?: string; field?: string }[] } | undefined;
-  const details = (data?.errors ?? []).map((item) => item.message ?? [item.field, item.code].filter(Boolean).join(' ')).filter(Boolean);
+  const data = error.response?.data as
+    { message?: string; errors?: { message?: string; code?: string; field?: string }[] } | undefined;
+  const details = (data?.errors ?? [])
+    .map((item) => item.message ?? [item.field, item.code].filter(Boolean).join(' '))
+    .filter(Boolean);
   return [data?.message ?? error.message, ...details].join('; ');
 }
 

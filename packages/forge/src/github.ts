@@ -9,15 +9,24 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { toForgeError } from './errors.js';
-import type { Forge, ForgeAsset, ForgeRelease, GitAccess, NewAsset, NewPullRequest, NewRelease, PullRequest, RepoRef } from './types.js';
+import type {
+  Forge,
+  ForgeAsset,
+  ForgeRelease,
+  GitAccess,
+  NewAsset,
+  NewPullRequest,
+  NewRelease,
+  PullRequest,
+  RepoRef,
+} from './types.js';
 import { repoName } from './types.js';
 
 const RelforgeOctokit = Octokit.plugin(retry, throttling);
 type Client = InstanceType<typeof RelforgeOctokit>;
 
 export type GitHubAuth =
-  | { token: string }
-  | { appId: number | string; installationId: number | string; privateKey: string };
+  { token: string } | { appId: number | string; installationId: number | string; privateKey: string };
 
 export interface GitHubForgeOptions {
   /** REST API root: https://api.github.com, a GitHub Enterprise `/api/v3`, or the stand-in. */
@@ -94,16 +103,22 @@ export class GitHubForge implements Forge {
   constructor(options: GitHubForgeOptions) {
     this.options = options;
     const rateLimitRetries = options.rateLimitRetries ?? 5;
-    const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _: unknown, retryCount: number) => {
-      options.onWait?.(`${kind} on ${request.method} ${request.url}`, retryAfter);
-      return retryCount < rateLimitRetries;
-    };
+    const onLimit =
+      (kind: string) =>
+      (retryAfter: number, request: { method: string; url: string }, _: unknown, retryCount: number) => {
+        options.onWait?.(`${kind} on ${request.method} ${request.url}`, retryAfter);
+        return retryCount < rateLimitRetries;
+      };
     const auth =
       'token' in options.auth
         ? { auth: options.auth.token }
         : {
             authStrategy: createAppAuth,
-            auth: { appId: options.auth.appId, installationId: options.auth.installationId, privateKey: options.auth.privateKey },
+            auth: {
+              appId: options.auth.appId,
+              installationId: options.auth.installationId,
+              privateKey: options.auth.privateKey,
+            },
           };
     this.octokit = new RelforgeOctokit({
       baseUrl: options.apiUrl.replace(/\/$/, ''),
@@ -153,7 +168,11 @@ export class GitHubForge implements Forge {
 
   async listAssets(repo: RepoRef, releaseId: number): Promise<ForgeAsset[]> {
     const assets = await this.call(`list the assets of release ${releaseId} in ${repoName(repo)}`, () =>
-      this.octokit.paginate(this.octokit.rest.repos.listReleaseAssets, { ...repo, release_id: releaseId, per_page: 100 }),
+      this.octokit.paginate(this.octokit.rest.repos.listReleaseAssets, {
+        ...repo,
+        release_id: releaseId,
+        per_page: 100,
+      }),
     );
     return assets.map(toAsset);
   }
@@ -175,7 +194,11 @@ export class GitHubForge implements Forge {
 
   async downloadAsset(repo: RepoRef, assetId: number): Promise<Buffer> {
     const { data } = await this.call(`download asset ${assetId} of ${repoName(repo)}`, () =>
-      this.octokit.rest.repos.getReleaseAsset({ ...repo, asset_id: assetId, headers: { accept: 'application/octet-stream' } }),
+      this.octokit.rest.repos.getReleaseAsset({
+        ...repo,
+        asset_id: assetId,
+        headers: { accept: 'application/octet-stream' },
+      }),
     );
     return Buffer.from(data as unknown as ArrayBuffer);
   }
@@ -195,7 +218,13 @@ export class GitHubForge implements Forge {
 
   async findPullRequest(repo: RepoRef, head: string, base: string): Promise<PullRequest | undefined> {
     const pulls = await this.call(`list pull requests from ${head} in ${repoName(repo)}`, () =>
-      this.octokit.paginate(this.octokit.rest.pulls.list, { ...repo, head: `${repo.owner}:${head}`, base, state: 'all', per_page: 100 }),
+      this.octokit.paginate(this.octokit.rest.pulls.list, {
+        ...repo,
+        head: `${repo.owner}:${head}`,
+        base,
+        state: 'all',
+        per_page: 100,
+      }),
     );
     // An open one wins; otherwise the newest closed one tells the caller the update was already handled.
     const sorted = pulls.sort((a, b) => b.number - a.number);
@@ -204,8 +233,16 @@ export class GitHubForge implements Forge {
   }
 
   async createPullRequest(repo: RepoRef, pull: NewPullRequest): Promise<PullRequest> {
-    const { data } = await this.call(`open a pull request from ${pull.head} into ${pull.base} of ${repoName(repo)}`, () =>
-      this.octokit.rest.pulls.create({ ...repo, head: pull.head, base: pull.base, title: pull.title, body: pull.body }),
+    const { data } = await this.call(
+      `open a pull request from ${pull.head} into ${pull.base} of ${repoName(repo)}`,
+      () =>
+        this.octokit.rest.pulls.create({
+          ...repo,
+          head: pull.head,
+          base: pull.base,
+          title: pull.title,
+          body: pull.body,
+        }),
     );
     return toPull(data);
   }
@@ -214,7 +251,11 @@ export class GitHubForge implements Forge {
     const token =
       'token' in this.options.auth
         ? this.options.auth.token
-        : (await this.call('get a GitHub App installation token', () => this.octokit.auth({ type: 'installation' })) as { token: string }).token;
+        : (
+            (await this.call('get a GitHub App installation token', () =>
+              this.octokit.auth({ type: 'installation' }),
+            )) as { token: string }
+          ).token;
     return {
       url: `${this.options.gitUrl?.replace(/\/$/, '') ?? gitRootFor(this.options.apiUrl)}/${repo.owner}/${repo.repo}.git`,
       authHeader: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,

@@ -28,18 +28,29 @@ async function repository(): Promise<{ repo: RepoRef; admin: StandInAdmin; head:
 }
 
 describe('the GitHub forge on the stand-in', () => {
-  it('finds its own draft by tag (GitHub\'s by-tag lookup would not), and reads asset digests back', async () => {
+  it("finds its own draft by tag (GitHub's by-tag lookup would not), and reads asset digests back", async () => {
     const { repo, admin, head } = await repository();
     const github = forge();
     expect(await github.findRelease(repo, 'v1.0.0')).toBeUndefined();
-    const draft = await github.createDraftRelease(repo, { tag: 'v1.0.0', name: 'hello 1.0.0', targetCommitish: head, body: 'notes', prerelease: false });
+    const draft = await github.createDraftRelease(repo, {
+      tag: 'v1.0.0',
+      name: 'hello 1.0.0',
+      targetCommitish: head,
+      body: 'notes',
+      prerelease: false,
+    });
     expect(draft.draft).toBe(true);
     expect(await github.findRelease(repo, 'v1.0.0')).toEqual(draft);
 
     const file = join(dir, 'hello-1.0.0.tar.gz');
     const bytes = randomBytes(4096);
     writeFileSync(file, bytes);
-    const asset = await github.uploadAsset(repo, draft, { name: 'hello-1.0.0.tar.gz', filePath: file, size: bytes.length, contentType: 'application/gzip' });
+    const asset = await github.uploadAsset(repo, draft, {
+      name: 'hello-1.0.0.tar.gz',
+      filePath: file,
+      size: bytes.length,
+      contentType: 'application/gzip',
+    });
     const digest = createHash('sha256').update(bytes).digest('hex');
     expect(asset.sha256).toBe(digest);
     expect(await github.listAssets(repo, draft.id)).toEqual([asset]);
@@ -54,19 +65,32 @@ describe('the GitHub forge on the stand-in', () => {
   it('names refused credentials without their value, and says what to do', async () => {
     const { repo } = await repository();
     const wrong = `ghp_${randomBytes(18).toString('hex')}`;
-    const error = await forge(wrong).findRelease(repo, 'v1.0.0').catch((caught: unknown) => caught);
+    const error = await forge(wrong)
+      .findRelease(repo, 'v1.0.0')
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ForgeError);
     expect((error as ForgeError).kind).toBe('credentials');
     expect((error as ForgeError).needsOperator).toBe(true);
     expect((error as ForgeError).message).toContain('401 Bad credentials');
     expect((error as ForgeError).fix).toContain('the token in environment variable RELFORGE_GITHUB_TOKEN');
-    expect(JSON.stringify({ message: (error as ForgeError).message, fix: (error as ForgeError).fix })).not.toContain(wrong);
+    expect(JSON.stringify({ message: (error as ForgeError).message, fix: (error as ForgeError).fix })).not.toContain(
+      wrong,
+    );
   });
 
   it('retries a 502 and waits out a 429 for as long as retry-after says', async () => {
     const { repo, admin } = await repository();
-    await admin.addFault({ match: { method: 'GET', path: `/repos/${repo.owner}/hello/releases` }, count: 1, status: 502 });
-    await admin.addFault({ match: { method: 'GET', path: `/repos/${repo.owner}/hello/releases` }, count: 1, status: 429, headers: { 'retry-after': '2' } });
+    await admin.addFault({
+      match: { method: 'GET', path: `/repos/${repo.owner}/hello/releases` },
+      count: 1,
+      status: 502,
+    });
+    await admin.addFault({
+      match: { method: 'GET', path: `/repos/${repo.owner}/hello/releases` },
+      count: 1,
+      status: 429,
+      headers: { 'retry-after': '2' },
+    });
     const waits: number[] = [];
     const started = Date.now();
     expect(await forge(undefined, (_, seconds) => waits.push(seconds)).findRelease(repo, 'v9.9.9')).toBeUndefined();

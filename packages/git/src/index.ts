@@ -31,11 +31,15 @@ export class GitError extends RelforgeError {
 
   /** The remote refused a push because it moved on since we fetched: fetch and try again. */
   get isStalePush(): boolean {
-    return /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)|failed to update ref|cannot lock ref/.test(this.output);
+    return /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)|failed to update ref|cannot lock ref/.test(
+      this.output,
+    );
   }
 
   get isAuthFailure(): boolean {
-    return /Authentication failed|could not read Username|HTTP 401|403 Forbidden|The requested URL returned error: 40[13]/.test(this.output);
+    return /Authentication failed|could not read Username|HTTP 401|403 Forbidden|The requested URL returned error: 40[13]/.test(
+      this.output,
+    );
   }
 }
 
@@ -74,30 +78,44 @@ export class Git {
     };
     const scrub = (text: string) => (secret ? text.split(secret).join('[credential]') : text);
     return new Promise((resolve, reject) => {
-      execFile('git', args, { cwd: options.cwd, env, timeout: this.timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (!error) {
-          resolve(stdout.trim());
-          return;
-        }
-        const output = scrub(`${stdout}${stderr}`.trim());
-        const detail = (output || scrub(error.message)).split('\n').slice(-6).join('\n');
-        const killed = error.killed || error.signal === 'SIGTERM';
-        reject(
-          new GitError(killed ? `git ${args[0]} did not finish within ${this.timeoutMs} ms` : `git ${args[0]} failed: ${detail}`, {
-            fix: killed ? 'check that the remote is reachable, then retry' : 'see git\'s message above',
-            ...(typeof error.code === 'number' ? { exitCode: error.code } : {}),
-            output,
-          }),
-        );
-      });
+      execFile(
+        'git',
+        args,
+        { cwd: options.cwd, env, timeout: this.timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (!error) {
+            resolve(stdout.trim());
+            return;
+          }
+          const output = scrub(`${stdout}${stderr}`.trim());
+          const detail = (output || scrub(error.message)).split('\n').slice(-6).join('\n');
+          const killed = error.killed || error.signal === 'SIGTERM';
+          reject(
+            new GitError(
+              killed ? `git ${args[0]} did not finish within ${this.timeoutMs} ms` : `git ${args[0]} failed: ${detail}`,
+              {
+                fix: killed ? 'check that the remote is reachable, then retry' : "see git's message above",
+                ...(typeof error.code === 'number' ? { exitCode: error.code } : {}),
+                output,
+              },
+            ),
+          );
+        },
+      );
     });
   }
 
   /** The commit a branch, tag or commit id names on the remote; undefined when it has no such ref. */
   async resolveRemoteRef(remote: GitRemote, ref: string): Promise<string | undefined> {
     if (/^[0-9a-f]{40}$/.test(ref)) return ref;
-    const output = await this.run(['ls-remote', remote.url, `refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`], { remote });
-    const lines = output.split('\n').filter(Boolean).map((line) => line.split('\t') as [string, string]);
+    const output = await this.run(
+      ['ls-remote', remote.url, `refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`],
+      { remote },
+    );
+    const lines = output
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t') as [string, string]);
     // An annotated tag lists its own object and, with ^{}, the commit it points at: the commit is what was released.
     const peeled = lines.find(([, name]) => name === `refs/tags/${ref}^{}`);
     return (peeled ?? lines[0])?.[0];
@@ -105,7 +123,9 @@ export class Git {
 
   /** A shallow clone of one branch into `dir`. */
   async clone(remote: GitRemote, dir: string, branch: string): Promise<void> {
-    await this.run(['clone', '--quiet', '--depth', '1', '--single-branch', '--branch', branch, remote.url, dir], { remote });
+    await this.run(['clone', '--quiet', '--depth', '1', '--single-branch', '--branch', branch, remote.url, dir], {
+      remote,
+    });
   }
 
   /** Fetches one commit (by id or ref) into a fresh repository at `dir` and checks it out, detached. */
@@ -118,7 +138,10 @@ export class Git {
   /** The remote branch into the local `branch`, fetched shallow; false when the remote has no such branch. */
   async fetchBranch(remote: GitRemote, dir: string, branch: string): Promise<boolean> {
     if (!(await this.resolveRemoteRef(remote, branch))) return false;
-    await this.run(['fetch', '--quiet', '--depth', '1', remote.url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { cwd: dir, remote });
+    await this.run(
+      ['fetch', '--quiet', '--depth', '1', remote.url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
+      { cwd: dir, remote },
+    );
     return true;
   }
 

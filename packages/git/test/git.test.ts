@@ -42,12 +42,17 @@ describe('git for release steps', () => {
     expect(await git.commitAll(work, 'nothing')).toBeUndefined();
 
     await git.checkoutNewBranch(work, 'update-1.1.0', 'HEAD');
-    writeFileSync(join(work, 'README'), `${readFileSync(join(work, 'README'), 'utf8')}hash hello-1.1.0.tar.gz sha256 bb u\n`);
+    writeFileSync(
+      join(work, 'README'),
+      `${readFileSync(join(work, 'README'), 'utf8')}hash hello-1.1.0.tar.gz sha256 bb u\n`,
+    );
     const commit = await git.commitAll(work, 'Add 1.1.0');
     expect(commit).toMatch(/^[0-9a-f]{40}$/);
     await git.push(remote, work, 'HEAD:refs/heads/update-1.1.0');
     expect(await git.resolveRemoteRef(remote, 'update-1.1.0')).toBe(commit);
-    expect(root.git(['log', '-1', '--format=%an <%ae>', 'update-1.1.0'], remote.url)).toBe('Release Bot <bot@relforge.invalid>');
+    expect(root.git(['log', '-1', '--format=%an <%ae>', 'update-1.1.0'], remote.url)).toBe(
+      'Release Bot <bot@relforge.invalid>',
+    );
 
     // Someone else moves main on; our push of an older base must be refused, and recognisably so.
     const other = join(root.dir, 'other');

@@ -1,6 +1,13 @@
 export { binDir, builtVersion, serverBinary, stateDir, workspaceRoot, type ServerBinary } from './paths.js';
 export { assertPortFree, freePort, type PortOwner } from './ports.js';
-export { isAlive, startServer, stopPid, tailOf, type ServerProcess, type StartServerOptions } from './server-process.js';
+export {
+  isAlive,
+  startServer,
+  stopPid,
+  tailOf,
+  type ServerProcess,
+  type StartServerOptions,
+} from './server-process.js';
 export { ensureBucket, s3Client, startS3Server, type S3Endpoint, type StartS3Options } from './s3-server.js';
 export {
   namespaceIsServed,

@@ -38,7 +38,9 @@ export function s3Client(endpoint: S3Endpoint): S3Client {
   });
 }
 
-export async function startS3Server(options: StartS3Options): Promise<{ process: ServerProcess; endpoint: S3Endpoint }> {
+export async function startS3Server(
+  options: StartS3Options,
+): Promise<{ process: ServerProcess; endpoint: S3Endpoint }> {
   const host = options.host ?? '127.0.0.1';
   await assertPortFree(options.port, { service: 'S3 server', override: '--s3-port or RELFORGE_S3_PORT' }, host);
   const bucketsDir = join(options.dataDir, 'buckets');

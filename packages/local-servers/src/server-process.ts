@@ -104,16 +104,22 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
       throw new StackError(`${options.name} could not be started (${failure.message})`, { fix: options.fix });
     }
     if (exited) {
-      throw new StackError(`${options.name} exited during start-up (${exited}); its log ends with:\n${tailOf(options.logFile)}`, {
-        fix: options.fix,
-      });
+      throw new StackError(
+        `${options.name} exited during start-up (${exited}); its log ends with:\n${tailOf(options.logFile)}`,
+        {
+          fix: options.fix,
+        },
+      );
     }
     if (await options.ready().catch(() => false)) break;
     if (Date.now() > deadline) {
       await waitForExit(child, 5_000);
-      throw new StackError(`${options.name} did not become ready within ${options.readyTimeoutMs ?? 60_000} ms; its log ends with:\n${tailOf(options.logFile)}`, {
-        fix: options.fix,
-      });
+      throw new StackError(
+        `${options.name} did not become ready within ${options.readyTimeoutMs ?? 60_000} ms; its log ends with:\n${tailOf(options.logFile)}`,
+        {
+          fix: options.fix,
+        },
+      );
     }
   }
   if (options.detached) child.unref();

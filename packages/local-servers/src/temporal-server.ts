@@ -44,7 +44,11 @@ export async function startTemporalServer(
   options: StartTemporalOptions,
 ): Promise<{ process: ServerProcess; endpoint: TemporalEndpoint }> {
   const host = options.host ?? '127.0.0.1';
-  await assertPortFree(options.port, { service: 'Temporal gRPC', override: '--temporal-port or RELFORGE_TEMPORAL_PORT' }, host);
+  await assertPortFree(
+    options.port,
+    { service: 'Temporal gRPC', override: '--temporal-port or RELFORGE_TEMPORAL_PORT' },
+    host,
+  );
   await assertPortFree(options.uiPort, { service: 'Temporal Web UI', override: '--ui-port or RELFORGE_UI_PORT' }, host);
   const address = `${host}:${options.port}`;
   const server = await startServer({
@@ -73,7 +77,10 @@ export async function startTemporalServer(
     readyTimeoutMs: 60_000,
     fix: `check ${options.logFile}; if the DB file ${options.dbFile} is damaged, move it away and start again`,
   });
-  return { process: server, endpoint: { address, namespace: options.namespace, uiUrl: `http://${host}:${options.uiPort}` } };
+  return {
+    process: server,
+    endpoint: { address, namespace: options.namespace, uiUrl: `http://${host}:${options.uiPort}` },
+  };
 }
 
 export function workflowUiUrl(endpoint: TemporalEndpoint, workflowId: string): string {

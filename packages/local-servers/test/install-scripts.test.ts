@@ -32,7 +32,11 @@ describe('infra install scripts', () => {
 
   it('name the missing Go toolchain and how to get it', async () => {
     const bin = join(scratch(), 'bin');
-    const result = await runScript('infra/temporal/install.sh', { PATH: '/usr/bin:/bin', HOME: process.env['HOME'], RELFORGE_BIN_DIR: bin });
+    const result = await runScript('infra/temporal/install.sh', {
+      PATH: '/usr/bin:/bin',
+      HOME: process.env['HOME'],
+      RELFORGE_BIN_DIR: bin,
+    });
     expect(result.code).toBe(1);
     expect(result.output).toContain('relforge infra: Go toolchain not found on PATH. Install Go');
     expect(existsSync(join(bin, 'temporal'))).toBe(false);

@@ -26,7 +26,9 @@ describe('starting a server process', () => {
       fix: 'free the port',
     });
     await expect(start).rejects.toThrow(StackError);
-    await expect(start).rejects.toThrow(/crashing server exited during start-up \(exit code 3\); its log ends with:\nlisten tcp 127\.0\.0\.1:7233: bind: address already in use/);
+    await expect(start).rejects.toThrow(
+      /crashing server exited during start-up \(exit code 3\); its log ends with:\nlisten tcp 127\.0\.0\.1:7233: bind: address already in use/,
+    );
   });
 
   it('kills a server that never becomes ready, leaving no process behind', async () => {

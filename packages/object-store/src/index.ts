@@ -89,7 +89,9 @@ export class S3ObjectStore implements ObjectStore {
         Body: body,
         ContentType: options.contentType ?? 'application/octet-stream',
         ChecksumAlgorithm: 'SHA256',
-        ...(options.sha256 && singlePart ? { ChecksumSHA256: Buffer.from(options.sha256, 'hex').toString('base64') } : {}),
+        ...(options.sha256 && singlePart
+          ? { ChecksumSHA256: Buffer.from(options.sha256, 'hex').toString('base64') }
+          : {}),
         ...(options.metadata ? { Metadata: options.metadata } : {}),
         ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
       },
@@ -124,11 +126,18 @@ export class S3ObjectStore implements ObjectStore {
     let uploadIdMarker: string | undefined;
     do {
       const page = await this.client.send(
-        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: key,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
       );
       for (const upload of page.Uploads ?? []) {
         if (upload.Key !== key || !upload.UploadId) continue;
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: upload.UploadId }));
+        await this.client.send(
+          new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: upload.UploadId }),
+        );
         aborted++;
       }
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
@@ -139,7 +148,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
       return {
         key,
         size: head.ContentLength ?? 0,
@@ -164,7 +175,11 @@ export class S3ObjectStore implements ObjectStore {
     let token: string | undefined;
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key) yield { key: object.Key, size: object.Size ?? 0, etag: object.ETag ?? '', metadata: {} };

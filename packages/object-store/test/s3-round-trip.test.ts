@@ -67,7 +67,10 @@ describe('guarded uploads', () => {
     await expect(store.upload('releases/x.tar.gz', body, { sha256: other })).rejects.toThrow();
     expect(await store.head('releases/x.tar.gz')).toBeUndefined();
 
-    const info = await store.upload('releases/x.tar.gz', body, { sha256: sha256(body).toString('hex'), metadata: { sha256: sha256(body).toString('hex') } });
+    const info = await store.upload('releases/x.tar.gz', body, {
+      sha256: sha256(body).toString('hex'),
+      metadata: { sha256: sha256(body).toString('hex') },
+    });
     expect(info.checksumSha256).toBe(sha256(body).toString('base64'));
     expect(info.metadata).toEqual({ sha256: sha256(body).toString('hex') });
   });
@@ -75,20 +78,24 @@ describe('guarded uploads', () => {
   it('creates only when asked to, leaving what is there untouched', async () => {
     const store = new S3ObjectStore({ bucket: await createTestBucket('if-absent'), client: testS3Client() });
     await store.upload('releases/y.tar.gz', Buffer.from('first'), { ifAbsent: true });
-    await expect(store.upload('releases/y.tar.gz', Buffer.from('second'), { ifAbsent: true })).rejects.toBeInstanceOf(ObjectExistsError);
+    await expect(store.upload('releases/y.tar.gz', Buffer.from('second'), { ifAbsent: true })).rejects.toBeInstanceOf(
+      ObjectExistsError,
+    );
     expect((await buffer(await store.get('releases/y.tar.gz'))).toString()).toBe('first');
   });
 });
 
 describe('unfinished multipart uploads', () => {
-  it('are aborted for one key, leaving other keys\' uploads alone', async () => {
+  it("are aborted for one key, leaving other keys' uploads alone", async () => {
     const client = testS3Client();
     const bucket = await createTestBucket('orphans');
     const store = new S3ObjectStore({ bucket, client });
     // What a worker killed mid-upload leaves: an upload created, one part sent, never completed nor aborted.
     for (const key of ['releases/a.tar.gz', 'releases/a.tar.gz', 'releases/b.tar.gz']) {
       const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-      await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: randomBytes(1024) }));
+      await client.send(
+        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: randomBytes(1024) }),
+      );
     }
     expect(await store.abortUnfinishedUploads('releases/a.tar.gz')).toBe(2);
     const left = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));

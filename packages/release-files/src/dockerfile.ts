@@ -24,7 +24,8 @@ export class DockerfileTemplateError extends RelforgeError {}
 
 const placeholderNames = ['version', 'majorMinor', 'distro', 'downloadUrl', 'downloadSha256'] as const;
 type PlaceholderName = (typeof placeholderNames)[number];
-const isPlaceholderName = (name: string): name is PlaceholderName => (placeholderNames as readonly string[]).includes(name);
+const isPlaceholderName = (name: string): name is PlaceholderName =>
+  (placeholderNames as readonly string[]).includes(name);
 
 const placeholder = /\{\{(.*?)\}\}/g;
 
@@ -54,14 +55,24 @@ function envVariables(dockerfile: string): Map<string, string> {
  * `templateName` (its path in the container repository, e.g. "Dockerfile.template") is what errors call the
  * template, so the person fixing it knows which file to open.
  */
-export function renderDockerfile(template: string, values: DockerfileValues, templateName = 'the Dockerfile template'): string {
-  const input = parseInput(DockerfileValues, values, `values for ${templateName}`, 'pass the release version, its download URL and sha256, and the config\'s envPrefix');
+export function renderDockerfile(
+  template: string,
+  values: DockerfileValues,
+  templateName = 'the Dockerfile template',
+): string {
+  const input = parseInput(
+    DockerfileValues,
+    values,
+    `values for ${templateName}`,
+    "pass the release version, its download URL and sha256, and the config's envPrefix",
+  );
   const problems: string[] = [];
   for (const match of template.matchAll(placeholder)) {
     const name = (match[1] ?? '').trim();
     const where = `${templateName} line ${lineAt(template, match.index)}`;
     if (!isPlaceholderName(name)) problems.push(`${where}: unknown placeholder ${match[0]}`);
-    else if (name === 'distro' && input.distro === undefined) problems.push(`${where}: {{distro}} is used, but this template has no distro`);
+    else if (name === 'distro' && input.distro === undefined)
+      problems.push(`${where}: {{distro}} is used, but this template has no distro`);
   }
   if (problems.length > 0) {
     throw new DockerfileTemplateError(`cannot render ${templateName}:\n${problems.join('\n')}`, {
@@ -94,8 +105,11 @@ function assertPinsRelease(templateName: string, rendered: string, input: Docker
     fixes.push(`ENV ${name}={{${source}}}`);
   }
   if (problems.length > 0) {
-    throw new DockerfileTemplateError(`${templateName} renders a Dockerfile that does not pin this release: ${problems.join('; ')}`, {
-      fix: `put ${fixes.map((line) => `"${line}"`).join(', ')} in ${templateName}, so the image is built from the released file and checked against its digest`,
-    });
+    throw new DockerfileTemplateError(
+      `${templateName} renders a Dockerfile that does not pin this release: ${problems.join('; ')}`,
+      {
+        fix: `put ${fixes.map((line) => `"${line}"`).join(', ')} in ${templateName}, so the image is built from the released file and checked against its digest`,
+      },
+    );
   }
 }

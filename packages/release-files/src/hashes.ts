@@ -61,7 +61,12 @@ function splitLines(text: string): string[] {
 }
 
 export function mergeHashes(existingText: string, entries: readonly HashEntry[]): HashesMerge {
-  const incoming = parseInput(z.array(HashEntry), entries, 'hashes entries', 'pass the published file names, their sha256 and download URLs');
+  const incoming = parseInput(
+    z.array(HashEntry),
+    entries,
+    'hashes entries',
+    'pass the published file names, their sha256 and download URLs',
+  );
   const lines = splitLines(existingText);
   const recorded = new Map<string, string[]>();
   let lastHashLine = -1;
@@ -70,9 +75,12 @@ export function mergeHashes(existingText: string, entries: readonly HashEntry[])
     if (!/^hash\s/.test(content)) return;
     const [, file = '', algorithm, digest = ''] = hashLine.exec(content) ?? [];
     if (file === '') {
-      throw new HashesFormatError(`hashes file line ${index + 1} is not "hash <file> <algo> <digest> <url>": ${JSON.stringify(content)}`, {
-        fix: 'fix that line in the checksum repository by hand, then run the checksum-repo step again',
-      });
+      throw new HashesFormatError(
+        `hashes file line ${index + 1} is not "hash <file> <algo> <digest> <url>": ${JSON.stringify(content)}`,
+        {
+          fix: 'fix that line in the checksum repository by hand, then run the checksum-repo step again',
+        },
+      );
     }
     lastHashLine = index;
     // Other algorithms would be listed alongside; only sha256 lines say what a file's sha256 is.

@@ -3,7 +3,9 @@ import type { z } from 'zod';
 import { InputError } from '@relforge/errors';
 
 function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`)).join('');
+  return path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`))
+    .join('');
 }
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string, fix: string): T {

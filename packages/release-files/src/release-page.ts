@@ -38,7 +38,12 @@ export function websiteReleasePath(dir: string, version: string): string {
 }
 
 export function renderReleasePage(page: ReleasePage): string {
-  const input = parseInput(ReleasePage, page, 'release page', 'pass the release version, date, tag, download base URL and build matrix');
+  const input = parseInput(
+    ReleasePage,
+    page,
+    'release page',
+    'pass the release version, date, tag, download base URL and build matrix',
+  );
   const frontMatter = new Document({
     title: input.version,
     date: input.date,
@@ -54,7 +59,12 @@ export function renderReleasePage(page: ReleasePage): string {
   // date stays a plain scalar like theirs.
   const date = frontMatter.get('date', true);
   if (date instanceof Scalar) date.type = Scalar.PLAIN;
-  const yaml = frontMatter.toString({ indent: 4, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 });
+  const yaml = frontMatter.toString({
+    indent: 4,
+    defaultStringType: 'QUOTE_DOUBLE',
+    defaultKeyType: 'PLAIN',
+    lineWidth: 0,
+  });
   const body = input.body?.trim() ? `\n${input.body.replace(/\s+$/, '')}\n` : '';
   return `---\n${yaml}---\n${body}`;
 }

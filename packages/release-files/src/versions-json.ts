@@ -21,7 +21,7 @@ export const ContainerVersion = z
       const parsed = semver.parse(version);
       return parsed === null || `${parsed.major}.${parsed.minor}` === majorMinor;
     },
-    { path: ['majorMinor'], message: 'does not match the version\'s major.minor' },
+    { path: ['majorMinor'], message: "does not match the version's major.minor" },
   );
 export type ContainerVersion = z.infer<typeof ContainerVersion>;
 
@@ -39,9 +39,13 @@ function readVersions(text: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new VersionsJsonError(`versions.json is not valid JSON (${(error as Error).message})`, { fix: editByHand, cause: error });
+    throw new VersionsJsonError(`versions.json is not valid JSON (${(error as Error).message})`, {
+      fix: editByHand,
+      cause: error,
+    });
   }
-  if (!isRecord(parsed)) throw new VersionsJsonError('versions.json is not a JSON object keyed by "<major>.<minor>"', { fix: editByHand });
+  if (!isRecord(parsed))
+    throw new VersionsJsonError('versions.json is not a JSON object keyed by "<major>.<minor>"', { fix: editByHand });
   return parsed;
 }
 
@@ -55,8 +59,16 @@ function indentOf(text: string): string {
  * or a patch of an older line must never take an image line backwards. Semver order puts `8.1.0-rc1` below
  * `8.1.0`, so a prerelease never replaces its own final release.
  */
-export function mergeVersionsJson(existingText: string, incoming: ContainerVersion): { text: string; changed: boolean } {
-  const release = parseInput(ContainerVersion, incoming, 'container version', 'pass the release version, its major.minor, download URL and sha256');
+export function mergeVersionsJson(
+  existingText: string,
+  incoming: ContainerVersion,
+): { text: string; changed: boolean } {
+  const release = parseInput(
+    ContainerVersion,
+    incoming,
+    'container version',
+    'pass the release version, its major.minor, download URL and sha256',
+  );
   const versions = readVersions(existingText);
   const current = versions[release.majorMinor];
   const { version, url, sha256 } = release;
@@ -70,7 +82,9 @@ export function mergeVersionsJson(existingText: string, incoming: ContainerVersi
     if (order === 0 && current.sha256 !== sha256) {
       throw new VersionsJsonError(
         `${where} already names ${version} with sha256 ${String(current.sha256)}; this release computed ${sha256}`,
-        { fix: 'a published version must keep its digest: find out why the source archive differs, or release a new version' },
+        {
+          fix: 'a published version must keep its digest: find out why the source archive differs, or release a new version',
+        },
       );
     }
     if (order === 0 && current.url === url) return { text: existingText, changed: false };

@@ -31,7 +31,8 @@ describe('rendering a Dockerfile', () => {
   });
 
   it('accepts ENV in the legacy "ENV K V" form, and spaces inside the braces', () => {
-    const text = 'FROM scratch\nENV VALKEY_VERSION {{ version }}\nENV VALKEY_DOWNLOAD_URL "{{downloadUrl}}"\nENV VALKEY_DOWNLOAD_SHA {{downloadSha256}}\n';
+    const text =
+      'FROM scratch\nENV VALKEY_VERSION {{ version }}\nENV VALKEY_DOWNLOAD_URL "{{downloadUrl}}"\nENV VALKEY_DOWNLOAD_SHA {{downloadSha256}}\n';
     expect(renderDockerfile(text, values)).toContain('ENV VALKEY_VERSION 8.1.2\n');
   });
 
@@ -40,7 +41,9 @@ describe('rendering a Dockerfile', () => {
     expect(error.message).toBe(
       'cannot render Dockerfile.template:\nDockerfile.template line 5: unknown placeholder {{ .version }}\nDockerfile.template line 5: unknown placeholder {{sha}}',
     );
-    expect(error.fix).toMatch(/use only \{\{version\}\}, \{\{majorMinor\}\}, \{\{distro\}\}, \{\{downloadUrl\}\}, \{\{downloadSha256\}\}/);
+    expect(error.fix).toMatch(
+      /use only \{\{version\}\}, \{\{majorMinor\}\}, \{\{distro\}\}, \{\{downloadUrl\}\}, \{\{downloadSha256\}\}/,
+    );
   });
 
   it('refuses {{distro}} in a template that has no distro', () => {
@@ -59,7 +62,9 @@ describe('rendering a Dockerfile', () => {
   });
 
   it('refuses ENV lines for another prefix, calling an unnamed template "the Dockerfile template"', () => {
-    expect(() => renderDockerfile(envLines('REDIS'), values)).toThrow(/^the Dockerfile template renders a Dockerfile that does not pin this release: no "ENV VALKEY_VERSION" line/);
+    expect(() => renderDockerfile(envLines('REDIS'), values)).toThrow(
+      /^the Dockerfile template renders a Dockerfile that does not pin this release: no "ENV VALKEY_VERSION" line/,
+    );
   });
 
   it('refuses a hard-coded value that is not this release', () => {
@@ -74,6 +79,8 @@ describe('rendering a Dockerfile', () => {
   });
 
   it('refuses values that could add lines to the Dockerfile', () => {
-    expect(() => renderDockerfile(envLines(), { ...values, downloadUrl: 'https://x.test/a\nRUN evil' })).toThrow(/downloadUrl: /);
+    expect(() => renderDockerfile(envLines(), { ...values, downloadUrl: 'https://x.test/a\nRUN evil' })).toThrow(
+      /downloadUrl: /,
+    );
   });
 });

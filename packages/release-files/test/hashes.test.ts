@@ -20,7 +20,11 @@ describe('merging into the hashes file', () => {
     const merged = mergeHashes(seed, [v814, v900]);
     expect(merged.text).toBe(fixture('hashes/README.merged'));
     expect(merged.text.startsWith(seed)).toBe(true);
-    expect(merged).toMatchObject({ added: ['valkey-8.1.4.tar.gz', 'valkey-9.0.0.tar.gz'], unchanged: [], conflicts: [] });
+    expect(merged).toMatchObject({
+      added: ['valkey-8.1.4.tar.gz', 'valkey-9.0.0.tar.gz'],
+      unchanged: [],
+      conflicts: [],
+    });
   });
 
   it('is a no-op for a file already recorded with the same digest, even under another URL', () => {
@@ -30,13 +34,22 @@ describe('merging into the hashes file', () => {
 
   it('is a no-op when merged twice', () => {
     const once = mergeHashes(seed, [v814]).text;
-    expect(mergeHashes(once, [v814])).toEqual({ text: once, added: [], unchanged: ['valkey-8.1.4.tar.gz'], conflicts: [] });
+    expect(mergeHashes(once, [v814])).toEqual({
+      text: once,
+      added: [],
+      unchanged: ['valkey-8.1.4.tar.gz'],
+      conflicts: [],
+    });
   });
 
   it('refuses a second digest for an existing file name, leaving its line alone', () => {
     const merged = mergeHashes(seed, [{ ...v811, sha256: digest('a') }, v814]);
     expect(merged.conflicts).toEqual([
-      { file: 'valkey-8.1.1.tar.gz', existing: ['3355fbd5458d853ab201d2c046ffca9f078000587ccbe9a6c585110f146ad2c5'], incoming: digest('a') },
+      {
+        file: 'valkey-8.1.1.tar.gz',
+        existing: ['3355fbd5458d853ab201d2c046ffca9f078000587ccbe9a6c585110f146ad2c5'],
+        incoming: digest('a'),
+      },
     ]);
     expect(merged.added).toEqual(['valkey-8.1.4.tar.gz']);
     expect(merged.text).not.toContain(digest('a'));
@@ -44,7 +57,10 @@ describe('merging into the hashes file', () => {
   });
 
   it('reports a file the hashes file already records with two digests, whichever one this release computed', () => {
-    const recordedTwice = ['f6022a27af9d3c43480c04fd750bc50b1853e3d080bd40d04e3f1e43f0fdc3eb', '55c12a25f67ef19b615c76b6cb0c92d12753d76eb8d38b31d30e299c3490cdf2'];
+    const recordedTwice = [
+      'f6022a27af9d3c43480c04fd750bc50b1853e3d080bd40d04e3f1e43f0fdc3eb',
+      '55c12a25f67ef19b615c76b6cb0c92d12753d76eb8d38b31d30e299c3490cdf2',
+    ];
     for (const incoming of [...recordedTwice, digest('b')]) {
       const merged = mergeHashes(seed, [entry('valkey-8.0.4.tar.gz', incoming)]);
       expect(merged.conflicts).toEqual([{ file: 'valkey-8.0.4.tar.gz', existing: recordedTwice, incoming }]);
@@ -57,8 +73,13 @@ describe('merging into the hashes file', () => {
   });
 
   it('gives callers an error naming the file and the digests', () => {
-    const { conflicts } = mergeHashes(seed, [{ ...v811, sha256: digest('a') }, entry('valkey-8.0.4.tar.gz', digest('b'))]);
-    const [changed, split] = conflicts.map(({ file, existing, incoming }) => new HashesConflictError(file, existing, incoming));
+    const { conflicts } = mergeHashes(seed, [
+      { ...v811, sha256: digest('a') },
+      entry('valkey-8.0.4.tar.gz', digest('b')),
+    ]);
+    const [changed, split] = conflicts.map(
+      ({ file, existing, incoming }) => new HashesConflictError(file, existing, incoming),
+    );
     expect(changed?.message).toBe(
       `valkey-8.1.1.tar.gz: the hashes file records sha256 3355fbd5458d853ab201d2c046ffca9f078000587ccbe9a6c585110f146ad2c5; this release computed ${digest('a')}`,
     );
@@ -71,8 +92,12 @@ describe('merging into the hashes file', () => {
   it('inserts after the last hash line, not at the end, and keeps CRLF line endings', () => {
     const text = '# header\r\nhash a.tar.gz sha256 ' + digest('1') + ' https://x.test/a.tar.gz\r\n\r\n# trailer\r\n';
     expect(mergeHashes(text, [entry('b.tar.gz', digest('2'))]).text).toBe(
-      '# header\r\nhash a.tar.gz sha256 ' + digest('1') + ' https://x.test/a.tar.gz\r\n' +
-        'hash b.tar.gz sha256 ' + digest('2') + ' https://github.com/valkey-io/valkey/archive/refs/tags/b.tar.gz\r\n' +
+      '# header\r\nhash a.tar.gz sha256 ' +
+        digest('1') +
+        ' https://x.test/a.tar.gz\r\n' +
+        'hash b.tar.gz sha256 ' +
+        digest('2') +
+        ' https://github.com/valkey-io/valkey/archive/refs/tags/b.tar.gz\r\n' +
         '\r\n# trailer\r\n',
     );
   });
@@ -97,7 +122,9 @@ describe('merging into the hashes file', () => {
   });
 
   it('refuses one file given twice with different digests', () => {
-    expect(() => mergeHashes(seed, [v814, { ...v814, sha256: digest('c') }])).toThrow(/valkey-8\.1\.4\.tar\.gz is given twice/);
+    expect(() => mergeHashes(seed, [v814, { ...v814, sha256: digest('c') }])).toThrow(
+      /valkey-8\.1\.4\.tar\.gz is given twice/,
+    );
   });
 
   it('refuses entries that would break the line format', () => {

@@ -23,7 +23,9 @@ function frontMatter(rendered: string): unknown {
 
 describe('the website release page', () => {
   it('is named v<version with dots as dashes>.md in the releases folder', () => {
-    expect(websiteReleasePath('content/download/releases', '8.1.0-rc1')).toBe('content/download/releases/v8-1-0-rc1.md');
+    expect(websiteReleasePath('content/download/releases', '8.1.0-rc1')).toBe(
+      'content/download/releases/v8-1-0-rc1.md',
+    );
     expect(websiteReleasePath('content/download/releases/', '8.0.1')).toBe('content/download/releases/v8-0-1.md');
     expect(websiteReleasePath('', '9.0.0')).toBe('v9-0-0.md');
   });

@@ -24,17 +24,24 @@ describe('merging into versions.json', () => {
   });
 
   it('is a no-op for the release it already names', () => {
-    expect(mergeVersionsJson(seed, release('8.1.1', '3355fbd5458d853ab201d2c046ffca9f078000587ccbe9a6c585110f146ad2c5'))).toEqual({
+    expect(
+      mergeVersionsJson(seed, release('8.1.1', '3355fbd5458d853ab201d2c046ffca9f078000587ccbe9a6c585110f146ad2c5')),
+    ).toEqual({
       text: seed,
       changed: false,
     });
   });
 
   it('updates the URL of the release it already names when the digest agrees', () => {
-    const moved = { ...release('8.1.1', '3355fbd5458d853ab201d2c046ffca9f078000587ccbe9a6c585110f146ad2c5'), url: 'https://download.valkey.io/releases/valkey-8.1.1.tar.gz' };
+    const moved = {
+      ...release('8.1.1', '3355fbd5458d853ab201d2c046ffca9f078000587ccbe9a6c585110f146ad2c5'),
+      url: 'https://download.valkey.io/releases/valkey-8.1.1.tar.gz',
+    };
     const merged = mergeVersionsJson(seed, moved);
     expect(merged.changed).toBe(true);
-    expect(merged.text).toBe(seed.replace('https://github.com/valkey-io/valkey/archive/refs/tags/8.1.1.tar.gz', moved.url));
+    expect(merged.text).toBe(
+      seed.replace('https://github.com/valkey-io/valkey/archive/refs/tags/8.1.1.tar.gz', moved.url),
+    );
   });
 
   it('never moves a line back to an older release', () => {
@@ -51,23 +58,30 @@ describe('merging into versions.json', () => {
     expect(rc2.changed).toBe(true);
     const final = mergeVersionsJson(rc2.text, release('9.0.0', digest('e')));
     expect(JSON.parse(final.text)['9.0']).toMatchObject({ version: '9.0.0', sha256: digest('e') });
-    expect(mergeVersionsJson(final.text, release('9.0.0-rc3', digest('f')))).toEqual({ text: final.text, changed: false });
+    expect(mergeVersionsJson(final.text, release('9.0.0-rc3', digest('f')))).toEqual({
+      text: final.text,
+      changed: false,
+    });
   });
 
   it('refuses a second digest for the version it already names', () => {
     const call = () => mergeVersionsJson(seed, release('8.1.1', digest('a')));
     expect(call).toThrow(VersionsJsonError);
-    expect(call).toThrow(`versions.json "8.1" already names 8.1.1 with sha256 3355fbd5458d853ab201d2c046ffca9f078000587ccbe9a6c585110f146ad2c5; this release computed ${digest('a')}`);
+    expect(call).toThrow(
+      `versions.json "8.1" already names 8.1.1 with sha256 3355fbd5458d853ab201d2c046ffca9f078000587ccbe9a6c585110f146ad2c5; this release computed ${digest('a')}`,
+    );
   });
 
-  it('keeps the file\'s own indent', () => {
+  it("keeps the file's own indent", () => {
     const fourSpaces = JSON.stringify(JSON.parse(seed), null, 4) + '\n';
     const merged = mergeVersionsJson(fourSpaces, release('8.1.2', digest('a'))).text;
     expect(merged).toBe(JSON.stringify(JSON.parse(fixture('container/versions.8.1.2.json')), null, 4) + '\n');
   });
 
   it('says what is wrong with a file it cannot read', () => {
-    expect(() => mergeVersionsJson('{"8.1": ', release('8.1.2', digest('a')))).toThrow(/versions\.json is not valid JSON/);
+    expect(() => mergeVersionsJson('{"8.1": ', release('8.1.2', digest('a')))).toThrow(
+      /versions\.json is not valid JSON/,
+    );
     expect(() => mergeVersionsJson('[]', release('8.1.2', digest('a')))).toThrow(/not a JSON object/);
     expect(() => mergeVersionsJson('{"8.1": {"version": "latest"}}', release('8.1.2', digest('a')))).toThrow(
       'versions.json "8.1" has no semantic "version" to compare 8.1.2 with',
@@ -81,6 +95,8 @@ describe('merging into versions.json', () => {
   });
 
   it('refuses a version that is not strict semver', () => {
-    expect(() => mergeVersionsJson(seed, { ...release('8.1.2', digest('a')), version: 'v8.1.2' })).toThrow(/version: expected a semantic version/);
+    expect(() => mergeVersionsJson(seed, { ...release('8.1.2', digest('a')), version: 'v8.1.2' })).toThrow(
+      /version: expected a semantic version/,
+    );
   });
 });

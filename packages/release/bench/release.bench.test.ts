@@ -23,11 +23,17 @@ const archs = ['x86_64', 'arm64', 'riscv64', 's390x'];
 async function twentyArtifactProject(): Promise<ExampleProject> {
   const example = await createExampleProject();
   const config = readFileSync(example.configPath, 'utf8')
-    .replace(/ {2}command: make dist\n/, "  command: tar -czf \"$RELFORGE_ARTIFACT\" Makefile\n")
-    .replace(/ {2}matrix:\n(?: {4}- distro: .*\n {6}arch: .*\n)+/, `  matrix:\n${distros.map((distro) => `    - distro: ${distro}\n      arch: [${archs.join(', ')}]\n`).join('')}`)
+    .replace(/ {2}command: make dist\n/, '  command: tar -czf "$RELFORGE_ARTIFACT" Makefile\n')
+    .replace(
+      / {2}matrix:\n(?: {4}- distro: .*\n {6}arch: .*\n)+/,
+      `  matrix:\n${distros.map((distro) => `    - distro: ${distro}\n      arch: [${archs.join(', ')}]\n`).join('')}`,
+    )
     .replace('sourceTarball: true', 'sourceTarball: false')
     .replace('  templates:\n', '  templates:\n')
-    .replace(/ {4}- template: Dockerfile\.template\n {6}output: "\{majorMinor\}\/trixie\/Dockerfile"\n {6}distro: trixie\n {6}arch: x86_64\n/, '');
+    .replace(
+      / {4}- template: Dockerfile\.template\n {6}output: "\{majorMinor\}\/trixie\/Dockerfile"\n {6}distro: trixie\n {6}arch: x86_64\n/,
+      '',
+    );
   writeFileSync(example.configPath, config);
   return example;
 }
@@ -39,15 +45,29 @@ it('prints a 20-artifact release against the same activities in a bare workflow'
   const connection = await Connection.connect({ address: temporal.address });
   const native = await NativeConnection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: quiet });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+    logger: quiet,
+  });
   const timings: Record<'release' | 'bareRelease', number[]> = { release: [], bareRelease: [] };
   try {
     // Interleaved, so a slower minute of the machine falls on both sides.
     for (const round of [1, 2]) {
       for (const workflow of ['bareRelease', 'release'] as const) {
         const example = await twentyArtifactProject();
-        const activities = createReleaseActivities({ projects: new Map([[example.project, example.configPath]]), workRoot: example.workRoot, env: example.env, git: new Git() });
-        const worker = await Worker.create({ connection: native, namespace: temporal.namespace, taskQueue, workflowBundle, activities });
+        const activities = createReleaseActivities({
+          projects: new Map([[example.project, example.configPath]]),
+          workRoot: example.workRoot,
+          env: example.env,
+          git: new Git(),
+        });
+        const worker = await Worker.create({
+          connection: native,
+          namespace: temporal.namespace,
+          taskQueue,
+          workflowBundle,
+          activities,
+        });
         const started = performance.now();
         const result = await worker.runUntil(
           client.workflow.execute(workflow, {

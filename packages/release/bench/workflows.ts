@@ -9,7 +9,10 @@ import type { DigestedArtifact, ReleaseInput } from '@relforge/release';
 
 export { release } from '@relforge/release/workflows';
 
-const activities = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds' });
+const activities = proxyActivities<ReleaseActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+});
 
 export async function bareRelease(input: ReleaseInput): Promise<number> {
   const plan = await activities.prepareRelease({ ...input, startedAt: new Date().toISOString() });

@@ -12,7 +12,10 @@ import type { ReleaseServices } from './activities/services.js';
 
 type Bound<F> = F extends (services: ReleaseServices, ...args: infer A) => infer R ? (...args: A) => R : never;
 
-function bind<F extends (services: ReleaseServices, ...args: never[]) => Promise<unknown>>(services: ReleaseServices, activity: F): Bound<F> {
+function bind<F extends (services: ReleaseServices, ...args: never[]) => Promise<unknown>>(
+  services: ReleaseServices,
+  activity: F,
+): Bound<F> {
   return ((...args: never[]) => activity(services, ...args)) as Bound<F>;
 }
 

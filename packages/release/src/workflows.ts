@@ -42,11 +42,24 @@ const remoteStep: ActivityOptions = { startToCloseTimeout: '30 minutes', heartbe
 
 const { prepareRelease } = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '2 minutes', retry });
 const { checksumArtifacts } = proxyActivities<ReleaseActivities>({ ...remoteStep, startToCloseTimeout: '1 hour' });
-const { uploadArtifacts, stageForgeRelease, publishForgeRelease, updateChecksumRepo, updateContainerRepo, updateWebsite } =
-  proxyActivities<ReleaseActivities>(remoteStep);
+const {
+  uploadArtifacts,
+  stageForgeRelease,
+  publishForgeRelease,
+  updateChecksumRepo,
+  updateContainerRepo,
+  updateWebsite,
+} = proxyActivities<ReleaseActivities>(remoteStep);
 
 export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
-  const status: ReleaseStatus = { project: input.project, version: input.version, state: 'preparing', stages: [], artifacts: [], audit: [] };
+  const status: ReleaseStatus = {
+    project: input.project,
+    version: input.version,
+    state: 'preparing',
+    stages: [],
+    artifacts: [],
+    audit: [],
+  };
   setHandler(statusQuery, () => status);
   let decision: { resume: ResumeInput } | { abort: AbortInput } | undefined;
   setHandler(
@@ -73,7 +86,13 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
     return fail(status, error);
   }
   // Recorded once prepare has accepted the re-release and its reason.
-  if (input.rerelease) status.audit.push({ at: plan.startedAt, action: 'rerelease', note: input.rerelease.reason, ...(input.rerelease.by ? { by: input.rerelease.by } : {}) });
+  if (input.rerelease)
+    status.audit.push({
+      at: plan.startedAt,
+      action: 'rerelease',
+      note: input.rerelease.reason,
+      ...(input.rerelease.by ? { by: input.rerelease.by } : {}),
+    });
   status.state = 'running';
   status.sourceCommit = plan.sourceCommit;
   status.stages = plan.stages.map((name): StageStatus => ({ name, state: 'pending', outputs: {} }));
@@ -116,7 +135,10 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
     },
     'checksum-repo': async () => {
       const result = await updateChecksumRepo({ plan, artifacts });
-      return { ...(result.commit ? { commit: result.commit } : {}), lines: `${result.added} added, ${result.unchanged} already there` };
+      return {
+        ...(result.commit ? { commit: result.commit } : {}),
+        lines: `${result.added} added, ${result.unchanged} already there`,
+      };
     },
     'container-repo': async () => {
       const result = await updateContainerRepo({ plan, artifacts });
@@ -155,12 +177,25 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
         await condition(() => decision !== undefined);
         const chosen = decision as unknown as { resume: ResumeInput } | { abort: AbortInput };
         if ('abort' in chosen) {
-          status.audit.push({ at: new Date().toISOString(), action: 'abort', stage: stage.name, note: chosen.abort.reason });
+          status.audit.push({
+            at: new Date().toISOString(),
+            action: 'abort',
+            stage: stage.name,
+            note: chosen.abort.reason,
+          });
           stage.state = 'failed';
           stage.finishedAt = new Date().toISOString();
-          return fail(status, ApplicationFailure.nonRetryable(`aborted by an operator: ${chosen.abort.reason}`, 'ReleaseAborted'));
+          return fail(
+            status,
+            ApplicationFailure.nonRetryable(`aborted by an operator: ${chosen.abort.reason}`, 'ReleaseAborted'),
+          );
         }
-        status.audit.push({ at: new Date().toISOString(), action: 'resume', stage: stage.name, ...(chosen.resume.note ? { note: chosen.resume.note } : {}) });
+        status.audit.push({
+          at: new Date().toISOString(),
+          action: 'resume',
+          stage: stage.name,
+          ...(chosen.resume.note ? { note: chosen.resume.note } : {}),
+        });
         if (chosen.resume.reloadConfig) {
           // The new config applies to what is left; the commit being released and its start date stay.
           const reloaded = await prepareRelease({ ...input, startedAt: plan.startedAt });
@@ -183,15 +218,27 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
 /** Refuses a resume the release cannot take, naming the field, before anything is recorded in history. */
 function validateResume(resume: unknown, status: ReleaseStatus): void {
   if (status.state !== 'waiting') {
-    throw ApplicationFailure.nonRetryable(`release ${status.project} ${status.version} is not waiting for an operator (it is ${status.state})`, 'NotWaiting');
+    throw ApplicationFailure.nonRetryable(
+      `release ${status.project} ${status.version} is not waiting for an operator (it is ${status.state})`,
+      'NotWaiting',
+    );
   }
   if (resume === undefined || resume === null) return;
-  if (typeof resume !== 'object' || Array.isArray(resume)) throw ApplicationFailure.nonRetryable('resume: expected an object such as {"note": "fixed the token"}', 'InvalidResume');
+  if (typeof resume !== 'object' || Array.isArray(resume))
+    throw ApplicationFailure.nonRetryable(
+      'resume: expected an object such as {"note": "fixed the token"}',
+      'InvalidResume',
+    );
   for (const [field, value] of Object.entries(resume)) {
-    if (field === 'reloadConfig' && typeof value !== 'boolean') throw ApplicationFailure.nonRetryable('resume.reloadConfig: expected true or false', 'InvalidResume');
-    else if (field === 'note' && typeof value !== 'string') throw ApplicationFailure.nonRetryable('resume.note: expected a string', 'InvalidResume');
+    if (field === 'reloadConfig' && typeof value !== 'boolean')
+      throw ApplicationFailure.nonRetryable('resume.reloadConfig: expected true or false', 'InvalidResume');
+    else if (field === 'note' && typeof value !== 'string')
+      throw ApplicationFailure.nonRetryable('resume.note: expected a string', 'InvalidResume');
     else if (field !== 'reloadConfig' && field !== 'note') {
-      throw ApplicationFailure.nonRetryable(`resume.${field}: unknown field; expected reloadConfig (boolean) or note (string)`, 'InvalidResume');
+      throw ApplicationFailure.nonRetryable(
+        `resume.${field}: unknown field; expected reloadConfig (boolean) or note (string)`,
+        'InvalidResume',
+      );
     }
   }
 }

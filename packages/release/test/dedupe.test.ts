@@ -15,10 +15,24 @@ const run = promisify(execFile);
 /** `temporal workflow start` as a tag-triggered CI job would run it: the stock CLI, plain JSON, default policies. */
 async function stockStart(workflowId: string, input: object): Promise<{ ok: boolean; output: string }> {
   const { temporal } = testStack();
-  const args = ['workflow', 'start', '--address', temporal.address, '--namespace', temporal.namespace, '--type', 'release', '--task-queue', taskQueue];
+  const args = [
+    'workflow',
+    'start',
+    '--address',
+    temporal.address,
+    '--namespace',
+    temporal.namespace,
+    '--type',
+    'release',
+    '--task-queue',
+    taskQueue,
+  ];
   return run(serverBinary('temporal'), [...args, '--workflow-id', workflowId, '--input', JSON.stringify(input)]).then(
     ({ stdout }) => ({ ok: true, output: stdout }),
-    (error: { stdout?: string; stderr?: string }) => ({ ok: false, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+    (error: { stdout?: string; stderr?: string }) => ({
+      ok: false,
+      output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    }),
   );
 }
 
@@ -45,7 +59,10 @@ describe('twenty starts of the same version at once, and two from the stock CLI'
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       });
     const input = { project: example.project, version };
-    const [handles, stock] = await Promise.all([Promise.all(Array.from({ length: 20 }, start)), Promise.all([stockStart(workflowId, input), stockStart(workflowId, input)])]);
+    const [handles, stock] = await Promise.all([
+      Promise.all(Array.from({ length: 20 }, start)),
+      Promise.all([stockStart(workflowId, input), stockStart(workflowId, input)]),
+    ]);
     expect(new Set(handles.map((handle) => handle.firstExecutionRunId)).size).toBe(1);
     // The stock CLI either started the one execution or was told it runs already; never a second one.
     for (const attempt of stock) if (!attempt.ok) expect(attempt.output).toMatch(/already (started|running)/i);
@@ -59,7 +76,8 @@ describe('twenty starts of the same version at once, and two from the stock CLI'
     for (let attempt = 0; attempt < 50 && executions.length === 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
       executions = [];
-      for await (const execution of connections.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) executions.push(execution.runId);
+      for await (const execution of connections.client.workflow.list({ query: `WorkflowId = "${workflowId}"` }))
+        executions.push(execution.runId);
     }
     expect(executions).toHaveLength(1);
     expect(await releaseEffects(example, version)).toEqual(releasedOnce);
@@ -70,16 +88,20 @@ describe('twenty starts of the same version at once, and two from the stock CLI'
     expect(late.ok).toBe(true);
     const again = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
     const refused = await again.runUntil(
-      connections.client.workflow.getHandle(workflowId).result().then(
-        () => undefined,
-        (error: unknown) => error,
-      ),
+      connections.client.workflow
+        .getHandle(workflowId)
+        .result()
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
     );
     expect(refused).toBeInstanceOf(WorkflowFailedError);
     expect((refused as WorkflowFailedError).cause?.message).toContain('was already released by run');
     // Typed, so clients show the completed release instead of a failure.
     expect(((refused as WorkflowFailedError).cause as ApplicationFailure).type).toBe('AlreadyReleased');
     expect(await releaseEffects(example, version)).toEqual(releasedOnce);
-    for (const runId of [handles[0]?.firstExecutionRunId, undefined]) expect(await secretsIn(connections, example, workflowId, runId)).toEqual([]);
+    for (const runId of [handles[0]?.firstExecutionRunId, undefined])
+      expect(await secretsIn(connections, example, workflowId, runId)).toEqual([]);
   }, 240_000);
 });

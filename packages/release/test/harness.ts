@@ -1,6 +1,12 @@
 /** Runs releases of the example project on the shared test servers, with a real worker in this process. */
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Git } from '@relforge/git';
 import { createReleaseActivities, type ReleaseActivities, type ReleaseServices } from '@relforge/release/activities';
@@ -13,7 +19,9 @@ export const workflowsPath = fileURLToPath(import.meta.resolve('@relforge/releas
 /** A whole release's history, recorded from the end-to-end test; replayed on every run to catch incompatible changes. */
 export const recordedHistoryPath = fileURLToPath(new URL('./fixtures/release-history.json', import.meta.url));
 /** A release parked at publish by a 401 and resumed by an operator: the `wait-for-operator` patch and the update in history. */
-export const recordedParkedHistoryPath = fileURLToPath(new URL('./fixtures/parked-resumed-history.json', import.meta.url));
+export const recordedParkedHistoryPath = fileURLToPath(
+  new URL('./fixtures/parked-resumed-history.json', import.meta.url),
+);
 
 export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
@@ -25,7 +33,12 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 export function servicesFor(example: ExampleProject): ReleaseServices {
-  return { projects: new Map([[example.project, example.configPath]]), workRoot: example.workRoot, env: example.env, git: new Git() };
+  return {
+    projects: new Map([[example.project, example.configPath]]),
+    workRoot: example.workRoot,
+    env: example.env,
+    git: new Git(),
+  };
 }
 
 export interface Connections {
@@ -92,18 +105,27 @@ export async function release(
 }
 
 /** Waits until the release reports a state, asking the `status` query (a worker must be running). */
-export async function untilState(handle: WorkflowHandle, state: ReleaseStatus['state'], timeoutMs = 120_000): Promise<ReleaseStatus> {
+export async function untilState(
+  handle: WorkflowHandle,
+  state: ReleaseStatus['state'],
+  timeoutMs = 120_000,
+): Promise<ReleaseStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await handle.query(statusQuery).catch(() => undefined);
     if (status?.state === state) return status;
-    if (Date.now() > deadline) throw new Error(`release never reached "${state}"; last status: ${JSON.stringify(status)}`);
+    if (Date.now() > deadline)
+      throw new Error(`release never reached "${state}"; last status: ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
 /** Starts a release, for tests that drive it step by step with a worker they run themselves. */
-export async function startRelease(connections: Connections, example: ExampleProject, version: string): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startRelease(
+  connections: Connections,
+  example: ExampleProject,
+  version: string,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return connections.client.workflow.start('release', {
     taskQueue,
     workflowId: releaseWorkflowId(example.project, version),
@@ -114,11 +136,19 @@ export async function startRelease(connections: Connections, example: ExamplePro
 /** How many times the history scheduled an activity of this type. */
 export async function scheduled(handle: WorkflowHandle, activityType: string): Promise<number> {
   const history = await handle.fetchHistory();
-  return history.events?.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType).length ?? 0;
+  return (
+    history.events?.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+      .length ?? 0
+  );
 }
 
 /** The example's secrets found in one run's history, every payload decoded: `[]` is the only good answer. */
-export async function secretsIn(connections: Connections, example: ExampleProject, workflowId: string, runId?: string): Promise<string[]> {
+export async function secretsIn(
+  connections: Connections,
+  example: ExampleProject,
+  workflowId: string,
+  runId?: string,
+): Promise<string[]> {
   const history = await connections.client.workflow.getHandle(workflowId, runId).fetchHistory();
   return secretsInHistory(historyToJSON(history), exampleSecrets(example));
 }

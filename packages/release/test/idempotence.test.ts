@@ -20,7 +20,10 @@ type Call = { name: keyof ReleaseActivities; args: unknown[] };
 /** The activities, recording each call's input so the test can run it again. */
 function recorded(activities: ReleaseActivities, calls: Call[]): ReleaseActivities {
   const wrapped: Record<string, unknown> = {};
-  for (const [name, activity] of Object.entries(activities) as [keyof ReleaseActivities, (...args: unknown[]) => Promise<unknown>][]) {
+  for (const [name, activity] of Object.entries(activities) as [
+    keyof ReleaseActivities,
+    (...args: unknown[]) => Promise<unknown>,
+  ][]) {
     wrapped[name] = async (...args: unknown[]) => {
       calls.push({ name, args: structuredClone(args) });
       return activity(...args);
@@ -72,7 +75,10 @@ describe('each release activity run a second time', () => {
     );
     const results: Record<string, unknown> = {};
     for (const call of calls) {
-      results[call.name] = await environment.run(activities[call.name] as (...args: unknown[]) => Promise<unknown>, ...call.args);
+      results[call.name] = await environment.run(
+        activities[call.name] as (...args: unknown[]) => Promise<unknown>,
+        ...call.args,
+      );
     }
     expect(await effects(example, version)).toEqual(before);
     expect(results['uploadArtifacts']).toMatchObject({ uploaded: 0, unchanged: 12 });

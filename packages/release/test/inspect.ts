@@ -9,7 +9,10 @@ import { testS3Client, testStack, type ExampleProject } from '@relforge/testkit'
 
 export function remote(repository: string): GitRemote {
   const { github } = testStack();
-  return { url: `${github.url}/${repository}.git`, authHeader: `Authorization: Basic ${Buffer.from(`x-access-token:${github.token}`).toString('base64')}` };
+  return {
+    url: `${github.url}/${repository}.git`,
+    authHeader: `Authorization: Basic ${Buffer.from(`x-access-token:${github.token}`).toString('base64')}`,
+  };
 }
 
 export async function s3Objects(example: ExampleProject): Promise<_Object[]> {
@@ -23,7 +26,10 @@ export async function s3Objects(example: ExampleProject): Promise<_Object[]> {
 }
 
 /** A branch of a repository on the stand-in, cloned: its files, and how many commits it has. */
-export async function checkout(repository: string, branch: string): Promise<{ read(path: string): string; commits: number; head: string; done(): void }> {
+export async function checkout(
+  repository: string,
+  branch: string,
+): Promise<{ read(path: string): string; commits: number; head: string; done(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'relforge-inspect-'));
   const git = new Git();
   await git.run(['clone', '--quiet', '--branch', branch, remote(repository).url, dir], { remote: remote(repository) });
@@ -49,8 +55,23 @@ export async function pushEmptyCommit(repository: string, branch: string, messag
   const dir = mkdtempSync(join(tmpdir(), 'relforge-push-'));
   const git = new Git();
   try {
-    await git.run(['clone', '--quiet', '--branch', branch, remote(repository).url, dir], { remote: remote(repository) });
-    await git.run(['-c', 'user.name=Maintainer', '-c', 'user.email=maintainer@relforge.invalid', 'commit', '--quiet', '--allow-empty', '-m', message], { cwd: dir });
+    await git.run(['clone', '--quiet', '--branch', branch, remote(repository).url, dir], {
+      remote: remote(repository),
+    });
+    await git.run(
+      [
+        '-c',
+        'user.name=Maintainer',
+        '-c',
+        'user.email=maintainer@relforge.invalid',
+        'commit',
+        '--quiet',
+        '--allow-empty',
+        '-m',
+        message,
+      ],
+      { cwd: dir },
+    );
     await git.run(['push', '--quiet', 'origin', `HEAD:${branch}`], { cwd: dir, remote: remote(repository) });
     return await git.headCommit(dir);
   } finally {

@@ -4,14 +4,32 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import type { ApplicationFailure } from '@temporalio/common';
 import { serverBinary } from '@relforge/local-servers';
 import { RelforgeState, taskQueue } from '@relforge/temporal-names';
-import { createExampleProject, exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, testStack } from '@relforge/testkit';
+import {
+  createExampleProject,
+  exampleSecrets,
+  releaseEffects,
+  releasedOnce,
+  secretsInHistory,
+  testStack,
+} from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortSignal, releaseWorkflowId, resumeUpdate, type ReleaseStatus } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
 import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { connect, recordedParkedHistoryPath, releaseWorker, secretsIn, scheduled, servicesFor, startRelease, untilState, workflowBundle, type Connections } from './harness.js';
+import {
+  connect,
+  recordedParkedHistoryPath,
+  releaseWorker,
+  secretsIn,
+  scheduled,
+  servicesFor,
+  startRelease,
+  untilState,
+  workflowBundle,
+  type Connections,
+} from './harness.js';
 
 const run = promisify(execFile);
 import { checkout } from './inspect.js';
@@ -28,7 +46,8 @@ describe('the checksum repository', () => {
   it('refuses a second digest for an existing file name, naming both, commits nothing, and waits for an operator', async () => {
     const stale = 'f'.repeat(64);
     const example = await createExampleProject({
-      seedHashes: (readme, project) => `${readme}hash ${project}-3.0.0.tar.gz sha256 ${stale} https://old.example.invalid/${project}-3.0.0.tar.gz\n`,
+      seedHashes: (readme, project) =>
+        `${readme}hash ${project}-3.0.0.tar.gz sha256 ${stale} https://old.example.invalid/${project}-3.0.0.tar.gz\n`,
     });
     const handle = await startRelease(connections, example, '3.0.0');
     const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
@@ -40,7 +59,10 @@ describe('the checksum repository', () => {
       expect(stage?.error).toContain(`${example.project}-3.0.0.tar.gz`);
       expect(stage?.error).toContain(stale);
       expect(stage?.error).toContain(source?.sha256);
-      expect(waiting.stages.filter((item) => item.state === 'pending').map((item) => item.name)).toEqual(['container-repo', 'website']);
+      expect(waiting.stages.filter((item) => item.state === 'pending').map((item) => item.name)).toEqual([
+        'container-repo',
+        'website',
+      ]);
       const described = await handle.describe();
       expect(described.typedSearchAttributes.get(RelforgeState)).toBe('waiting-for-operator');
 
@@ -62,7 +84,9 @@ describe('the checksum repository', () => {
     const history = await handle.fetchHistory();
     const failed = history.events?.find((event) => event.activityTaskFailedEventAttributes);
     expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.nonRetryable).toBe(true);
-    expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe('HashesConflictError');
+    expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type).toBe(
+      'HashesConflictError',
+    );
 
     const hashes = await checkout(example.repos.hashes, 'main');
     expect(hashes.commits).toBe(1);
@@ -76,7 +100,11 @@ describe('refused credentials', () => {
     const example = await createExampleProject();
     const { temporal } = testStack();
     // The forge refuses the token for every release call until the "operator" fixes it.
-    await example.admin.addFault({ match: { method: 'GET', path: `/repos/${example.repos.source}/releases` }, count: 1000, status: 401 });
+    await example.admin.addFault({
+      match: { method: 'GET', path: `/repos/${example.repos.source}/releases` },
+      count: 1000,
+      status: 401,
+    });
     const handle = await startRelease(connections, example, '6.0.0');
     const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
     const status = await worker.runUntil(async () => {
@@ -87,23 +115,36 @@ describe('refused credentials', () => {
       expect(waiting.error).not.toContain(example.env['RELFORGE_GITHUB_TOKEN']);
 
       // A resume the workflow cannot take is refused by its validator, naming the field; nothing is recorded.
-      const refused = await handle.executeUpdate(resumeUpdate, { args: [{ bogus: true } as never] }).catch((error: unknown) => error);
+      const refused = await handle
+        .executeUpdate(resumeUpdate, { args: [{ bogus: true } as never] })
+        .catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(((refused as WorkflowUpdateFailedError).cause as Error).message).toBe('resume.bogus: unknown field; expected reloadConfig (boolean) or note (string)');
+      expect(((refused as WorkflowUpdateFailedError).cause as Error).message).toBe(
+        'resume.bogus: unknown field; expected reloadConfig (boolean) or note (string)',
+      );
 
       await example.admin.clearFaults();
       await run(serverBinary('temporal'), [
-        'workflow', 'update', 'execute',
-        '--address', temporal.address,
-        '--namespace', temporal.namespace,
-        '--workflow-id', handle.workflowId,
-        '--name', 'resume',
-        '--input', JSON.stringify({ note: 'rotated the token' }),
+        'workflow',
+        'update',
+        'execute',
+        '--address',
+        temporal.address,
+        '--namespace',
+        temporal.namespace,
+        '--workflow-id',
+        handle.workflowId,
+        '--name',
+        'resume',
+        '--input',
+        JSON.stringify({ note: 'rotated the token' }),
       ]);
       return (await handle.result()) as ReleaseStatus;
     });
     expect(status.state).toBe('succeeded');
-    expect(status.audit.map((entry) => [entry.action, entry.stage, entry.note])).toEqual([['resume', 'publish', 'rotated the token']]);
+    expect(status.audit.map((entry) => [entry.action, entry.stage, entry.note])).toEqual([
+      ['resume', 'publish', 'rotated the token'],
+    ]);
     expect(status.stages.find((stage) => stage.name === 'publish')?.attempts).toBe(2);
     // Finished stages were not run again: one build per target, one checksum run.
     expect(await scheduled(handle, 'buildTarget')).toBe(4);
@@ -124,13 +165,20 @@ describe('a release started by the stock temporal CLI with plain JSON', () => {
     const { temporal } = testStack();
     const workflowId = releaseWorkflowId(example.project, '1.2.3');
     await run(serverBinary('temporal'), [
-      'workflow', 'start',
-      '--address', temporal.address,
-      '--namespace', temporal.namespace,
-      '--type', 'release',
-      '--task-queue', taskQueue,
-      '--workflow-id', workflowId,
-      '--input', JSON.stringify({ project: example.project, version: '1.2.3' }),
+      'workflow',
+      'start',
+      '--address',
+      temporal.address,
+      '--namespace',
+      temporal.namespace,
+      '--type',
+      'release',
+      '--task-queue',
+      taskQueue,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      JSON.stringify({ project: example.project, version: '1.2.3' }),
     ]);
     const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
     const status = (await worker.runUntil(connections.client.workflow.getHandle(workflowId).result())) as ReleaseStatus;

@@ -42,7 +42,11 @@ describe('a release of the example project, end to end on the real servers', () 
     if (process.env['RELFORGE_RECORD_HISTORY']) writeFileSync(recordedHistoryPath, `${historyToJSON(history)}\n`);
     // Secrets are named in the config and read on the worker: their values never reach history.
     const recorded = decodedHistory(historyToJSON(history));
-    for (const secret of [example.env['RELFORGE_GITHUB_TOKEN'], example.env['RELFORGE_S3_SECRET_ACCESS_KEY'], example.env['RELFORGE_S3_ACCESS_KEY_ID']]) {
+    for (const secret of [
+      example.env['RELFORGE_GITHUB_TOKEN'],
+      example.env['RELFORGE_S3_SECRET_ACCESS_KEY'],
+      example.env['RELFORGE_S3_ACCESS_KEY_ID'],
+    ]) {
       expect(secret?.length).toBeGreaterThan(8);
       expect(recorded).not.toContain(secret);
     }
@@ -50,12 +54,21 @@ describe('a release of the example project, end to end on the real servers', () 
 
     const p = example.project;
     const tarballs = [...targets.map((target) => `${p}-${version}-${target}.tar.gz`), `${p}-${version}.tar.gz`];
-    const files = [...tarballs, ...tarballs.map((file) => `${file}.sha256`), `${p}-${version}-SHA256SUMS`, `${p}-${version}-SHA512SUMS`].sort();
+    const files = [
+      ...tarballs,
+      ...tarballs.map((file) => `${file}.sha256`),
+      `${p}-${version}-SHA256SUMS`,
+      `${p}-${version}-SHA512SUMS`,
+    ].sort();
     const artifacts = new Map(status?.artifacts.map((artifact) => [artifact.file, artifact]));
     expect([...artifacts.keys()].sort()).toEqual(files);
 
     // The digests hold for the files on the worker, by the real sha256sum.
-    expect(sha256sumCheck(join(example.workRoot, p, version, 'artifacts'), `${p}-${version}-SHA256SUMS`).trim().split('\n')).toHaveLength(5);
+    expect(
+      sha256sumCheck(join(example.workRoot, p, version, 'artifacts'), `${p}-${version}-SHA256SUMS`)
+        .trim()
+        .split('\n'),
+    ).toHaveLength(5);
 
     // S3: exactly these objects, each the bytes the release recorded.
     const objects = await s3Objects(example);
@@ -66,13 +79,19 @@ describe('a release of the example project, end to end on the real servers', () 
         const head = await client.send(new HeadObjectCommand({ Bucket: example.bucket, Key: `releases/${file}` }));
         expect(head.Metadata?.['sha256']).toBe(artifacts.get(file)?.sha256);
       }
-      const source = await client.send(new GetObjectCommand({ Bucket: example.bucket, Key: `releases/${p}-${version}.tar.gz` }));
-      const bytes = Buffer.from(await (source.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      const source = await client.send(
+        new GetObjectCommand({ Bucket: example.bucket, Key: `releases/${p}-${version}.tar.gz` }),
+      );
+      const bytes = Buffer.from(
+        await (source.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(artifacts.get(`${p}-${version}.tar.gz`)?.sha256);
     } finally {
       client.destroy();
     }
-    expect(artifacts.get(`${p}-${version}.tar.gz`)?.url).toBe(`http://127.0.0.1:${example.env['RELFORGE_S3_PORT']}/${example.bucket}/releases/${p}-${version}.tar.gz`);
+    expect(artifacts.get(`${p}-${version}.tar.gz`)?.url).toBe(
+      `http://127.0.0.1:${example.env['RELFORGE_S3_PORT']}/${example.bucket}/releases/${p}-${version}.tar.gz`,
+    );
 
     // The forge: one published release, every asset once with the release's digest, and the tag at the built commit.
     const state = await example.admin.state();
@@ -101,7 +120,9 @@ describe('a release of the example project, end to end on the real servers', () 
 
     // The container repository: a pull request from update-1.2.3 carrying versions.json and the Dockerfiles.
     const pulls = state.repos[example.repos.container]?.pulls ?? [];
-    expect(pulls.map((pull) => [pull.title, pull.head, pull.base, pull.state])).toEqual([['Update to version 1.2.3', 'update-1.2.3', 'main', 'open']]);
+    expect(pulls.map((pull) => [pull.title, pull.head, pull.base, pull.state])).toEqual([
+      ['Update to version 1.2.3', 'update-1.2.3', 'main', 'open'],
+    ]);
     const container = await checkout(example.repos.container, 'update-1.2.3');
     try {
       expect(JSON.parse(container.read('versions.json'))['1.2']).toEqual({
@@ -111,8 +132,12 @@ describe('a release of the example project, end to end on the real servers', () 
       });
       const dockerfile = container.read('1.2/bookworm/Dockerfile');
       expect(dockerfile).toContain(`ENV HELLO_VERSION=${version}`);
-      expect(dockerfile).toContain(`ENV HELLO_DOWNLOAD_SHA=${artifacts.get(`${p}-${version}-bookworm-x86_64.tar.gz`)?.sha256}`);
-      expect(container.read('1.2/trixie/Dockerfile')).toContain(`ENV HELLO_DOWNLOAD_URL=${artifacts.get(`${p}-${version}-trixie-x86_64.tar.gz`)?.url}`);
+      expect(dockerfile).toContain(
+        `ENV HELLO_DOWNLOAD_SHA=${artifacts.get(`${p}-${version}-bookworm-x86_64.tar.gz`)?.sha256}`,
+      );
+      expect(container.read('1.2/trixie/Dockerfile')).toContain(
+        `ENV HELLO_DOWNLOAD_URL=${artifacts.get(`${p}-${version}-trixie-x86_64.tar.gz`)?.url}`,
+      );
     } finally {
       container.done();
     }

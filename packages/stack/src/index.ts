@@ -9,7 +9,15 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { StackError } from '@relforge/errors';
 import { spawnGitHubStandIn } from '@relforge/github-standin';
-import { ensureBucket, isAlive, startS3Server, startTemporalServer, stateDir, stopPid, type TemporalEndpoint } from '@relforge/local-servers';
+import {
+  ensureBucket,
+  isAlive,
+  startS3Server,
+  startTemporalServer,
+  stateDir,
+  stopPid,
+  type TemporalEndpoint,
+} from '@relforge/local-servers';
 
 export interface StackSettings {
   temporalPort: number;
@@ -54,7 +62,10 @@ export function localCredentials(): LocalCredentials {
   const file = credentialsFile();
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalCredentials;
   const credentials: LocalCredentials = {
-    s3: { accessKeyId: `relforge-${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(24).toString('base64url') },
+    s3: {
+      accessKeyId: `relforge-${randomBytes(6).toString('hex')}`,
+      secretAccessKey: randomBytes(24).toString('base64url'),
+    },
     githubToken: `ghp_${randomBytes(18).toString('hex')}`,
   };
   mkdirSync(stateDir(), { recursive: true });
@@ -118,7 +129,13 @@ export async function stackUp(settings: StackSettings = defaultStackSettings): P
         dataDir: s3DataDir,
         logFile: s3.process.logFile,
       },
-      github: { url: github.url, port: settings.githubPort, pid: github.pid, dataDir: githubDataDir, logFile: github.logFile },
+      github: {
+        url: github.url,
+        port: settings.githubPort,
+        pid: github.pid,
+        dataDir: githubDataDir,
+        logFile: github.logFile,
+      },
     };
     writeFileSync(stateFile(), `${JSON.stringify(state, null, 2)}\n`);
     return state;
@@ -140,7 +157,9 @@ export async function stackDown(): Promise<StackState | undefined> {
 export function requireRunningStack(): StackState {
   const state = readStackState();
   if (!state || !stackIsRunning(state)) {
-    throw new StackError('the local stack is not running', { fix: 'start it with `pnpm stack up` (or `relforge stack up`)' });
+    throw new StackError('the local stack is not running', {
+      fix: 'start it with `pnpm stack up` (or `relforge stack up`)',
+    });
   }
   return state;
 }

@@ -40,12 +40,17 @@ export const releasedOnce: ReleaseEffects = {
   contractViolations: 0,
 };
 
-export async function releaseEffects(example: ExampleProject, version: string, s3 = testS3Client()): Promise<ReleaseEffects> {
+export async function releaseEffects(
+  example: ExampleProject,
+  version: string,
+  s3 = testS3Client(),
+): Promise<ReleaseEffects> {
   let objects: number;
   let unfinishedUploads: number;
   try {
     objects = (await s3.send(new ListObjectsV2Command({ Bucket: example.bucket }))).KeyCount ?? 0;
-    unfinishedUploads = ((await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket }))).Uploads ?? []).length;
+    unfinishedUploads = ((await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket }))).Uploads ?? [])
+      .length;
   } finally {
     s3.destroy();
   }
@@ -71,10 +76,23 @@ function hashLines(example: ExampleProject, version: string): number {
   const dir = mkdtempSync(join(tmpdir(), 'relforge-effects-'));
   try {
     const auth = `Authorization: Basic ${Buffer.from(`x-access-token:${example.env['RELFORGE_GITHUB_TOKEN'] ?? ''}`).toString('base64')}`;
-    execFileSync('git', ['-c', `http.extraHeader=${auth}`, 'clone', '--quiet', '--depth', '1', `${example.admin.url}/${example.repos.hashes}.git`, dir], {
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    execFileSync(
+      'git',
+      [
+        '-c',
+        `http.extraHeader=${auth}`,
+        'clone',
+        '--quiet',
+        '--depth',
+        '1',
+        `${example.admin.url}/${example.repos.hashes}.git`,
+        dir,
+      ],
+      {
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const prefix = `hash ${example.project}-${version}`;
     return readFileSync(join(dir, 'README'), 'utf8')
       .split('\n')
@@ -86,8 +104,13 @@ function hashLines(example: ExampleProject, version: string): number {
 
 /** The secret values the example's worker holds; none may appear in any history. */
 export function exampleSecrets(example: ExampleProject): string[] {
-  const secrets = [example.env['RELFORGE_GITHUB_TOKEN'], example.env['RELFORGE_S3_SECRET_ACCESS_KEY'], example.env['RELFORGE_S3_ACCESS_KEY_ID']];
-  if (secrets.some((secret) => !secret || secret.length < 8)) throw new Error('the example project\'s secrets are missing or too short to search for');
+  const secrets = [
+    example.env['RELFORGE_GITHUB_TOKEN'],
+    example.env['RELFORGE_S3_SECRET_ACCESS_KEY'],
+    example.env['RELFORGE_S3_ACCESS_KEY_ID'],
+  ];
+  if (secrets.some((secret) => !secret || secret.length < 8))
+    throw new Error("the example project's secrets are missing or too short to search for");
   return secrets as string[];
 }
 

@@ -54,14 +54,22 @@ export async function createExampleProject(options: ExampleOptions = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), 'relforge-example-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const admin = new StandInAdmin(stack.github.url);
-  const repos = { source: `${owner}/hello`, hashes: `${owner}/hello-hashes`, container: `${owner}/hello-container`, website: `${owner}/hello-website` };
+  const repos = {
+    source: `${owner}/hello`,
+    hashes: `${owner}/hello-hashes`,
+    container: `${owner}/hello-container`,
+    website: `${owner}/hello-website`,
+  };
 
   const seeds = join(exampleDir(), 'seeds');
   let hashesSeed = join(seeds, 'hashes');
   if (options.seedHashes) {
     hashesSeed = join(dir, 'hashes-seed');
     mkdirSync(hashesSeed);
-    writeFileSync(join(hashesSeed, 'README'), options.seedHashes(readFileSync(join(seeds, 'hashes', 'README'), 'utf8'), project));
+    writeFileSync(
+      join(hashesSeed, 'README'),
+      options.seedHashes(readFileSync(join(seeds, 'hashes', 'README'), 'utf8'), project),
+    );
   }
   await admin.createRepo({ owner, name: 'hello', seedDir: join(exampleDir(), 'src') });
   await admin.createRepo({ owner, name: 'hello-hashes', seedDir: hashesSeed });
@@ -74,7 +82,10 @@ export async function createExampleProject(options: ExampleOptions = {}): Promis
     .replaceAll('relforge-examples/', `${owner}/`)
     .replace('bucket: relforge-releases', `bucket: ${bucket}`)
     .replaceAll('/relforge-releases/', `/${bucket}/`)
-    .replace(/^ {2}command: make dist$/m, `  command: ${JSON.stringify(options.artifactMiB ? bigArtifactBuild(options.artifactMiB) : (options.buildCommand ?? 'make dist'))}`);
+    .replace(
+      /^ {2}command: make dist$/m,
+      `  command: ${JSON.stringify(options.artifactMiB ? bigArtifactBuild(options.artifactMiB) : (options.buildCommand ?? 'make dist'))}`,
+    );
   writeFileSync(configPath, config);
 
   return {

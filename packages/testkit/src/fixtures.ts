@@ -19,7 +19,10 @@ export function testS3Client() {
 
 /** A bucket no other test uses; S3 bucket names allow lowercase, digits and dashes only. */
 export async function createTestBucket(label = 'test'): Promise<string> {
-  const bucket = `${label.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+  const bucket = `${label
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 40)}-${randomBytes(4).toString('hex')}`;
   const client = testS3Client();
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -40,7 +43,10 @@ export interface GitRoot {
 export function createGitRoot(): GitRoot {
   const dir = mkdtempSync(join(tmpdir(), 'relforge-git-'));
   const globalConfig = join(dir, '.gitconfig');
-  writeFileSync(globalConfig, '[user]\n\tname = Relforge Test\n\temail = test@relforge.invalid\n[init]\n\tdefaultBranch = main\n');
+  writeFileSync(
+    globalConfig,
+    '[user]\n\tname = Relforge Test\n\temail = test@relforge.invalid\n[init]\n\tdefaultBranch = main\n',
+  );
   const env = { ...process.env, GIT_CONFIG_GLOBAL: globalConfig, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return {

@@ -44,7 +44,10 @@ async function checkout(services: ReleaseServices, plan: ReleasePlan, dir: strin
   await services.git.checkoutCommit(remote, dir, plan.sourceCommit);
 }
 
-export async function buildTarget(services: ReleaseServices, { plan, target }: { plan: ReleasePlan; target: BuildTarget }): Promise<Artifact> {
+export async function buildTarget(
+  services: ReleaseServices,
+  { plan, target }: { plan: ReleasePlan; target: BuildTarget },
+): Promise<Artifact> {
   const file = artifactFileName(plan.project, plan.version.text, target);
   const path = join(artifactsDir(plan), file);
   const existing = await alreadyBuilt(path, plan.sourceCommit);
@@ -61,7 +64,8 @@ export async function buildTarget(services: ReleaseServices, { plan, target }: {
     await mkdir(out, { recursive: true });
     const commitTime = await services.git.run(['log', '-1', '--format=%ct', plan.sourceCommit], { cwd: source });
     const command = plan.config.build.command;
-    const [program, args] = typeof command === 'string' ? ['sh', ['-c', command]] : [command[0] as string, command.slice(1)];
+    const [program, args] =
+      typeof command === 'string' ? ['sh', ['-c', command]] : [command[0] as string, command.slice(1)];
     const log = createWriteStream(logFile);
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       const child = spawn(program, args, {
@@ -93,21 +97,32 @@ export async function buildTarget(services: ReleaseServices, { plan, target }: {
     });
     await new Promise((resolve) => log.end(resolve));
     if (exit.code !== 0) {
-      throw new PermanentError('BuildFailed', `build of ${name} ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}; ${logFile} ends with:\n${await tail(logFile, 15)}`, {
-        fix: 'fix the build on the source branch, then start the release again (the failed release keeps nothing published)',
-      });
+      throw new PermanentError(
+        'BuildFailed',
+        `build of ${name} ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}; ${logFile} ends with:\n${await tail(logFile, 15)}`,
+        {
+          fix: 'fix the build on the source branch, then start the release again (the failed release keeps nothing published)',
+        },
+      );
     }
     const built = join(out, file);
     if (!existsSync(built)) {
-      throw new PermanentError('MissingArtifact', `build of ${name} succeeded but did not write ${file} into $RELFORGE_OUT`, {
-        fix: `make the build command write its tarball to $RELFORGE_ARTIFACT (${file}); see ${logFile}`,
-      });
+      throw new PermanentError(
+        'MissingArtifact',
+        `build of ${name} succeeded but did not write ${file} into $RELFORGE_OUT`,
+        {
+          fix: `make the build command write its tarball to $RELFORGE_ARTIFACT (${file}); see ${logFile}`,
+        },
+      );
     }
     return { file, path, size: await keep(path, built, plan.sourceCommit), kind: 'binary' as const, target };
   });
 }
 
-export async function buildSourceTarball(services: ReleaseServices, { plan }: { plan: ReleasePlan }): Promise<Artifact> {
+export async function buildSourceTarball(
+  services: ReleaseServices,
+  { plan }: { plan: ReleasePlan },
+): Promise<Artifact> {
   const file = artifactFileName(plan.project, plan.version.text);
   const path = join(artifactsDir(plan), file);
   const existing = await alreadyBuilt(path, plan.sourceCommit);

@@ -40,7 +40,13 @@ export async function checksumArtifacts(
     const names = checksumFileNames(plan.project, plan.version.text);
     for (const algorithm of ['sha256', 'sha512'] as const) {
       const path = join(artifactsDir(plan), names[algorithm]);
-      await writeIfChanged(path, checksumsText(tarballs.map((tarball) => ({ file: tarball.file, digest: tarball[algorithm] })), algorithm));
+      await writeIfChanged(
+        path,
+        checksumsText(
+          tarballs.map((tarball) => ({ file: tarball.file, digest: tarball[algorithm] })),
+          algorithm,
+        ),
+      );
       written.push({ file: names[algorithm], path, size: 0, kind: 'checksums' });
     }
     const files: DigestedArtifact[] = [...tarballs];

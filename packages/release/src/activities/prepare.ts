@@ -17,7 +17,8 @@ async function completedRun(): Promise<{ runId: string; closeTime?: Date } | und
   const { workflowId, runId } = info.workflowExecution;
   const query = `WorkflowType = "release" AND WorkflowId = ${JSON.stringify(workflowId)} AND ExecutionStatus = "Completed"`;
   for await (const execution of client.workflow.list({ query })) {
-    if (execution.runId !== runId) return { runId: execution.runId, ...(execution.closeTime ? { closeTime: execution.closeTime } : {}) };
+    if (execution.runId !== runId)
+      return { runId: execution.runId, ...(execution.closeTime ? { closeTime: execution.closeTime } : {}) };
   }
   return undefined;
 }
@@ -27,7 +28,10 @@ async function completedRun(): Promise<{ runId: string; closeTime?: Date } | und
  * and the one commit `source.ref` names. Refuses bad input before any step
  * runs, so nothing is half-done.
  */
-export async function prepareRelease(services: ReleaseServices, input: ReleaseInput & { startedAt: string }): Promise<ReleasePlan> {
+export async function prepareRelease(
+  services: ReleaseServices,
+  input: ReleaseInput & { startedAt: string },
+): Promise<ReleasePlan> {
   const configPath = services.projects.get(input.project);
   if (!configPath) {
     const known = [...services.projects.keys()].sort().join(', ') || 'none';
@@ -38,25 +42,34 @@ export async function prepareRelease(services: ReleaseServices, input: ReleaseIn
   const config = await loadProjectConfig(configPath, services.env);
   if (config.project !== input.project) {
     throw new InputError(`${configPath} is the config of "${config.project}", not "${input.project}"`, {
-      fix: 'fix `project:` in that file or the worker\'s RELFORGE_PROJECTS list',
+      fix: "fix `project:` in that file or the worker's RELFORGE_PROJECTS list",
     });
   }
   const version = parseVersion(input.version);
-  if (input.rerelease !== undefined && (typeof input.rerelease?.reason !== 'string' || input.rerelease.reason.trim() === '')) {
+  if (
+    input.rerelease !== undefined &&
+    (typeof input.rerelease?.reason !== 'string' || input.rerelease.reason.trim() === '')
+  ) {
     throw new InputError('rerelease.reason: a re-release needs a reason for the audit trail', {
       fix: 'pass `--rerelease --reason "<why>"`, or in JSON input "rerelease": {"reason": "<why>"}',
     });
   }
   if (input.rerelease?.by !== undefined && typeof input.rerelease.by !== 'string') {
-    throw new InputError('rerelease.by: expected a string naming who re-releases', { fix: 'pass e.g. "by": "alice@build-host", or leave it out' });
+    throw new InputError('rerelease.by: expected a string naming who re-releases', {
+      fix: 'pass e.g. "by": "alice@build-host", or leave it out',
+    });
   }
   const previous = await completedRun();
   if (previous && !input.rerelease) {
     // Dask's tag-triggered workflow raced with itself and released twice; here the second trigger stops before any step.
     const when = previous.closeTime ? ` on ${previous.closeTime.toISOString()}` : '';
-    throw new PermanentError('AlreadyReleased', `${config.project} ${version.text} was already released by run ${previous.runId}${when}; this run did nothing`, {
-      fix: `nothing to do if that release is good; to release it again on purpose use \`relforge release ${version.text} --rerelease --reason "<why>"\` (JSON input: "rerelease": {"reason": "<why>"}); digests already published still cannot change`,
-    });
+    throw new PermanentError(
+      'AlreadyReleased',
+      `${config.project} ${version.text} was already released by run ${previous.runId}${when}; this run did nothing`,
+      {
+        fix: `nothing to do if that release is good; to release it again on purpose use \`relforge release ${version.text} --rerelease --reason "<why>"\` (JSON input: "rerelease": {"reason": "<why>"}); digests already published still cannot change`,
+      },
+    );
   }
   const forge = forgeFor(config, services);
   const remote = await remoteFor(forge, config.source.repository);
@@ -64,15 +77,21 @@ export async function prepareRelease(services: ReleaseServices, input: ReleaseIn
   // A re-release rebuilds what was released, from its tag, not whatever the branch holds now.
   const released = input.rerelease ? await services.git.resolveRemoteRef(remote, tag) : undefined;
   if (input.rerelease && !released) {
-    throw new InputError(`rerelease: ${config.project} ${version.text} has no tag ${tag} in ${config.source.repository} to rebuild from`, {
-      fix: `a version never published is released without --rerelease; if the tag was deleted, push it again at the released commit`,
-    });
+    throw new InputError(
+      `rerelease: ${config.project} ${version.text} has no tag ${tag} in ${config.source.repository} to rebuild from`,
+      {
+        fix: `a version never published is released without --rerelease; if the tag was deleted, push it again at the released commit`,
+      },
+    );
   }
   const sourceCommit = released ?? (await services.git.resolveRemoteRef(remote, config.source.ref));
   if (!sourceCommit) {
-    throw new InputError(`source.ref "${config.source.ref}" is not a branch, tag or commit of ${config.source.repository}`, {
-      fix: `push it, or set source.ref in ${configPath} to one that exists`,
-    });
+    throw new InputError(
+      `source.ref "${config.source.ref}" is not a branch, tag or commit of ${config.source.repository}`,
+      {
+        fix: `push it, or set source.ref in ${configPath} to one that exists`,
+      },
+    );
   }
   return {
     project: config.project,

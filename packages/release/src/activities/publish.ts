@@ -25,13 +25,22 @@ export interface UploadedObject {
 const contentType = (file: string) => (file.endsWith('.tar.gz') ? 'application/gzip' : 'text/plain; charset=utf-8');
 
 function conflict(where: string, artifact: DigestedArtifact, found: string): PermanentError {
-  return new PermanentError('DigestConflict', `${where} already holds a different ${artifact.file} (${found}); this release's is sha256 ${artifact.sha256}, ${artifact.size} bytes`, {
-    fix: `published files are never overwritten: if ${where} is wrong, delete it by hand and resume; if it is right, the build is not reproducible — release a new version`,
-  });
+  return new PermanentError(
+    'DigestConflict',
+    `${where} already holds a different ${artifact.file} (${found}); this release's is sha256 ${artifact.sha256}, ${artifact.size} bytes`,
+    {
+      fix: `published files are never overwritten: if ${where} is wrong, delete it by hand and resume; if it is right, the build is not reproducible — release a new version`,
+    },
+  );
 }
 
 /** What S3 holds must be this artifact: same size and the SHA-256 we recorded when we stored it. */
-async function matches(store: S3ObjectStore, key: string, info: ObjectInfo, artifact: DigestedArtifact): Promise<boolean> {
+async function matches(
+  store: S3ObjectStore,
+  key: string,
+  info: ObjectInfo,
+  artifact: DigestedArtifact,
+): Promise<boolean> {
   if (info.size !== artifact.size || info.metadata['sha256'] !== artifact.sha256) return false;
   const whole = Buffer.from(artifact.sha256, 'hex').toString('base64');
   if (info.checksumSha256 === whole) return true;
@@ -41,12 +50,23 @@ async function matches(store: S3ObjectStore, key: string, info: ObjectInfo, arti
   return hash.digest('hex') === artifact.sha256;
 }
 
-async function uploadOne(store: S3ObjectStore, plan: ReleasePlan, artifact: DigestedArtifact, heartbeat: Heartbeat): Promise<UploadedObject> {
+async function uploadOne(
+  store: S3ObjectStore,
+  plan: ReleasePlan,
+  artifact: DigestedArtifact,
+  heartbeat: Heartbeat,
+): Promise<UploadedObject> {
   const key = `${plan.config.publish.s3.prefix}${artifact.file}`;
   const where = `s3://${store.bucket}/${key}`;
-  const result = (status: UploadedObject['status']): UploadedObject => ({ file: artifact.file, key, url: publicUrl(plan.config, artifact.file), status });
+  const result = (status: UploadedObject['status']): UploadedObject => ({
+    file: artifact.file,
+    key,
+    url: publicUrl(plan.config, artifact.file),
+    status,
+  });
   const check = async (info: ObjectInfo) => {
-    if (!(await matches(store, key, info, artifact))) throw conflict(where, artifact, `sha256 ${info.metadata['sha256'] ?? 'unknown'}, ${info.size} bytes`);
+    if (!(await matches(store, key, info, artifact)))
+      throw conflict(where, artifact, `sha256 ${info.metadata['sha256'] ?? 'unknown'}, ${info.size} bytes`);
   };
   const existing = await store.head(key);
   if (existing) {
@@ -95,13 +115,25 @@ export async function uploadArtifacts(
 
 async function assetDigest(forge: Forge, repo: RepoRef, asset: ForgeAsset): Promise<string> {
   if (asset.sha256) return asset.sha256;
-  return createHash('sha256').update(await forge.downloadAsset(repo, asset.id)).digest('hex');
+  return createHash('sha256')
+    .update(await forge.downloadAsset(repo, asset.id))
+    .digest('hex');
 }
 
-async function checkAsset(forge: Forge, repo: RepoRef, release: ForgeRelease, asset: ForgeAsset, artifact: DigestedArtifact): Promise<void> {
+async function checkAsset(
+  forge: Forge,
+  repo: RepoRef,
+  release: ForgeRelease,
+  asset: ForgeAsset,
+  artifact: DigestedArtifact,
+): Promise<void> {
   const digest = await assetDigest(forge, repo, asset);
   if (asset.size !== artifact.size || digest !== artifact.sha256) {
-    throw conflict(`release ${release.tagName} of ${repo.owner}/${repo.repo}`, artifact, `sha256 ${digest}, ${asset.size} bytes`);
+    throw conflict(
+      `release ${release.tagName} of ${repo.owner}/${repo.repo}`,
+      artifact,
+      `sha256 ${digest}, ${asset.size} bytes`,
+    );
   }
 }
 
@@ -109,7 +141,14 @@ function releaseBody(plan: ReleasePlan, artifacts: DigestedArtifact[]): string {
   const rows = artifacts
     .filter((artifact) => artifact.kind === 'binary' || artifact.kind === 'source')
     .map((artifact) => `| [${artifact.file}](${publicUrl(plan.config, artifact.file)}) | \`${artifact.sha256}\` |`);
-  return [`${plan.releaseName}, built from ${plan.sourceCommit}.`, '', '| file | sha256 |', '| --- | --- |', ...rows, ''].join('\n');
+  return [
+    `${plan.releaseName}, built from ${plan.sourceCommit}.`,
+    '',
+    '| file | sha256 |',
+    '| --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
 }
 
 export async function stageForgeRelease(
@@ -117,7 +156,9 @@ export async function stageForgeRelease(
   { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
 ): Promise<{ releaseId: number; url: string; uploaded: number; unchanged: number }> {
   return withHeartbeat(async (heartbeat) => {
-    const forge = forgeFor(plan.config, services, (reason, seconds) => heartbeat.progress({ waiting: reason, seconds }));
+    const forge = forgeFor(plan.config, services, (reason, seconds) =>
+      heartbeat.progress({ waiting: reason, seconds }),
+    );
     const repo = parseRepo(plan.config.publish.release.repository);
     const release =
       (await forge.findRelease(repo, plan.tag)) ??
@@ -139,20 +180,30 @@ export async function stageForgeRelease(
         continue;
       }
       if (!release.draft) {
-        throw new PermanentError('DigestConflict', `release ${plan.tag} of ${plan.config.publish.release.repository} is already published without ${artifact.file}`, {
-          fix: 'a published release is not changed: check who published it; delete it by hand to let Relforge make it again, then resume',
-        });
+        throw new PermanentError(
+          'DigestConflict',
+          `release ${plan.tag} of ${plan.config.publish.release.repository} is already published without ${artifact.file}`,
+          {
+            fix: 'a published release is not changed: check who published it; delete it by hand to let Relforge make it again, then resume',
+          },
+        );
       }
       await verifyFile(artifact.path, { sha256: artifact.sha256, size: artifact.size });
       heartbeat.progress({ asset: artifact.file });
-      await forge.uploadAsset(repo, release, { name: artifact.file, filePath: artifact.path, size: artifact.size, contentType: contentType(artifact.file) });
+      await forge.uploadAsset(repo, release, {
+        name: artifact.file,
+        filePath: artifact.path,
+        size: artifact.size,
+        contentType: contentType(artifact.file),
+      });
       uploaded++;
     }
     // Read the list back: publishing is only safe once the forge shows every asset with its digest.
     const listed = new Map((await forge.listAssets(repo, release.id)).map((asset) => [asset.name, asset]));
     for (const artifact of artifacts) {
       const asset = listed.get(artifact.file);
-      if (!asset) throw new Error(`${artifact.file} is missing from release ${plan.tag} right after its upload; retrying`);
+      if (!asset)
+        throw new Error(`${artifact.file} is missing from release ${plan.tag} right after its upload; retrying`);
       await checkAsset(forge, repo, release, asset, artifact);
     }
     return { releaseId: release.id, url: release.htmlUrl, uploaded, unchanged };
@@ -165,13 +216,19 @@ export async function publishForgeRelease(
 ): Promise<{ url: string; tag: string; alreadyPublished: boolean }> {
   // Two quick calls, but a rate limit can hold either for minutes: beat meanwhile, or the attempt is timed out and run twice.
   return withHeartbeat(async (heartbeat) => {
-    const forge = forgeFor(plan.config, services, (reason, seconds) => heartbeat.progress({ waiting: reason, seconds }));
+    const forge = forgeFor(plan.config, services, (reason, seconds) =>
+      heartbeat.progress({ waiting: reason, seconds }),
+    );
     const repo = parseRepo(plan.config.publish.release.repository);
     const release = await forge.findRelease(repo, plan.tag);
     if (!release || release.id !== releaseId) {
-      throw new PermanentError('DigestConflict', `release ${plan.tag} of ${plan.config.publish.release.repository} changed since its assets were checked`, {
-        fix: 'look at the releases of that repository; remove the one Relforge did not make, then resume',
-      });
+      throw new PermanentError(
+        'DigestConflict',
+        `release ${plan.tag} of ${plan.config.publish.release.repository} changed since its assets were checked`,
+        {
+          fix: 'look at the releases of that repository; remove the one Relforge did not make, then resume',
+        },
+      );
     }
     if (!release.draft) return { url: release.htmlUrl, tag: release.tagName, alreadyPublished: true };
     const published = await forge.publishRelease(repo, releaseId);

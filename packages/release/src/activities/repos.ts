@@ -10,13 +10,21 @@ import { dirname, join } from 'node:path';
 import { renderTemplate } from '@relforge/config';
 import type { Forge, PullRequest } from '@relforge/forge';
 import { ForgeError } from '@relforge/forge';
-import { HashesConflictError, mergeHashes, mergeVersionsJson, renderDockerfile, renderReleasePage, websiteReleasePath } from '@relforge/release-files';
+import {
+  HashesConflictError,
+  mergeHashes,
+  mergeVersionsJson,
+  renderDockerfile,
+  renderReleasePage,
+  websiteReleasePath,
+} from '@relforge/release-files';
 import type { DigestedArtifact, ReleasePlan } from '../shared.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 import { forgeFor, publicUrl, remoteFor, type ReleaseServices } from './services.js';
 
-const tarballs = (artifacts: DigestedArtifact[]) => artifacts.filter((artifact) => artifact.kind === 'binary' || artifact.kind === 'source');
+const tarballs = (artifacts: DigestedArtifact[]) =>
+  artifacts.filter((artifact) => artifact.kind === 'binary' || artifact.kind === 'source');
 
 async function freshDir(plan: ReleasePlan, name: string): Promise<string> {
   const dir = join(plan.workDir, 'repos', name);
@@ -30,7 +38,10 @@ export async function updateChecksumRepo(
   { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
 ): Promise<{ commit?: string; added: number; unchanged: number }> {
   const settings = plan.config.checksumRepo;
-  if (!settings) throw new PermanentError('InputError', 'the checksum-repo stage runs but checksumRepo is not configured', { fix: 'add checksumRepo to the config' });
+  if (!settings)
+    throw new PermanentError('InputError', 'the checksum-repo stage runs but checksumRepo is not configured', {
+      fix: 'add checksumRepo to the config',
+    });
   return withHeartbeat(async () => {
     const remote = await remoteFor(forgeFor(plan.config, services), settings.repository);
     const dir = await freshDir(plan, 'checksum-repo');
@@ -39,7 +50,11 @@ export async function updateChecksumRepo(
     const existing = existsSync(file) ? await readFile(file, 'utf8') : '';
     const merged = mergeHashes(
       existing,
-      tarballs(artifacts).map((artifact) => ({ file: artifact.file, sha256: artifact.sha256, url: publicUrl(plan.config, artifact.file) })),
+      tarballs(artifacts).map((artifact) => ({
+        file: artifact.file,
+        sha256: artifact.sha256,
+        url: publicUrl(plan.config, artifact.file),
+      })),
     );
     const [first] = merged.conflicts;
     if (first) throw new HashesConflictError(first.file, first.existing, first.incoming);
@@ -62,7 +77,11 @@ interface ProposedChange {
   edit: (dir: string) => Promise<void>;
 }
 
-async function findPull(forge: Forge, change: ProposedChange, remote: Awaited<ReturnType<typeof remoteFor>>): Promise<PullRequest | undefined> {
+async function findPull(
+  forge: Forge,
+  change: ProposedChange,
+  remote: Awaited<ReturnType<typeof remoteFor>>,
+): Promise<PullRequest | undefined> {
   return forge.findPullRequest(remote.repo, change.branch, change.base);
 }
 
@@ -88,24 +107,42 @@ async function proposeChange(
     await services.git.push(remote, dir, `HEAD:refs/heads/${change.branch}`);
   }
   try {
-    const pull = await forge.createPullRequest(remote.repo, { head: change.branch, base: change.base, title: change.title, body: change.body });
+    const pull = await forge.createPullRequest(remote.repo, {
+      head: change.branch,
+      base: change.base,
+      title: change.title,
+      body: change.body,
+    });
     return { url: pull.htmlUrl, branch: change.branch, status: 'created' };
   } catch (error) {
     // Opened meanwhile by an attempt we lost track of: that one is ours.
-    const raced = error instanceof ForgeError && error.kind === 'refused' ? await findPull(forge, change, remote) : undefined;
+    const raced =
+      error instanceof ForgeError && error.kind === 'refused' ? await findPull(forge, change, remote) : undefined;
     if (raced) return { url: raced.htmlUrl, branch: change.branch, status: 'existing' };
     throw error;
   }
 }
 
-function artifactFor(plan: ReleasePlan, artifacts: DigestedArtifact[], distro?: string, arch?: string): DigestedArtifact {
+function artifactFor(
+  plan: ReleasePlan,
+  artifacts: DigestedArtifact[],
+  distro?: string,
+  arch?: string,
+): DigestedArtifact {
   const found = distro
-    ? artifacts.find((artifact) => artifact.kind === 'binary' && artifact.target?.distro === distro && (!arch || artifact.target.arch === arch))
+    ? artifacts.find(
+        (artifact) =>
+          artifact.kind === 'binary' && artifact.target?.distro === distro && (!arch || artifact.target.arch === arch),
+      )
     : artifacts.find((artifact) => artifact.kind === 'source');
   if (!found) {
-    throw new PermanentError('MissingArtifact', `no artifact for ${distro ? `${distro}${arch ? `/${arch}` : ''}` : 'the source tarball'} in release ${plan.version.text}`, {
-      fix: 'point containerRepo.templates at a target in build.matrix, or enable build.sourceTarball',
-    });
+    throw new PermanentError(
+      'MissingArtifact',
+      `no artifact for ${distro ? `${distro}${arch ? `/${arch}` : ''}` : 'the source tarball'} in release ${plan.version.text}`,
+      {
+        fix: 'point containerRepo.templates at a target in build.matrix, or enable build.sourceTarball',
+      },
+    );
   }
   return found;
 }
@@ -115,7 +152,10 @@ export async function updateContainerRepo(
   { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
 ): Promise<{ url: string; branch: string; status: string }> {
   const settings = plan.config.containerRepo;
-  if (!settings) throw new PermanentError('InputError', 'the container-repo stage runs but containerRepo is not configured', { fix: 'add containerRepo to the config' });
+  if (!settings)
+    throw new PermanentError('InputError', 'the container-repo stage runs but containerRepo is not configured', {
+      fix: 'add containerRepo to the config',
+    });
   const version = plan.version;
   return withHeartbeat(() =>
     proposeChange(services, plan, {
@@ -125,7 +165,9 @@ export async function updateContainerRepo(
       title: `Update to version ${version.text}`,
       body: `Relforge release ${plan.project} ${version.text} (${plan.sourceCommit}).`,
       edit: async (dir) => {
-        const main = plan.config.build.sourceTarball ? artifactFor(plan, artifacts) : artifactFor(plan, artifacts, settings.templates[0]?.distro, settings.templates[0]?.arch);
+        const main = plan.config.build.sourceTarball
+          ? artifactFor(plan, artifacts)
+          : artifactFor(plan, artifacts, settings.templates[0]?.distro, settings.templates[0]?.arch);
         const versionsFile = join(dir, settings.versionsFile);
         const versions = mergeVersionsJson(existsSync(versionsFile) ? await readFile(versionsFile, 'utf8') : '{}\n', {
           majorMinor: version.majorMinor,
@@ -137,11 +179,20 @@ export async function updateContainerRepo(
         for (const entry of settings.templates) {
           const artifact = artifactFor(plan, artifacts, entry.distro, entry.arch);
           const template = await readFile(join(dir, entry.template), 'utf8').catch(() => {
-            throw new PermanentError('MissingArtifact', `${settings.repository} has no template ${entry.template} on ${settings.base}`, {
-              fix: `add it to the repository, or fix containerRepo.templates in the config`,
-            });
+            throw new PermanentError(
+              'MissingArtifact',
+              `${settings.repository} has no template ${entry.template} on ${settings.base}`,
+              {
+                fix: `add it to the repository, or fix containerRepo.templates in the config`,
+              },
+            );
           });
-          const values = { version: version.text, majorMinor: version.majorMinor, project: plan.project, ...(entry.distro ? { distro: entry.distro } : {}) };
+          const values = {
+            version: version.text,
+            majorMinor: version.majorMinor,
+            project: plan.project,
+            ...(entry.distro ? { distro: entry.distro } : {}),
+          };
           const output = join(dir, renderTemplate(entry.output, values));
           await mkdir(dirname(output), { recursive: true });
           await writeFile(
@@ -149,12 +200,12 @@ export async function updateContainerRepo(
             renderDockerfile(
               template,
               {
-              version: version.text,
-              majorMinor: version.majorMinor,
-              ...(entry.distro ? { distro: entry.distro } : {}),
-              downloadUrl: publicUrl(plan.config, artifact.file),
-              downloadSha256: artifact.sha256,
-              envPrefix: settings.envPrefix,
+                version: version.text,
+                majorMinor: version.majorMinor,
+                ...(entry.distro ? { distro: entry.distro } : {}),
+                downloadUrl: publicUrl(plan.config, artifact.file),
+                downloadSha256: artifact.sha256,
+                envPrefix: settings.envPrefix,
               },
               `${settings.repository}:${entry.template}`,
             ),
@@ -170,7 +221,10 @@ export async function updateWebsite(
   { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
 ): Promise<{ url: string; branch: string; status: string }> {
   const settings = plan.config.websiteRepo;
-  if (!settings) throw new PermanentError('InputError', 'the website stage runs but websiteRepo is not configured', { fix: 'add websiteRepo to the config' });
+  if (!settings)
+    throw new PermanentError('InputError', 'the website stage runs but websiteRepo is not configured', {
+      fix: 'add websiteRepo to the config',
+    });
   const byDistro = new Map<string, string[]>();
   for (const artifact of artifacts) {
     if (artifact.kind !== 'binary' || !artifact.target) continue;

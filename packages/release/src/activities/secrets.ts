@@ -25,9 +25,13 @@ export function resolveSecret(ref: SecretRef, field: string, env: NodeJS.Process
     const value = readFileSync(ref.file, 'utf8').trim();
     if (value) return value;
   } catch (error) {
-    throw new PermanentError('SecretError', `${field}: ${describeSecret(ref)} cannot be read on the worker (${(error as NodeJS.ErrnoException).code})`, {
-      fix: `create ${ref.file} on the worker, readable by its user, then resume the release`,
-    });
+    throw new PermanentError(
+      'SecretError',
+      `${field}: ${describeSecret(ref)} cannot be read on the worker (${(error as NodeJS.ErrnoException).code})`,
+      {
+        fix: `create ${ref.file} on the worker, readable by its user, then resume the release`,
+      },
+    );
   }
   throw new PermanentError('SecretError', `${field}: ${describeSecret(ref)} is empty`, {
     fix: `write the secret into ${ref.file} on the worker, then resume the release`,

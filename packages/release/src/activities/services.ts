@@ -20,9 +20,17 @@ export interface ReleaseServices {
   git: Git;
 }
 
-export function forgeFor(config: ProjectConfig, services: ReleaseServices, onWait?: (reason: string, seconds: number) => void): Forge {
+export function forgeFor(
+  config: ProjectConfig,
+  services: ReleaseServices,
+  onWait?: (reason: string, seconds: number) => void,
+): Forge {
   const { auth } = config.forge;
-  const common = { apiUrl: config.forge.apiUrl, ...(config.forge.gitUrl ? { gitUrl: config.forge.gitUrl } : {}), ...(onWait ? { onWait } : {}) };
+  const common = {
+    apiUrl: config.forge.apiUrl,
+    ...(config.forge.gitUrl ? { gitUrl: config.forge.gitUrl } : {}),
+    ...(onWait ? { onWait } : {}),
+  };
   if ('token' in auth) {
     return new GitHubForge({
       ...common,
@@ -52,7 +60,11 @@ export function storeFor(config: ProjectConfig, services: ReleaseServices): S3Ob
   const credentials = s3.credentials
     ? {
         accessKeyId: resolveSecret(s3.credentials.accessKeyId, 'publish.s3.credentials.accessKeyId', services.env),
-        secretAccessKey: resolveSecret(s3.credentials.secretAccessKey, 'publish.s3.credentials.secretAccessKey', services.env),
+        secretAccessKey: resolveSecret(
+          s3.credentials.secretAccessKey,
+          'publish.s3.credentials.secretAccessKey',
+          services.env,
+        ),
       }
     : undefined;
   const client = new S3Client({
