@@ -24,7 +24,6 @@ import {
   type ExampleProject,
 } from '@relforge/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startWorkerProcess, type WorkerProcess } from '../src/worker-process.js';
 import { runCli } from './run-cli.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -86,15 +85,6 @@ async function exampleOnStack(stateDir: string): Promise<ExampleProject> {
   };
 }
 
-function workerFor(example: ExampleProject): WorkerProcess {
-  const worker = startWorkerProcess(
-    { ...example.env, RELFORGE_PROJECTS: example.configPath, RELFORGE_WORK_DIR: example.workRoot },
-    join(example.workRoot, '..', 'logs', 'worker.log'),
-  );
-  cleanups.push(() => worker.stop());
-  return worker;
-}
-
 async function temporalClient(): Promise<Client> {
   const state = readStackState();
   if (!state) throw new Error('relforge stack up left no state file');
@@ -111,8 +101,8 @@ describe('relforge resume of a lost release', () => {
       const env = await stackUp();
       const example = await exampleOnStack(env.RELFORGE_STATE_DIR);
       const version = '3.1.4';
+      // `stack up` started the stack's worker, with the stack's credentials.
       const client = await temporalClient();
-      workerFor(example);
 
       const started = runCli(['release', version, '--config', example.configPath], env);
       const handle = client.workflow.getHandle(releaseWorkflowId(example.project, version));
