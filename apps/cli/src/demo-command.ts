@@ -3,31 +3,14 @@
  * the stack's worker, seeds the example's repositories on the GitHub stand-in and releases `hello`; run again, it
  * reports the version as already released and changes nothing.
  */
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseVersion } from '@relforge/config';
-import { StandInAdmin } from '@relforge/github-standin';
-import { workspaceRoot } from '@relforge/local-servers';
-import type { StackState } from '@relforge/stack';
 import { exitCodeOf } from './errors.js';
+import { seedExampleRepositories } from './example-seeds.js';
 import { runRelease } from './release-command.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import { startStack, withStackOptions, type StackOptions } from './stack-command.js';
 import { exampleConfig } from './worker-process.js';
-
-const example = () => join(workspaceRoot(), 'examples', 'hello');
-
-/** The example's repositories on the stand-in; ones that exist are left as they are. */
-async function seedExampleRepositories(state: StackState): Promise<void> {
-  const admin = new StandInAdmin(state.github.url);
-  const seeds: [string, string][] = [
-    ['hello', join(example(), 'src')],
-    ['hello-hashes', join(example(), 'seeds', 'hashes')],
-    ['hello-container', join(example(), 'seeds', 'container')],
-    ['hello-website', join(example(), 'seeds', 'website')],
-  ];
-  for (const [name, seedDir] of seeds) await admin.createRepo({ owner: 'relforge-examples', name, seedDir });
-}
 
 export function demoCommand(): Command {
   return withStackOptions(new Command('demo'))

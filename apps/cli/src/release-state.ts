@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { InputError, StackError } from '@relforge/errors';
+import { InputError } from '@relforge/errors';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { ReleaseLostError } from './errors.js';
 import type { TemporalTarget } from './temporal-target.js';
@@ -83,23 +83,6 @@ export async function endedStatus(handle: WorkflowHandle): Promise<Ended> {
       fix: `run \`relforge resume ${release}\`: a new run finds what the lost one made and does only the rest`,
       cause: error,
     });
-  }
-}
-
-export async function runningStatus(handle: WorkflowHandle, target: TemporalTarget): Promise<ReleaseStatus> {
-  try {
-    return await handle.query(statusQuery);
-  } catch (error) {
-    if (String((error as { cause?: unknown }).cause ?? error).includes('no poller')) {
-      throw new StackError(
-        `the release is running, but no worker serves it on ${target.address} (namespace ${target.namespace})`,
-        {
-          fix: 'start a worker: `relforge worker --config <file>` (locally: `relforge stack up`); the release continues where it stopped',
-          cause: error,
-        },
-      );
-    }
-    throw error;
   }
 }
 

@@ -4,9 +4,9 @@ import { InputError } from '@relforge/errors';
 import { RelforgeStage, RelforgeState } from '@relforge/temporal-names';
 import { exitCodeOf } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
-import { describeRelease, endedStatus, runningStatus } from './release-state.js';
+import { describeRelease, endedStatus } from './release-state.js';
 import { connect, temporalTarget } from './temporal-target.js';
-import { liveWorkers, noWorkerMessage } from './workers.js';
+import { liveWorkers, noWorkerMessage, runningStatus } from './workers.js';
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -49,7 +49,7 @@ export function statusCommand(): Command {
         }
         const { handle, execution } = await describeRelease(client, target, project, version);
         const { status } =
-          execution === 'RUNNING' ? { status: await runningStatus(handle, target) } : await endedStatus(handle);
+          execution === 'RUNNING' ? { status: await runningStatus(client, target, handle) } : await endedStatus(handle);
         if (options.json) {
           console.log(JSON.stringify({ workflowId: handle.workflowId, execution, ...status }, null, 2));
         } else {

@@ -5,7 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { ReleaseStatus } from '@relforge/release';
+import { StackError } from '@relforge/errors';
+import { statusQuery, type ReleaseStatus } from '@relforge/release';
 import proto from '@temporalio/proto';
 import { taskQueue } from '@relforge/temporal-names';
 import { followRelease, type Ended } from './release-state.js';
@@ -49,7 +50,7 @@ async function untakenForMs(handle: WorkflowHandle): Promise<number> {
 }
 
 /** Why the release is not moving, or undefined while a worker serves it. */
-async function noWorkerReason(
+export async function noWorkerReason(
   client: Client,
   target: TemporalTarget,
   handle: WorkflowHandle,
@@ -100,4 +101,26 @@ export async function followWatched(
   const followed = followRelease(handle, onStatus);
   await Promise.all([followed.catch(() => undefined), watchForWorkers(client, target, handle, followed)]);
   return followed;
+}
+
+/**
+ * The status of a running release, from its worker. A query nobody answers (no worker, or one that died) fails
+ * with a transport error or a timeout; that is explained as what it is, with the command that fixes it.
+ */
+export async function runningStatus(
+  client: Client,
+  target: TemporalTarget,
+  handle: WorkflowHandle,
+): Promise<ReleaseStatus> {
+  try {
+    return await handle.query(statusQuery);
+  } catch (error) {
+    const reason =
+      (await noWorkerReason(client, target, handle).catch(() => undefined)) ??
+      `no worker answered its status query (${error instanceof Error ? error.message : String(error)})`;
+    throw new StackError(`the release is running, but ${reason}`, {
+      fix: 'start a worker: `relforge worker --config <file>` (locally: `relforge stack up`); the release continues where it stopped',
+      cause: error,
+    });
+  }
 }

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { StandInAdmin } from '@relforge/github-standin';
 import { freePort, s3Client, serverBinary, workspaceRoot } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
@@ -24,6 +23,7 @@ import {
   type ExampleProject,
 } from '@relforge/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { exampleOwner, seedExampleRepositories } from '../src/example-seeds.js';
 import { runCli } from './run-cli.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -59,15 +59,8 @@ async function exampleOnStack(stateDir: string): Promise<ExampleProject> {
   const state = readStackState();
   if (!state) throw new Error('relforge stack up left no state file');
   const example = join(workspaceRoot(), 'examples', 'hello');
-  const owner = 'relforge-examples';
-  const admin = new StandInAdmin(state.github.url);
-  const seeds: [string, string][] = [
-    ['hello', join(example, 'src')],
-    ['hello-hashes', join(example, 'seeds', 'hashes')],
-    ['hello-container', join(example, 'seeds', 'container')],
-    ['hello-website', join(example, 'seeds', 'website')],
-  ];
-  for (const [name, seedDir] of seeds) await admin.createRepo({ owner, name, seedDir });
+  const owner = exampleOwner;
+  const admin = await seedExampleRepositories(state);
   return {
     project: 'hello',
     owner,
