@@ -307,11 +307,17 @@ export const ContainerTemplate = z
     }
   });
 
+const PullRequestBase = z
+  .string()
+  .min(1)
+  .default('main')
+  .meta({ description: 'The branch the pull request is opened against.' });
+
 export const ContainerRepoConfig = z.strictObject({
   repository: RepoName.meta({
     description: 'The repository of Dockerfiles, as "owner/name", e.g. "valkey-io/valkey-container".',
   }),
-  base: z.string().min(1).default('main').meta({ description: 'The branch the pull request is opened against.' }),
+  base: PullRequestBase,
   versionsFile: z.string().min(1).default('versions.json').meta({
     description:
       'The JSON file with one entry per "<major>.<minor>" line naming the release its images build, the download URL and its sha256; keys Relforge does not own are kept.',
@@ -333,7 +339,7 @@ export const WebsiteRepoConfig = z.strictObject({
   repository: RepoName.meta({
     description: 'The website\'s repository, as "owner/name", e.g. "valkey-io/valkey-io.github.io".',
   }),
-  base: z.string().min(1).default('main').meta({ description: 'The branch the pull request is opened against.' }),
+  base: PullRequestBase,
   path: z.string().min(1).default('content/download/releases').meta({
     description:
       'The folder of release pages; the new page is "v<version with dots as dashes>.md", e.g. "v8-1-0.md" for 8.1.0.',
