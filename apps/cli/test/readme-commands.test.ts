@@ -242,9 +242,11 @@ function foreground(command: string, ready: string): Promise<CliResult> {
     const child = spawn('bash', ['-c', `exec ${command}`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let stopping = false;
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (stdout.includes(ready)) child.kill('SIGTERM');
+      // Once, as a person presses Ctrl-C once: a second signal is the way to force an exit.
+      if (stdout.includes(ready) && !stopping) stopping = child.kill('SIGTERM');
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
