@@ -9,9 +9,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { Store } from './store.js';
 
+const installationId = z.union([z.number(), z.string()]).transform(Number);
+
 export const appSettings = z.object({
   appId: z.union([z.number(), z.string()]).transform(String),
-  installationId: z.union([z.number(), z.string()]).transform(Number),
+  /** The App's installations: one id, or a list for an App installed on several accounts. */
+  installationId: z
+    .union([installationId, z.array(installationId).min(1)])
+    .transform((ids) => (Array.isArray(ids) ? ids : [ids])),
   publicKeyPem: z.string().includes('PUBLIC KEY'),
 });
 export type AppSettings = z.input<typeof appSettings>;
@@ -65,8 +70,8 @@ export class Authenticator {
     this.appKey = app ? createPublicKey(app.publicKeyPem) : undefined;
   }
 
-  get installationId(): number | undefined {
-    return this.app?.installationId;
+  isInstallation(id: number): boolean {
+    return this.app?.installationId.includes(id) ?? false;
   }
 
   callerFor(credential: string | undefined): Caller | undefined {

@@ -471,7 +471,7 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
     }),
 
     'apps/create-installation-access-token': async ({ params }) => {
-      if (Number(params['installation_id']) !== deps.auth.installationId)
+      if (!deps.auth.isInstallation(Number(params['installation_id'])))
         return { status: 404, json: basicError('Not Found', docs.apps) };
       const { token, expiresAt } = deps.auth.issueInstallationToken();
       return {

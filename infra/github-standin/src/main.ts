@@ -36,7 +36,7 @@ if (tokens.length === 0) fail('RELFORGE_STANDIN_TOKENS is empty: give at least o
 
 function appFromEnv(text: string | undefined): AppSettings | undefined {
   if (!text) return undefined;
-  const expected = 'expected {"appId":…,"installationId":…,"publicKeyPem":"-----BEGIN PUBLIC KEY-----…"}';
+  const expected = 'expected {"appId":…,"installationId":… or […],"publicKeyPem":"-----BEGIN PUBLIC KEY-----…"}';
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -9,6 +9,8 @@ import { gitClient, octokitFor, quietLog, scratch, seedFolder, startStandIn, typ
 const owner = 'acme';
 const repo = 'secure';
 const app = { appId: 4242, installationId: 77 };
+/** The same App installed on a second account. */
+const otherInstallationId = 78;
 const { privateKey, publicKey } = generateKeyPairSync('rsa', {
   modulusLength: 2048,
   privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
@@ -20,7 +22,9 @@ let standIn: RunningStandIn;
 
 beforeAll(async () => {
   space = scratch();
-  standIn = await startStandIn(space, { app: { ...app, publicKeyPem: publicKey } });
+  standIn = await startStandIn(space, {
+    app: { ...app, installationId: [app.installationId, otherInstallationId], publicKeyPem: publicKey },
+  });
   await standIn.admin.createRepo({ owner, name: repo, seedDir: seedFolder(space) });
 });
 
@@ -78,6 +82,19 @@ describe('authentication', () => {
     expect(token).toMatch(/^ghs_/);
     const checkout = join(space.dir, 'app-checkout');
     gitClient(space, token)(['clone', '--quiet', `${standIn.url}/${owner}/${repo}.git`, checkout]);
+  });
+
+  it("hands out tokens for each of the App's installations, and 404 for one it does not have", async () => {
+    const installedOn = (installationId: number) =>
+      new Octokit({
+        authStrategy: createAppAuth,
+        auth: { ...app, installationId, privateKey },
+        baseUrl: standIn.url,
+        log: quietLog,
+      });
+    const { data } = await installedOn(otherInstallationId).rest.repos.get({ owner, repo });
+    expect(data.full_name).toBe(`${owner}/${repo}`);
+    await expect(installedOn(79).rest.repos.get({ owner, repo })).rejects.toMatchObject({ status: 404 });
   });
 
   it('refuses an app JWT signed by another key', async () => {
