@@ -4,7 +4,15 @@
  * password, as git sends it), or a GitHub App's RS256 JWT for the one
  * endpoint that trades it for an installation token.
  */
-import { createHash, createPublicKey, randomBytes, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { Store } from './store.js';
@@ -20,6 +28,19 @@ export const appSettings = z.object({
   publicKeyPem: z.string().includes('PUBLIC KEY'),
 });
 export type AppSettings = z.input<typeof appSettings>;
+
+/**
+ * A fresh key pair for a GitHub App under test: the stand-in checks JWTs with `publicKeyPem`, the client signs them
+ * with `privateKey`, a PKCS#1 PEM like the one GitHub lets an App's owner download.
+ */
+export function appKeyPair(): { privateKey: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return { privateKey, publicKeyPem: publicKey };
+}
 
 export interface Caller {
   login: string;

@@ -1,9 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningStandIn } from '../src/index.js';
+import { appKeyPair, type RunningStandIn } from '../src/index.js';
 import { gitClient, octokitFor, quietLog, scratch, seedFolder, startStandIn, type Scratch } from './helpers.js';
 
 const owner = 'acme';
@@ -11,11 +10,7 @@ const repo = 'secure';
 const app = { appId: 4242, installationId: 77 };
 /** The same App installed on a second account. */
 const otherInstallationId = 78;
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey, publicKeyPem } = appKeyPair();
 
 let space: Scratch;
 let standIn: RunningStandIn;
@@ -23,7 +18,7 @@ let standIn: RunningStandIn;
 beforeAll(async () => {
   space = scratch();
   standIn = await startStandIn(space, {
-    app: { ...app, installationId: [app.installationId, otherInstallationId], publicKeyPem: publicKey },
+    app: { ...app, installationId: [app.installationId, otherInstallationId], publicKeyPem },
   });
   await standIn.admin.createRepo({ owner, name: repo, seedDir: seedFolder(space) });
 });
@@ -98,11 +93,7 @@ describe('authentication', () => {
   });
 
   it('refuses an app JWT signed by another key', async () => {
-    const other = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    });
+    const other = appKeyPair();
     const impostor = new Octokit({
       authStrategy: createAppAuth,
       auth: { ...app, privateKey: other.privateKey },

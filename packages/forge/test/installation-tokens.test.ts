@@ -2,11 +2,11 @@
  * GitHub App installation tokens are fetched once per installation and shared by every forge in the process,
  * counted in the stand-in's own request log: a release builds a forge per activity, and each used to fetch its own.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnGitHubStandIn, type RunningStandIn } from '@relforge/github-standin';
+import { appKeyPair, spawnGitHubStandIn, type RunningStandIn } from '@relforge/github-standin';
 import { exampleDir, until } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubForge, type RepoRef } from '../src/index.js';
@@ -14,11 +14,7 @@ import { GitHubForge, type RepoRef } from '../src/index.js';
 const dir = mkdtempSync(join(tmpdir(), 'relforge-installation-tokens-'));
 const appId = 6161;
 const [firstInstallation, secondInstallation] = [301, 302];
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey, publicKeyPem } = appKeyPair();
 const repo: RepoRef = { owner: 'tokens', repo: 'hello' };
 
 let standIn: RunningStandIn;
@@ -27,7 +23,7 @@ beforeAll(async () => {
   standIn = await spawnGitHubStandIn({
     dataDir: join(dir, 'github'),
     tokens: [`ghp_${randomBytes(18).toString('hex')}`],
-    app: { appId, installationId: [firstInstallation, secondInstallation], publicKeyPem: publicKey },
+    app: { appId, installationId: [firstInstallation, secondInstallation], publicKeyPem },
     logFile: join(dir, 'standin.log'),
   });
   await standIn.admin.createRepo({ owner: repo.owner, name: repo.repo, seedDir: join(exampleDir(), 'src') });
