@@ -4,17 +4,43 @@
  * password, as git sends it), or a GitHub App's RS256 JWT for the one
  * endpoint that trades it for an installation token.
  */
-import { createHash, createPublicKey, randomBytes, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { Store } from './store.js';
 
+const installationId = z.union([z.number(), z.string()]).transform(Number);
+
 export const appSettings = z.object({
   appId: z.union([z.number(), z.string()]).transform(String),
-  installationId: z.union([z.number(), z.string()]).transform(Number),
+  /** The App's installations: one id, or a list for an App installed on several accounts. */
+  installationId: z
+    .union([installationId, z.array(installationId).min(1)])
+    .transform((ids) => (Array.isArray(ids) ? ids : [ids])),
   publicKeyPem: z.string().includes('PUBLIC KEY'),
 });
 export type AppSettings = z.input<typeof appSettings>;
+
+/**
+ * A fresh key pair for a GitHub App under test: the stand-in checks JWTs with `publicKeyPem`, the client signs them
+ * with `privateKey`, a PKCS#1 PEM like the one GitHub lets an App's owner download.
+ */
+export function appKeyPair(): { privateKey: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return { privateKey, publicKeyPem: publicKey };
+}
 
 export interface Caller {
   login: string;
@@ -65,8 +91,8 @@ export class Authenticator {
     this.appKey = app ? createPublicKey(app.publicKeyPem) : undefined;
   }
 
-  get installationId(): number | undefined {
-    return this.app?.installationId;
+  isInstallation(id: number): boolean {
+    return this.app?.installationId.includes(id) ?? false;
   }
 
   callerFor(credential: string | undefined): Caller | undefined {

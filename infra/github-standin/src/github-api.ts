@@ -29,6 +29,7 @@ import {
   releaseAsset,
   repository,
   validationFailed,
+  type FieldError,
   type RepoFacts,
   type Site,
 } from './shapes.js';
@@ -70,6 +71,11 @@ const docs = {
 
 function notFound(): Reply {
   return { status: 404, json: basicError('Not Found', '') };
+}
+
+/** GitHub's 422 "Validation Failed", naming the one field or rule the request broke. */
+function validationReply(error: FieldError, docsPath: string): Reply {
+  return { status: 422, json: validationFailed([error], docsPath) };
 }
 
 function str(body: unknown, field: string): string | undefined {
@@ -140,26 +146,21 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
     );
   }
 
-  const alreadyExists = (): Reply => ({
-    status: 422,
-    json: validationFailed(
-      [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
+  const alreadyExists = (): Reply =>
+    validationReply(
+      { resource: 'Release', code: 'already_exists', field: 'tag_name' },
       `${docs.releases}#create-a-release`,
-    ),
-  });
+    );
 
   /** Publishing makes the tag real: at the target commit, unless the tag is already there. */
   async function tagForPublish(repo: RepoFacts & { path: string }, stored: StoredRelease): Promise<Reply | undefined> {
     if (await resolveCommit(repo.path, `refs/tags/${stored.tagName}`)) return undefined;
     const commit = await resolveCommit(repo.path, stored.targetCommitish);
     if (!commit) {
-      return {
-        status: 422,
-        json: validationFailed(
-          [{ resource: 'Release', code: 'invalid', field: 'target_commitish' }],
-          `${docs.releases}#create-a-release`,
-        ),
-      };
+      return validationReply(
+        { resource: 'Release', code: 'invalid', field: 'target_commitish' },
+        `${docs.releases}#create-a-release`,
+      );
     }
     await ensureTag(repo.path, stored.tagName, commit);
     return undefined;
@@ -198,13 +199,10 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       if (!repo) return { status: 404, json: basicError('Not Found', `${docs.releases}#create-a-release`) };
       const tagName = str(body, 'tag_name') ?? '';
       if (!(await isValidTagName(tagName))) {
-        return {
-          status: 422,
-          json: validationFailed(
-            [{ resource: 'Release', code: 'invalid', field: 'tag_name' }],
-            `${docs.releases}#create-a-release`,
-          ),
-        };
+        return validationReply(
+          { resource: 'Release', code: 'invalid', field: 'tag_name' },
+          `${docs.releases}#create-a-release`,
+        );
       }
       if (publishedWithTag(repo, tagName)) return alreadyExists();
       const draft = bool(body, 'draft') ?? false;
@@ -261,13 +259,10 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
         prerelease: bool(body, 'prerelease') ?? stored.prerelease,
       };
       if (!(await isValidTagName(next.tagName))) {
-        return {
-          status: 422,
-          json: validationFailed(
-            [{ resource: 'Release', code: 'invalid', field: 'tag_name' }],
-            `${docs.releases}#update-a-release`,
-          ),
-        };
+        return validationReply(
+          { resource: 'Release', code: 'invalid', field: 'tag_name' },
+          `${docs.releases}#update-a-release`,
+        );
       }
       if (!next.draft) {
         if (publishedWithTag(repo, next.tagName, next.id)) return alreadyExists();
@@ -318,13 +313,10 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
         rmSync(temporary, { force: true });
         store.data.rejectedUploads.push({ releaseId: stored.id, name, reason: 'already_exists' });
         store.save();
-        return {
-          status: 422,
-          json: validationFailed(
-            [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }],
-            `${docs.assets}#upload-a-release-asset`,
-          ),
-        };
+        return validationReply(
+          { resource: 'ReleaseAsset', code: 'already_exists', field: 'name' },
+          `${docs.assets}#upload-a-release-asset`,
+        );
       }
       const asset: StoredAsset = {
         id: store.newId(),
@@ -397,10 +389,7 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       const repo = await repoOf(params);
       if (!repo) return notFound();
       const docsPath = `${docs.pulls}#create-a-pull-request`;
-      const refuse = (error: Parameters<typeof validationFailed>[0][number]): Reply => ({
-        status: 422,
-        json: validationFailed([error], docsPath),
-      });
+      const refuse = (error: FieldError) => validationReply(error, docsPath);
       const headInput = str(body, 'head') ?? '';
       const [headOwner, headBranch] = headInput.includes(':') ? headInput.split(':', 2) : [repo.owner, headInput];
       const base = str(body, 'base') ?? '';
@@ -471,7 +460,7 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
     }),
 
     'apps/create-installation-access-token': async ({ params }) => {
-      if (Number(params['installation_id']) !== deps.auth.installationId)
+      if (!deps.auth.isInstallation(Number(params['installation_id'])))
         return { status: 404, json: basicError('Not Found', docs.apps) };
       const { token, expiresAt } = deps.auth.issueInstallationToken();
       return {

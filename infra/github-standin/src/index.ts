@@ -10,7 +10,7 @@ export {
   type FaultInput,
   type StandInState,
 } from './admin-schema.js';
-export type { AppSettings } from './auth.js';
+export { appKeyPair, type AppSettings } from './auth.js';
 export {
   Contract,
   loadContract,

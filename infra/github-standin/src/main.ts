@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { issueLines } from '@relforge/errors';
 import { appSettings, type AppSettings } from './auth.js';
 import { startStandInServer } from './server.js';
 
@@ -35,7 +36,7 @@ if (tokens.length === 0) fail('RELFORGE_STANDIN_TOKENS is empty: give at least o
 
 function appFromEnv(text: string | undefined): AppSettings | undefined {
   if (!text) return undefined;
-  const expected = 'expected {"appId":…,"installationId":…,"publicKeyPem":"-----BEGIN PUBLIC KEY-----…"}';
+  const expected = 'expected {"appId":…,"installationId":… or […],"publicKeyPem":"-----BEGIN PUBLIC KEY-----…"}';
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -43,10 +44,7 @@ function appFromEnv(text: string | undefined): AppSettings | undefined {
     fail(`RELFORGE_STANDIN_APP is not JSON; ${expected}`);
   }
   const parsed = appSettings.safeParse(json);
-  if (!parsed.success)
-    fail(
-      `RELFORGE_STANDIN_APP: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}; ${expected}`,
-    );
+  if (!parsed.success) fail(`RELFORGE_STANDIN_APP: ${issueLines(parsed.error.issues).join('; ')}; ${expected}`);
   return parsed.data;
 }
 const app = appFromEnv(process.env['RELFORGE_STANDIN_APP']);

@@ -8,6 +8,7 @@ import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { issueLines } from '@relforge/errors';
 import { z } from 'zod';
 import {
   createRepoInput,
@@ -85,10 +86,6 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
     ...headers,
   });
   response.end(text);
-}
-
-function zodProblems(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('\n');
 }
 
 /** The body and headers GitHub sends with each status the fault injector can produce. */
@@ -464,7 +461,8 @@ export async function startStandInServer(options: StandInServerOptions): Promise
           return sendJson(response, 404, { message: `no admin route ${route}` });
       }
     } catch (error) {
-      if (error instanceof z.ZodError) return sendJson(response, 400, { message: zodProblems(error) });
+      if (error instanceof z.ZodError)
+        return sendJson(response, 400, { message: issueLines(error.issues, '(body)').join('\n') });
       if (error instanceof BadJson || error instanceof SyntaxError)
         return sendJson(response, 400, { message: error.message });
       throw error;

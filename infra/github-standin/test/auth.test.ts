@@ -1,26 +1,25 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningStandIn } from '../src/index.js';
+import { appKeyPair, type RunningStandIn } from '../src/index.js';
 import { gitClient, octokitFor, quietLog, scratch, seedFolder, startStandIn, type Scratch } from './helpers.js';
 
 const owner = 'acme';
 const repo = 'secure';
 const app = { appId: 4242, installationId: 77 };
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+/** The same App installed on a second account. */
+const otherInstallationId = 78;
+const { privateKey, publicKeyPem } = appKeyPair();
 
 let space: Scratch;
 let standIn: RunningStandIn;
 
 beforeAll(async () => {
   space = scratch();
-  standIn = await startStandIn(space, { app: { ...app, publicKeyPem: publicKey } });
+  standIn = await startStandIn(space, {
+    app: { ...app, installationId: [app.installationId, otherInstallationId], publicKeyPem },
+  });
   await standIn.admin.createRepo({ owner, name: repo, seedDir: seedFolder(space) });
 });
 
@@ -80,12 +79,21 @@ describe('authentication', () => {
     gitClient(space, token)(['clone', '--quiet', `${standIn.url}/${owner}/${repo}.git`, checkout]);
   });
 
+  it("hands out tokens for each of the App's installations, and 404 for one it does not have", async () => {
+    const installedOn = (installationId: number) =>
+      new Octokit({
+        authStrategy: createAppAuth,
+        auth: { ...app, installationId, privateKey },
+        baseUrl: standIn.url,
+        log: quietLog,
+      });
+    const { data } = await installedOn(otherInstallationId).rest.repos.get({ owner, repo });
+    expect(data.full_name).toBe(`${owner}/${repo}`);
+    await expect(installedOn(79).rest.repos.get({ owner, repo })).rejects.toMatchObject({ status: 404 });
+  });
+
   it('refuses an app JWT signed by another key', async () => {
-    const other = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    });
+    const other = appKeyPair();
     const impostor = new Octokit({
       authStrategy: createAppAuth,
       auth: { ...app, privateKey: other.privateKey },

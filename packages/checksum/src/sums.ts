@@ -4,7 +4,7 @@
  * algorithm covers the whole release.
  */
 import { z } from 'zod';
-import { InputError, RelforgeError } from '@relforge/errors';
+import { InputError, RelforgeError, parseInput } from '@relforge/errors';
 
 export type ChecksumAlgorithm = 'sha256' | 'sha512';
 
@@ -28,19 +28,6 @@ export const ChecksumFileName = z
 /** One file's digest for the algorithm of the file being written. */
 export const ChecksumEntry = z.strictObject({ file: ChecksumFileName, digest: z.string() });
 export type ChecksumEntry = z.infer<typeof ChecksumEntry>;
-
-/** `[2].fileName: expected …`, one line per issue, as every Relforge error shows zod issues. */
-function issueLines(error: z.ZodError): string {
-  const pathOf = (path: readonly PropertyKey[]) =>
-    path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`)).join('');
-  return error.issues.map((issue) => `${pathOf(issue.path) || '(value)'}: ${issue.message}`).join('\n');
-}
-
-function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string, fix: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new InputError(`${what} refused:\n${issueLines(result.error)}`, { fix });
-  return result.data;
-}
 
 const passDigests = 'pass the digests digestFile returned and the artifact file names as published';
 

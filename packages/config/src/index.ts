@@ -24,7 +24,7 @@ export {
 } from './schema.js';
 export { loadProjectConfig, parseProjectConfig } from './load.js';
 export { expandableFields } from './expand.js';
-export { closestMatch, configErrorMap, formatIssues, formatPath } from './issues.js';
+export { closestMatch, configErrorMap, formatIssues } from './issues.js';
 export { compareVersions, parseVersion, ReleaseVersion, ReleaseVersionText } from './version.js';
 export { Placeholder, renderTemplate, type TemplateValues } from './templates.js';
 export { artifactFileName, type BuildTarget, buildTargets, releaseName, releaseTag } from './naming.js';

@@ -1,15 +1,10 @@
 /**
- * Zod issues as one line each, `path: message`, for a person fixing a config file. Messages say what was expected
- * and never quote the value found: a config may hold a pasted secret, and errors end up in terminals and CI logs.
+ * Zod issues as one line each, `path: message` (laid out by @relforge/errors, as every Relforge error is), for a
+ * person fixing a config file. Messages say what was expected, suggest the key a typo meant, and never quote the
+ * value found: a config may hold a pasted secret, and errors end up in terminals and CI logs.
  */
+import { issueLines } from '@relforge/errors';
 import { z } from 'zod';
-
-/** `build.matrix[2].arch[0]`: keys joined with dots, array indexes in brackets. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
-    .join('');
-}
 
 /** Edit distance counting a swap of neighbours as one edit, the commonest typo. */
 function editDistance(a: string, b: string): number {
@@ -119,6 +114,6 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], parentPath: re
       const [fitting, ...others] = issue.errors.filter(branchFits);
       if (fitting !== undefined && others.length === 0) return formatIssues(fitting, path);
     }
-    return [path.length === 0 ? issue.message : `${formatPath(path)}: ${issue.message}`];
+    return issueLines([{ path, message: issue.message }]);
   });
 }

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestMatch, formatPath } from '../src/index.js';
-
-describe('issue paths', () => {
-  it('join keys with dots and put indexes in brackets', () => {
-    expect(formatPath(['build', 'matrix', 2, 'arch', 0])).toBe('build.matrix[2].arch[0]');
-    expect(formatPath([0, 'distro'])).toBe('[0].distro');
-    expect(formatPath([])).toBe('');
-  });
-});
+import { closestMatch } from '../src/index.js';
 
 describe('suggestions for a typo', () => {
   it('find the known word a dropped, added, changed or swapped letter or two away', () => {

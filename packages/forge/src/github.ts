@@ -10,6 +10,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { Lru } from 'toad-cache';
 import { toForgeError } from './errors.js';
 import type {
   Forge,
@@ -56,6 +57,25 @@ export interface GitHubForgeOptions {
 function throttleId(apiUrl: string, auth: GitHubAuth): string {
   if ('token' in auth) return `${apiUrl} token sha256:${createHash('sha256').update(auth.token).digest('hex')}`;
   return `${apiUrl} app ${auth.appId} installation ${auth.installationId}`;
+}
+
+/**
+ * Installation tokens, shared by every App forge in the process. A release builds a forge per activity, and
+ * auth-app's own cache lives in each auth instance, so every activity traded a new JWT for a new token. GitHub
+ * issues a token per installation, whichever of the App's private keys signed the JWT, so tokens are keyed by API,
+ * App and installation (auth-app appends the installation id and any permissions), never by a private key. Tokens
+ * live an hour; dropping them after 50 minutes leaves one handed to git or to an upload at least ten minutes of life.
+ * At most 500 installations are held, the least recently used dropped first.
+ */
+const installationTokens = new Lru<string>(500, 50 * 60 * 1000);
+
+function installationTokenCache(apiUrl: string, appId: number | string) {
+  const scope = `${apiUrl} app ${appId} installation `;
+  return {
+    // auth-app's type wants a string back; it takes an empty one for a miss.
+    get: (key: string) => installationTokens.get(scope + key) ?? '',
+    set: (key: string, value: string) => installationTokens.set(scope + key, value),
+  };
 }
 
 export function gitRootFor(apiUrl: string): string {
@@ -123,6 +143,7 @@ export class GitHubForge implements Forge {
         options.onWait?.(`${kind} on ${request.method} ${request.url}`, retryAfter);
         return retryCount < rateLimitRetries;
       };
+    const baseUrl = options.apiUrl.replace(/\/$/, '');
     const auth =
       'token' in options.auth
         ? { auth: options.auth.token }
@@ -132,9 +153,9 @@ export class GitHubForge implements Forge {
               appId: options.auth.appId,
               installationId: options.auth.installationId,
               privateKey: options.auth.privateKey,
+              cache: installationTokenCache(baseUrl, options.auth.appId),
             },
           };
-    const baseUrl = options.apiUrl.replace(/\/$/, '');
     this.octokit = new RelforgeOctokit({
       baseUrl,
       userAgent: 'relforge',

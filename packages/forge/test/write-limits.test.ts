@@ -2,11 +2,11 @@
  * GitHub's write pacing, per credential: read from the stand-in's own request log, so the times are when each write
  * reached the server. The stand-in here is one of this file's own, because the shared one accepts a single token.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnGitHubStandIn, type RunningStandIn } from '@relforge/github-standin';
+import { appKeyPair, spawnGitHubStandIn, type RunningStandIn } from '@relforge/github-standin';
 import { exampleDir, until } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubForge, type GitHubAuth, type RepoRef } from '../src/index.js';
@@ -14,11 +14,7 @@ import { GitHubForge, type GitHubAuth, type RepoRef } from '../src/index.js';
 const dir = mkdtempSync(join(tmpdir(), 'relforge-write-limits-'));
 const tokens = [`ghp_${randomBytes(18).toString('hex')}`, `ghp_${randomBytes(18).toString('hex')}`] as const;
 const app = { appId: 5151, installationId: 88 };
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey, publicKeyPem } = appKeyPair();
 const assetFile = join(dir, 'asset.tar.gz');
 writeFileSync(assetFile, randomBytes(1024));
 const uploadsPerForge = 3;
@@ -29,7 +25,7 @@ beforeAll(async () => {
   standIn = await spawnGitHubStandIn({
     dataDir: join(dir, 'github'),
     tokens: [...tokens],
-    app: { ...app, publicKeyPem: publicKey },
+    app: { ...app, publicKeyPem },
     logFile: join(dir, 'standin.log'),
   });
 });

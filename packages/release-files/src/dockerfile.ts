@@ -5,8 +5,7 @@
  * `ENV <PREFIX>_VERSION`, `_DOWNLOAD_URL` and `_DOWNLOAD_SHA`, which is what its build checks the download against.
  */
 import { z } from 'zod';
-import { RelforgeError } from '@relforge/errors';
-import { parseInput } from './input.js';
+import { RelforgeError, parseInput } from '@relforge/errors';
 import { DownloadUrl, Sha256Hex, Token, Version } from './shapes.js';
 
 export const DockerfileValues = z.strictObject({

@@ -4,8 +4,7 @@
  * who verifies a download, so a merge only ever appends: it never rewrites or reorders a line.
  */
 import { z } from 'zod';
-import { InputError, RelforgeError } from '@relforge/errors';
-import { parseInput } from './input.js';
+import { InputError, RelforgeError, parseInput } from '@relforge/errors';
 import { DownloadUrl, Sha256Hex } from './shapes.js';
 
 export const HashEntry = z.strictObject({

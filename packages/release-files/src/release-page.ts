@@ -6,7 +6,7 @@
  */
 import { Document, Scalar } from 'yaml';
 import { z } from 'zod';
-import { parseInput } from './input.js';
+import { parseInput } from '@relforge/errors';
 import { Token, Version } from './shapes.js';
 
 const PathSegment = z.string().regex(/^[^\s/]+$/, 'expected one word without whitespace or "/"');

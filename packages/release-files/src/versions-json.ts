@@ -5,8 +5,7 @@
  */
 import semver from 'semver';
 import { z } from 'zod';
-import { RelforgeError } from '@relforge/errors';
-import { parseInput } from './input.js';
+import { RelforgeError, parseInput } from '@relforge/errors';
 import { DownloadUrl, Sha256Hex, Version } from './shapes.js';
 
 export const ContainerVersion = z
