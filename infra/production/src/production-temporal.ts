@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { StackError } from '@relforge/errors';
-import { assertPortFree, freePort, serverBinary, startServer, type ServerProcess } from '@relforge/local-servers';
+import { InputError, StackError } from '@relforge/errors';
+import { freePort, serverBinary, startServer, type ServerProcess } from '@relforge/local-servers';
 import { connectionTls, type TlsFiles } from './certificates.js';
 import { assertReachable, dropDatabase, parseDatabaseUrl, type PostgresServer } from './database.js';
 import { registerRelforgeNamespace } from './namespace.js';
@@ -25,6 +25,8 @@ export interface ProductionTemporalOptions {
   /** PostgreSQL to create the databases on; default RELFORGE_TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432. */
   databaseUrl?: string;
   namespace?: string;
+  /** Starts the names of its databases and folder, so a person can tell whose they are; lowercase, default "relforge". */
+  label?: string;
   /** The frontend's port; free ports are picked for it and for every other port the server binds when unset. */
   frontendPort?: number;
 }
@@ -58,23 +60,26 @@ export async function startProductionTemporal(options: ProductionTemporalOptions
     options.databaseUrl ?? process.env['RELFORGE_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432';
   const postgres = parseDatabaseUrl(databaseUrl);
   const namespace = options.namespace ?? 'relforge';
+  const label = options.label ?? 'relforge';
+  if (!/^[a-z][a-z0-9_]{0,30}$/.test(label)) {
+    throw new InputError(`the label "${label}" cannot start a database name`, {
+      fix: 'use lowercase letters, digits and underscores, starting with a letter (at most 31)',
+    });
+  }
   const undo: (() => Promise<void>)[] = [];
   const undoAll = async () => {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     undo.length = 0;
   };
   try {
-    if (options.frontendPort !== undefined) {
-      await assertPortFree(options.frontendPort, { service: 'Temporal frontend gRPC', override: 'frontendPort' });
-    }
     await assertReachable(postgres, `the database URL (${databaseUrl.replace(/:[^:@/]*@/, ':***@')})`);
-    const dir = mkdtempSync(join(tmpdir(), 'relforge-temporal-'));
+    const dir = mkdtempSync(join(tmpdir(), `${label}-temporal-`));
     undo.push(async () => rmSync(dir, { recursive: true, force: true }));
     const certsDir = join(dir, 'certs');
     await script(certsScript, [certsDir], {});
 
     const id = randomBytes(4).toString('hex');
-    const databases = { temporal: `relforge_${id}`, visibility: `relforge_${id}_visibility` };
+    const databases = { temporal: `${label}_${id}`, visibility: `${label}_${id}_visibility` };
     undo.push(async () => {
       await dropDatabase(postgres, databases.temporal);
       await dropDatabase(postgres, databases.visibility);
