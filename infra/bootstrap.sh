@@ -30,8 +30,15 @@ pnpm install --frozen-lockfile --reporter=append-only
 bash infra/install.sh
 pnpm build --output-logs=errors-only
 
+# `relforge` on the PATH: a link in npm's global bin folder, where npm put pnpm above (so it is on the PATH).
+global_bin="$(npm prefix --global)/bin"
+ln -sfn "$(pwd)/apps/cli/dist/main.js" "$global_bin/relforge"
+if [[ "$(command -v relforge || true)" != "$global_bin/relforge" ]]; then
+  echo "relforge bootstrap: linked $global_bin/relforge, but the PATH finds $(command -v relforge || echo nothing) first; put $global_bin first on your PATH" >&2
+fi
+
 case "$what" in
-  setup) echo "set up: servers in infra/.bin, workspace built" ;;
+  setup) echo "set up: servers in infra/.bin, workspace built, relforge on the PATH ($global_bin/relforge)" ;;
   demo) node apps/cli/dist/main.js demo ;;
   test)
     servers() { pgrep -f "$(pwd)/infra/(\.bin/|github-standin/dist/main)" | sort || true; }

@@ -1,33 +1,16 @@
 /**
- * `relforge demo`: a real release of the bundled example, end to end, on the
- * local stack. Starts the servers, seeds the example's repositories on the
- * GitHub stand-in, runs a worker process and releases `hello`; run again, it
+ * `relforge demo`: a real release of the bundled example, end to end, on the local stack. Starts the servers and
+ * the stack's worker, seeds the example's repositories on the GitHub stand-in and releases `hello`; run again, it
  * reports the version as already released and changes nothing.
  */
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseVersion } from '@relforge/config';
-import { StandInAdmin } from '@relforge/github-standin';
-import { stateDir, workspaceRoot } from '@relforge/local-servers';
-import { stackUp, workerEnvironment, type StackState } from '@relforge/stack';
-import { exitCodeOf, runRelease } from './release-command.js';
+import { exitCodeOf } from './errors.js';
+import { seedExampleRepositories } from './example-seeds.js';
+import { runRelease } from './release-command.js';
 import { printOutcome, printStageChanges } from './release-output.js';
-import { printStack, stackSettings, withStackOptions, type StackOptions } from './stack-command.js';
-import { startWorkerProcess } from './worker-process.js';
-
-const example = () => join(workspaceRoot(), 'examples', 'hello');
-
-/** The example's repositories on the stand-in; ones that exist are left as they are. */
-async function seedExampleRepositories(state: StackState): Promise<void> {
-  const admin = new StandInAdmin(state.github.url);
-  const seeds: [string, string][] = [
-    ['hello', join(example(), 'src')],
-    ['hello-hashes', join(example(), 'seeds', 'hashes')],
-    ['hello-container', join(example(), 'seeds', 'container')],
-    ['hello-website', join(example(), 'seeds', 'website')],
-  ];
-  for (const [name, seedDir] of seeds) await admin.createRepo({ owner: 'relforge-examples', name, seedDir });
-}
+import { startStack, withStackOptions, type StackOptions } from './stack-command.js';
+import { exampleConfig } from './worker-process.js';
 
 export function demoCommand(): Command {
   return withStackOptions(new Command('demo'))
@@ -35,33 +18,17 @@ export function demoCommand(): Command {
     .argument('[version]', 'the version of the example to release', '1.2.3')
     .action(async (versionText: string, options: StackOptions) => {
       const version = parseVersion(versionText);
-      const state = await stackUp(stackSettings(options));
-      printStack(state);
+      const state = await startStack(options, [exampleConfig()]);
       await seedExampleRepositories(state);
-      const worker = startWorkerProcess(
-        {
-          ...workerEnvironment(state),
-          RELFORGE_PROJECTS: join(example(), 'relforge.yaml'),
-          RELFORGE_WORK_DIR: join(stateDir(), 'work'),
-        },
-        join(stateDir(), 'logs', 'worker.log'),
+      console.log(`releasing hello ${version.text} (worker log: ${state.worker?.logFile ?? 'none'})`);
+      const seen = new Map<string, string>();
+      const { address, namespace, uiUrl } = state.temporal;
+      const target = { address, namespace, uiUrl };
+      const run = await runRelease(target, { project: 'hello', version: version.text }, (status) =>
+        printStageChanges(status, seen),
       );
-      try {
-        console.log(`releasing hello ${version.text} (worker log: ${join(stateDir(), 'logs', 'worker.log')})`);
-        const seen = new Map<string, string>();
-        const target = {
-          address: state.temporal.address,
-          namespace: state.temporal.namespace,
-          uiUrl: state.temporal.uiUrl,
-        };
-        const run = await runRelease(target, { project: 'hello', version: version.text }, (status) =>
-          printStageChanges(status, seen),
-        );
-        printOutcome(run, target);
-        console.log('the stack keeps running for the Web UI; stop it with: pnpm stack down');
-        process.exitCode = exitCodeOf(run);
-      } finally {
-        await worker.stop();
-      }
+      printOutcome(run, target);
+      console.log('the stack keeps running for the Web UI; stop it with: relforge stack down');
+      process.exitCode = exitCodeOf(run);
     });
 }

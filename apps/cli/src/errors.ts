@@ -35,3 +35,9 @@ export function reportError(error: unknown): number {
   console.error(detail.replace(/^/gm, '    '));
   return exitCodes.internal;
 }
+
+/** How a followed release ends in an exit code: waiting for an operator is 4, a failure 1. */
+export function exitCodeOf(run: { failed: boolean; waiting?: boolean }): number {
+  if (run.waiting) return exitCodes.waiting;
+  return run.failed ? exitCodes.failed : exitCodes.ok;
+}

@@ -7,6 +7,7 @@ import { abortCommand, resumeCommand } from './operator-commands.js';
 import { releaseCommand } from './release-command.js';
 import { stackCommand } from './stack-command.js';
 import { statusCommand } from './status-command.js';
+import { workerCommand } from './worker-command.js';
 
 // The AWS SDK release pinned in pnpm-workspace.yaml supports Node 20; its warning is about later
 // releases, and printed on every command it would bury Relforge's own output. Set the variable to
@@ -19,6 +20,7 @@ const program = new Command('relforge')
   .addCommand(statusCommand())
   .addCommand(resumeCommand())
   .addCommand(abortCommand())
+  .addCommand(workerCommand())
   .addCommand(stackCommand())
   .addCommand(demoCommand());
 

@@ -3,28 +3,17 @@
  * that waits for a person, or that was lost (terminated, timed out).
  */
 import { Command } from 'commander';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { InputError } from '@relforge/errors';
-import { abortSignal, releaseWorkflowId, resumeUpdate, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
+import { abortSignal, resumeUpdate, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
+import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
-import { exitCodeOf } from './release-command.js';
+import { exitCodeOf } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
-import { endedStatus, followRelease } from './release-state.js';
+import { describeRelease, endedStatus } from './release-state.js';
 import { connect, temporalTarget } from './temporal-target.js';
-
-async function describeRelease(client: Client, project: string, version: string) {
-  const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
-  const description = await handle.describe().catch((error: unknown) => {
-    if (error instanceof WorkflowNotFoundError) {
-      throw new InputError(`no release of ${project} ${version}`, {
-        fix: `start it with \`relforge release ${version} --config <file>\``,
-      });
-    }
-    throw error;
-  });
-  return { handle, execution: description.status.name };
-}
+import { followWatched } from './workers.js';
 
 /** What the lost run was started with, read from the first event of its history. */
 async function lostRunInput(handle: WorkflowHandle, fallback: ReleaseInput): Promise<ReleaseInput> {
@@ -44,7 +33,7 @@ export function resumeCommand(): Command {
       const target = temporalTarget();
       const { client, close } = await connect(target);
       try {
-        const { handle, execution } = await describeRelease(client, project, version);
+        const { handle, execution } = await describeRelease(client, target, project, version);
         const refusedAsReleased =
           execution === 'FAILED' && (await endedStatus(handle).catch(() => undefined))?.alreadyReleased;
         if (execution === 'COMPLETED' || refusedAsReleased) {
@@ -72,7 +61,7 @@ export function resumeCommand(): Command {
         } else {
           // Lost (terminated, timed out, failed): a new run with the same input (a re-release stays one); every step
           // skips the effects the last one made.
-          followed = await client.workflow.start('release', {
+          followed = await client.workflow.start<typeof release>('release', {
             taskQueue,
             workflowId: handle.workflowId,
             args: [await lostRunInput(handle, { project, version })],
@@ -82,7 +71,9 @@ export function resumeCommand(): Command {
           console.log(`the last run ${execution.toLowerCase()}; started a new run that skips what is already done`);
         }
         const seen = new Map<string, string>();
-        const ended = await followRelease(followed, (status: ReleaseStatus) => printStageChanges(status, seen));
+        const ended = await followWatched(client, target, followed, (status: ReleaseStatus) =>
+          printStageChanges(status, seen),
+        );
         printOutcome({ workflowId: followed.workflowId, how: 'attached', ...ended }, target);
         process.exitCode = exitCodeOf(ended);
       } finally {
@@ -98,9 +89,10 @@ export function abortCommand(): Command {
     .argument('<version>')
     .requiredOption('--reason <text>', 'why, for the audit trail')
     .action(async (project: string, version: string, options: { reason: string }) => {
-      const { client, close } = await connect(temporalTarget());
+      const target = temporalTarget();
+      const { client, close } = await connect(target);
       try {
-        const { handle, execution } = await describeRelease(client, project, version);
+        const { handle, execution } = await describeRelease(client, target, project, version);
         if (execution !== 'RUNNING')
           throw new InputError(`release ${project} ${version} is not running (${execution.toLowerCase()})`, {
             fix: 'nothing to abort',

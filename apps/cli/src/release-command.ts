@@ -1,7 +1,7 @@
 /**
- * `relforge release <version>`: starts the release of the project in the
- * config, or attaches to the one already running for that version, and shows
- * its progress stage by stage until it ends.
+ * `relforge release <version>`: starts the release of the project in the config, or attaches to the one already
+ * running for that version, and shows its progress stage by stage until it ends. The config itself is the
+ * worker's (the one source of truth for how a project is released); the file given here names the project.
  */
 import { hostname, userInfo } from 'node:os';
 import { Command } from 'commander';
@@ -9,25 +9,18 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { loadProjectConfig, parseVersion } from '@relforge/config';
 import { InputError } from '@relforge/errors';
 import { releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
+import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
-import { exitCodes } from './errors.js';
+import { exitCodeOf } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
-import { endedStatus, followRelease } from './release-state.js';
+import { endedStatus, type ReleaseRun } from './release-state.js';
 import { connect, temporalTarget, type TemporalTarget } from './temporal-target.js';
-
-export interface ReleaseRun {
-  workflowId: string;
-  /** started: this command started it; attached: it was running; completed: it had already finished. */
-  how: 'started' | 'attached' | 'completed';
-  status: ReleaseStatus;
-  failed: boolean;
-  waiting?: boolean;
-}
+import { followWatched } from './workers.js';
 
 async function startOrAttach(
   client: Client,
   input: ReleaseInput,
-): Promise<{ handle: WorkflowHandle; how: ReleaseRun['how'] }> {
+): Promise<{ handle: WorkflowHandle<typeof release>; how: ReleaseRun['how'] }> {
   const workflowId = releaseWorkflowId(input.project, input.version);
   const before = await client.workflow
     .getHandle(workflowId)
@@ -36,12 +29,12 @@ async function startOrAttach(
     .catch(() => undefined);
   if (before === 'FAILED' && !input.rerelease) {
     // The last run may be a stray start refused because the release had completed: that is "released", not "retry".
-    const latest = client.workflow.getHandle(workflowId);
+    const latest = client.workflow.getHandle<typeof release>(workflowId);
     const ended = await endedStatus(latest).catch(() => undefined);
     if (ended?.alreadyReleased) return { handle: latest, how: 'completed' };
   }
   try {
-    const handle = await client.workflow.start('release', {
+    const handle = await client.workflow.start<typeof release>('release', {
       taskQueue,
       workflowId,
       args: [input],
@@ -52,17 +45,20 @@ async function startOrAttach(
     });
     // Only for the message: another client may start it between the look and the start, and the start still attaches.
     const how = before === 'RUNNING' ? 'attached' : 'started';
-    if (how === 'attached' && input.rerelease)
+    if (how === 'attached' && input.rerelease) {
       console.error(
-        `relforge: ${input.project} ${input.version} is being released right now; following that run (--rerelease applies only to a finished release)`,
+        `relforge: ${input.project} ${input.version} is being released right now; following that run ` +
+          '(--rerelease applies only to a finished release)',
       );
+    }
     return { handle, how };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    return { handle: client.workflow.getHandle(workflowId), how: 'completed' };
+    return { handle: client.workflow.getHandle<typeof release>(workflowId), how: 'completed' };
   }
 }
 
+/** Starts or attaches, then follows to the end; says so, within seconds, while no worker serves the queue. */
 export async function runRelease(
   target: TemporalTarget,
   input: ReleaseInput,
@@ -71,8 +67,8 @@ export async function runRelease(
   const { client, close } = await connect(target);
   try {
     const { handle, how } = await startOrAttach(client, input);
-    const ended = await followRelease(handle, onStatus);
-    return { workflowId: handle.workflowId, how: ended.alreadyReleased ? 'completed' : how, ...ended };
+    const ended = await followWatched(client, target, handle, onStatus);
+    return { workflowId: handle.workflowId, ...ended, how: ended.alreadyReleased ? 'completed' : how };
   } finally {
     await close();
   }
@@ -87,52 +83,52 @@ function whoAmI(): string {
   }
 }
 
-export function exitCodeOf(run: Pick<ReleaseRun, 'failed' | 'waiting'>): number {
-  if (run.waiting) return exitCodes.waiting;
-  return run.failed ? exitCodes.failed : exitCodes.ok;
+interface ReleaseOptions {
+  config: string;
+  project?: string;
+  json?: boolean;
+  rerelease?: boolean;
+  reason?: string;
 }
 
 export function releaseCommand(): Command {
   return new Command('release')
     .description('release a version of the project in the config: start it, or attach to the one running')
     .argument('<version>', 'the version to release, e.g. 8.1.0 or 8.1.0-rc1')
-    .option('-c, --config <file>', "the project's release config", 'relforge.yaml')
+    .option('-c, --config <file>', "the project's release config: names the project", 'relforge.yaml')
+    .option('-p, --project <name>', 'name the project instead of reading a config file')
     .option('--json', 'print the final status as JSON, nothing else')
     .option(
       '--rerelease',
       'release a version that was already released, on purpose (needs --reason; published digests still cannot change)',
     )
     .option('--reason <text>', 'why the version is released again, for the audit trail')
-    .action(
-      async (
-        versionText: string,
-        options: { config: string; json?: boolean; rerelease?: boolean; reason?: string },
-      ) => {
-        if (options.reason !== undefined && !options.rerelease)
-          throw new InputError('--reason is only for --rerelease', { fix: 'add --rerelease, or drop --reason' });
-        if (options.rerelease && !options.reason?.trim()) {
-          throw new InputError('--rerelease needs --reason "<why>"', {
-            fix: 'say why the version is released again, e.g. --reason "asset deleted by mistake"',
-          });
-        }
-        const config = await loadProjectConfig(options.config);
-        const version = parseVersion(versionText);
-        const target = temporalTarget();
-        const input: ReleaseInput = {
-          project: config.project,
-          version: version.text,
-          ...(options.rerelease && options.reason
-            ? { rerelease: { reason: options.reason, by: `${whoAmI()}@${hostname()}` } }
-            : {}),
-        };
-        const seen = new Map<string, string>();
-        const run = await runRelease(target, input, (status) => {
-          if (!options.json) printStageChanges(status, seen);
+    .action(async (versionText: string, options: ReleaseOptions) => {
+      if (options.reason !== undefined && !options.rerelease) {
+        throw new InputError('--reason is only for --rerelease', { fix: 'add --rerelease, or drop --reason' });
+      }
+      if (options.rerelease && !options.reason?.trim()) {
+        throw new InputError('--rerelease needs --reason "<why>"', {
+          fix: 'say why the version is released again, e.g. --reason "asset deleted by mistake"',
         });
-        if (options.json)
-          console.log(JSON.stringify({ workflowId: run.workflowId, how: run.how, ...run.status }, null, 2));
-        else printOutcome(run, target);
-        process.exitCode = exitCodeOf(run);
-      },
-    );
+      }
+      const project = options.project ?? (await loadProjectConfig(options.config)).project;
+      const version = parseVersion(versionText);
+      const target = temporalTarget();
+      const input: ReleaseInput = {
+        project,
+        version: version.text,
+        ...(options.rerelease && options.reason
+          ? { rerelease: { reason: options.reason, by: `${whoAmI()}@${hostname()}` } }
+          : {}),
+      };
+      const seen = new Map<string, string>();
+      const run = await runRelease(target, input, (status) => {
+        if (!options.json) printStageChanges(status, seen);
+      });
+      if (options.json)
+        console.log(JSON.stringify({ workflowId: run.workflowId, how: run.how, ...run.status }, null, 2));
+      else printOutcome(run, target);
+      process.exitCode = exitCodeOf(run);
+    });
 }

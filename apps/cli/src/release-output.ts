@@ -1,7 +1,7 @@
 /** How a release reads in a terminal: one line per stage change, then what it produced. */
 import { workflowUiUrl } from '@relforge/local-servers';
 import type { ReleaseStatus } from '@relforge/release';
-import type { ReleaseRun } from './release-command.js';
+import type { ReleaseRun } from './release-state.js';
 import type { TemporalTarget } from './temporal-target.js';
 
 const marks = { pending: ' ', running: '…', waiting: '⏸', succeeded: '✓', failed: '✗', skipped: '-' } as const;

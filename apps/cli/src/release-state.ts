@@ -5,10 +5,35 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { StackError } from '@relforge/errors';
-import { statusQuery, type ReleaseStatus } from '@relforge/release';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { InputError } from '@relforge/errors';
+import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { ReleaseLostError } from './errors.js';
+import type { TemporalTarget } from './temporal-target.js';
+
+/** A release as a command saw it end (or stop to wait for an operator). */
+export interface ReleaseRun extends Ended {
+  workflowId: string;
+  /** started: this command started it; attached: it was running; completed: it had already finished. */
+  how: 'started' | 'attached' | 'completed';
+}
+
+/** The release's workflow and how its latest run stands; an unknown release is bad input, with the command to start it. */
+export async function describeRelease(client: Client, target: TemporalTarget, project: string, version: string) {
+  const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
+  const description = await handle.describe().catch((error: unknown) => {
+    if (error instanceof WorkflowNotFoundError) {
+      throw new InputError(
+        `no release of ${project} ${version} in namespace ${target.namespace} on ${target.address}`,
+        {
+          fix: `start it with \`relforge release ${version} --config <file>\``,
+        },
+      );
+    }
+    throw error;
+  });
+  return { handle, execution: description.status.name };
+}
 
 export interface Ended {
   status: ReleaseStatus;
@@ -58,20 +83,6 @@ export async function endedStatus(handle: WorkflowHandle): Promise<Ended> {
       fix: `run \`relforge resume ${release}\`: a new run finds what the lost one made and does only the rest`,
       cause: error,
     });
-  }
-}
-
-export async function runningStatus(handle: WorkflowHandle): Promise<ReleaseStatus> {
-  try {
-    return await handle.query(statusQuery);
-  } catch (error) {
-    if (String((error as { cause?: unknown }).cause ?? error).includes('no poller')) {
-      throw new StackError('the release is running but no worker is serving the relforge task queue', {
-        fix: 'start a worker (`node apps/worker/dist/main.js`, or `relforge demo` for the example); the release continues where it stopped',
-        cause: error,
-      });
-    }
-    throw error;
   }
 }
 

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
 import { InputError } from '@relforge/errors';
 import {
   defaultStackSettings,
@@ -6,9 +7,11 @@ import {
   stackDown,
   stackIsRunning,
   stackUp,
+  workerIsRunning,
   type StackSettings,
   type StackState,
 } from '@relforge/stack';
+import { ensureStackWorker, exampleConfig } from './worker-process.js';
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -64,41 +67,66 @@ export function printStack(state: StackState): void {
   console.log(`Web UI     ${state.temporal.uiUrl}/namespaces/${state.temporal.namespace}/workflows`);
   console.log(`S3         ${state.s3.endpoint}  (bucket ${state.s3.bucket})`);
   console.log(`GitHub     ${state.github.url}  (stand-in; repositories at ${state.github.url}/<owner>/<repo>.git)`);
-  console.log(`logs       ${[state.temporal.logFile, state.s3.logFile, state.github.logFile].join(', ')}`);
+  if (state.worker) {
+    const running = workerIsRunning(state) ? 'running' : 'not running (`relforge stack up` starts it again)';
+    console.log(`worker     ${running}, pid ${state.worker.pid}, releases ${state.worker.configs.join(', ')}`);
+  }
+  const logs = [state.temporal.logFile, state.s3.logFile, state.github.logFile, state.worker?.logFile];
+  console.log(`logs       ${logs.filter(Boolean).join(', ')}`);
 }
+
+/** The servers, then the stack's worker for `configs`: both no-ops when already running. */
+export async function startStack(options: StackOptions, configs: string[]): Promise<StackState> {
+  const before = readStackState();
+  const serversWereUp = before !== undefined && stackIsRunning(before);
+  const servers = await stackUp(stackSettings(options));
+  try {
+    return await ensureStackWorker(servers, configs);
+  } catch (error) {
+    // A worker that cannot start (a broken config) leaves nothing this command started running.
+    if (!serversWereUp) await stackDown();
+    throw error;
+  }
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function stackCommand(): Command {
   const stack = new Command('stack').description(
-    'start, inspect and stop the local servers (Temporal dev server + Web UI, S3, GitHub stand-in)',
+    'start, inspect and stop the local stack: Temporal dev server + Web UI, S3, GitHub stand-in, and a worker',
   );
   withStackOptions(stack.command('up'))
-    .description('start the local servers in the background (no-op when they already run)')
-    .action(async (options: StackOptions) => {
-      const state = await stackUp(stackSettings(options));
+    .description('start the local servers and a worker in the background (no-op for what already runs)')
+    .option(
+      '-c, --config <file>',
+      'a project config the stack worker releases; repeat for more (default: the bundled example)',
+      collect,
+    )
+    .action(async (options: StackOptions & { config?: string[] }) => {
+      const state = await startStack(options, options.config?.map((path) => resolve(path)) ?? [exampleConfig()]);
       console.log('local stack is up:');
       printStack(state);
-      console.log('stop it with: pnpm stack down');
+      console.log('stop it with: relforge stack down');
     });
   stack
     .command('status')
-    .description('show where the local servers listen, and whether they run')
+    .description('show where the local servers listen, and whether they and the worker run')
     .action(() => {
       const state = readStackState();
       if (!state) {
-        console.log('local stack: not running (start it with `pnpm stack up`)');
+        console.log('local stack: not running (start it with `relforge stack up`)');
         process.exitCode = 1;
         return;
       }
-      const running = stackIsRunning(state);
-      console.log(
-        `local stack: ${running ? 'running' : 'stopped or half-running (run `pnpm stack down`, then `pnpm stack up`)'}`,
-      );
+      const running = stackIsRunning(state) && workerIsRunning(state);
+      const half = 'stopped or half-running (run `relforge stack down`, then `relforge stack up`)';
+      console.log(`local stack: ${running ? 'running' : half}`);
       printStack(state);
       if (!running) process.exitCode = 1;
     });
   stack
     .command('down')
-    .description('stop the local servers; their data stays for the next `stack up`')
+    .description('stop the local servers and the worker; their data stays for the next `stack up`')
     .action(async () => {
       const state = await stackDown();
       console.log(state ? 'local stack stopped' : 'local stack was not running');

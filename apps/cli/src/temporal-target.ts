@@ -1,37 +1,31 @@
-/** Which Temporal service the CLI talks to: RELFORGE_* variables, else the local stack, else the defaults. */
-import { Client, Connection } from '@temporalio/client';
-import { StackError } from '@relforge/errors';
+/**
+ * Which Temporal service the CLI talks to: RELFORGE_TEMPORAL_* variables (with mTLS for a production cluster), else
+ * the local stack `relforge stack up` started, else Temporal's default address.
+ */
+import {
+  connectClient,
+  temporalSettingsFromEnv,
+  type ConnectedClient,
+  type TemporalSettings,
+} from '@relforge/temporal-connection';
 import { readStackState } from '@relforge/stack';
 
-export interface TemporalTarget {
-  address: string;
-  namespace: string;
+export interface TemporalTarget extends TemporalSettings {
+  /** The Web UI, for links in the output: the stack's, or RELFORGE_UI_URL. */
   uiUrl?: string;
 }
 
-export function temporalTarget(): TemporalTarget {
+export function temporalTarget(env: NodeJS.ProcessEnv = process.env): TemporalTarget {
   const stack = readStackState();
-  return {
-    address: process.env['RELFORGE_TEMPORAL_ADDRESS'] ?? stack?.temporal.address ?? '127.0.0.1:7233',
-    namespace: process.env['RELFORGE_NAMESPACE'] ?? stack?.temporal.namespace ?? 'relforge',
-    ...((process.env['RELFORGE_UI_URL'] ?? stack?.temporal.uiUrl)
-      ? { uiUrl: process.env['RELFORGE_UI_URL'] ?? stack?.temporal.uiUrl }
-      : {}),
-  };
+  const settings = temporalSettingsFromEnv(env, stack?.temporal ?? {});
+  const uiUrl =
+    env['RELFORGE_UI_URL'] || (stack?.temporal.address === settings.address ? stack.temporal.uiUrl : undefined);
+  return { ...settings, ...(uiUrl ? { uiUrl } : {}) };
 }
 
-export async function connect(target: TemporalTarget): Promise<{ client: Client; close(): Promise<void> }> {
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address: target.address, connectTimeout: 5_000 });
-  } catch (error) {
-    throw new StackError(
-      `cannot reach Temporal at ${target.address} (${error instanceof Error ? error.message : String(error)})`,
-      {
-        fix: 'start the local stack with `pnpm stack up`, or set RELFORGE_TEMPORAL_ADDRESS to your Temporal service',
-        cause: error,
-      },
-    );
-  }
-  return { client: new Client({ connection, namespace: target.namespace }), close: () => connection.close() };
+export function connect(target: TemporalTarget): Promise<ConnectedClient> {
+  return connectClient(
+    target,
+    'start the local stack with `relforge stack up`, or set RELFORGE_TEMPORAL_ADDRESS (and RELFORGE_TEMPORAL_TLS_* for mTLS) to your Temporal service',
+  );
 }

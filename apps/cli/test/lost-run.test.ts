@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { StandInAdmin } from '@relforge/github-standin';
 import { freePort, s3Client, serverBinary, workspaceRoot } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
@@ -24,7 +23,7 @@ import {
   type ExampleProject,
 } from '@relforge/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startWorkerProcess, type WorkerProcess } from '../src/worker-process.js';
+import { exampleOwner, seedExampleRepositories } from '../src/example-seeds.js';
 import { runCli } from './run-cli.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -60,15 +59,8 @@ async function exampleOnStack(stateDir: string): Promise<ExampleProject> {
   const state = readStackState();
   if (!state) throw new Error('relforge stack up left no state file');
   const example = join(workspaceRoot(), 'examples', 'hello');
-  const owner = 'relforge-examples';
-  const admin = new StandInAdmin(state.github.url);
-  const seeds: [string, string][] = [
-    ['hello', join(example, 'src')],
-    ['hello-hashes', join(example, 'seeds', 'hashes')],
-    ['hello-container', join(example, 'seeds', 'container')],
-    ['hello-website', join(example, 'seeds', 'website')],
-  ];
-  for (const [name, seedDir] of seeds) await admin.createRepo({ owner, name, seedDir });
+  const owner = exampleOwner;
+  const admin = await seedExampleRepositories(state);
   return {
     project: 'hello',
     owner,
@@ -84,15 +76,6 @@ async function exampleOnStack(stateDir: string): Promise<ExampleProject> {
       website: `${owner}/hello-website`,
     },
   };
-}
-
-function workerFor(example: ExampleProject): WorkerProcess {
-  const worker = startWorkerProcess(
-    { ...example.env, RELFORGE_PROJECTS: example.configPath, RELFORGE_WORK_DIR: example.workRoot },
-    join(example.workRoot, '..', 'logs', 'worker.log'),
-  );
-  cleanups.push(() => worker.stop());
-  return worker;
 }
 
 async function temporalClient(): Promise<Client> {
@@ -111,8 +94,8 @@ describe('relforge resume of a lost release', () => {
       const env = await stackUp();
       const example = await exampleOnStack(env.RELFORGE_STATE_DIR);
       const version = '3.1.4';
+      // `stack up` started the stack's worker, with the stack's credentials.
       const client = await temporalClient();
-      workerFor(example);
 
       const started = runCli(['release', version, '--config', example.configPath], env);
       const handle = client.workflow.getHandle(releaseWorkflowId(example.project, version));

@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, isAlive, workspaceRoot } from '@relforge/local-servers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { until } from '@relforge/testkit';
+import { seedExampleRepositories } from '../src/example-seeds.js';
+import { runCli, startCli } from './run-cli.js';
 
 interface StackFile {
   temporal: { pid: number; address: string; uiUrl: string };
   s3: { pid: number; endpoint: string };
   github: { pid: number; url: string };
+  worker?: { pid: number; logFile: string };
 }
 
 const dirs: string[] = [];
@@ -55,11 +58,20 @@ describe('relforge stack', () => {
     expect(isAlive(state.s3.pid)).toBe(true);
     expect(isAlive(state.github.pid)).toBe(true);
     expect((await fetch(state.temporal.uiUrl)).status).toBe(200);
+    // The stack's worker runs in the background, its log named, and `up` returned only once it polled.
+    const worker = state.worker;
+    expect(worker && isAlive(worker.pid)).toBe(true);
+    expect(up.stdout).toContain(`worker     running, pid ${worker?.pid}`);
+    expect(up.stdout).toContain(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'));
+    expect(readFileSync(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'), 'utf8')).toContain(
+      'relforge worker: polling task queue "relforge"',
+    );
 
     const again = await runCli(['stack', 'up'], env);
     expect(again.code).toBe(0);
     const sameState = JSON.parse(readFileSync(join(env.RELFORGE_STATE_DIR, 'stack.json'), 'utf8')) as StackFile;
     expect(sameState.temporal.pid).toBe(state.temporal.pid);
+    expect(sameState.worker?.pid).toBe(state.worker?.pid);
 
     const status = await runCli(['stack', 'status'], env);
     expect(status.code).toBe(0);
@@ -71,6 +83,7 @@ describe('relforge stack', () => {
     expect(isAlive(state.temporal.pid)).toBe(false);
     expect(isAlive(state.s3.pid)).toBe(false);
     expect(isAlive(state.github.pid)).toBe(false);
+    expect(isAlive(worker?.pid ?? 0)).toBe(false);
 
     const after = await runCli(['stack', 'status'], env);
     expect(after.code).toBe(1);
@@ -188,5 +201,83 @@ describe('relforge demo', () => {
     const missing = await runCli(['status', 'hello', '9.9.9'], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('relforge: no release of hello 9.9.9 in namespace relforge');
+  });
+});
+
+describe('a release nobody serves', () => {
+  it(
+    'says within seconds that no worker polls, names the command, and goes on once one does',
+    { timeout: 240_000 },
+    async () => {
+      const env = await stackEnv();
+      expect((await runCli(['stack', 'up'], env)).code).toBe(0);
+      const state = JSON.parse(readFileSync(join(env.RELFORGE_STATE_DIR, 'stack.json'), 'utf8')) as StackFile & {
+        temporal: { namespace: string };
+        s3: { bucket: string };
+      };
+      await seedExampleRepositories(state as never);
+
+      // A namespace nobody polls: Temporal lists no poller for its queue at all.
+      const unserved = startCli(['release', '7.0.0', '--project', 'hello'], { ...env, RELFORGE_NAMESPACE: 'default' });
+      const silent = await until(
+        'the no-worker warning',
+        async () => (unserved.output().stderr.includes('no worker is polling') ? unserved.output().stderr : undefined),
+        15_000,
+      );
+      expect(silent).toContain(
+        `relforge: no worker is polling task queue "relforge" on 127.0.0.1:${env.RELFORGE_TEMPORAL_PORT} (namespace default); the release waits until one does. Start one: \`relforge worker --config <file>\` (locally: \`relforge stack up\`)`,
+      );
+      unserved.child.kill('SIGINT');
+      await unserved.exited;
+
+      // A worker killed outright is still listed as a poller for a while; the untaken task gives it away.
+      process.kill(state.worker?.pid ?? 0, 'SIGKILL');
+      const config = join(workspaceRoot(), 'examples', 'hello', 'relforge.yaml');
+      const release = startCli(['release', '7.0.1', '--config', config], env);
+      const stalled = await until(
+        'the stalled-task warning',
+        async () =>
+          /no worker has taken the release's next task for \d+ s/.test(release.output().stderr)
+            ? release.output().stderr
+            : undefined,
+        30_000,
+      );
+      expect(stalled).toContain('Start one: `relforge worker --config <file>`');
+      const status = await runCli(['status', 'hello', '7.0.1'], env);
+      expect(status.code).toBe(3);
+      expect(status.stderr).toMatch(
+        /relforge: the release is running, but no worker has taken the release's next task for \d+ s/,
+      );
+
+      // `stack up` starts the stack's worker again; the release that waited goes on and completes.
+      expect((await runCli(['stack', 'up'], env)).code).toBe(0);
+      const done = await release.exited;
+      expect(done.stderr).toContain('relforge: a worker took the release; continuing');
+      expect(done.code).toBe(0);
+      expect(done.stdout).toMatch(/^released hello 7\.0\.1 from [0-9a-f]{12}$/m);
+    },
+  );
+});
+
+describe('relforge worker', () => {
+  it('refuses to start without a config, or for a platform no target uses, naming the fix', async () => {
+    const none = await runCli(['worker'], { RELFORGE_PROJECTS: '' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('relforge: no project config given');
+    expect(none.stderr).toContain('fix: pass --config <file>');
+    const config = join(workspaceRoot(), 'examples', 'hello', 'relforge.yaml');
+    const platform = await runCli(['worker', '--config', config, '--builds', 'sid/riscv64']);
+    expect(platform.code).toBe(2);
+    expect(platform.stderr).toContain(
+      'relforge: --builds sid/riscv64: no target of the configured projects is built for that platform',
+    );
+    expect(platform.stderr).toContain('bookworm/arm64, bookworm/x86_64, trixie/arm64, trixie/x86_64');
+    const halfTls = await runCli(['worker', '--config', config], {
+      RELFORGE_TEMPORAL_TLS_CERT: '/etc/relforge/worker.pem',
+    });
+    expect(halfTls.code).toBe(2);
+    expect(halfTls.stderr).toContain(
+      'relforge: RELFORGE_TEMPORAL_TLS_CERT is set but RELFORGE_TEMPORAL_TLS_KEY is not',
+    );
   });
 });

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 
 export { createRelforgeWorker, relforgeActivities, workflowsPath, type RelforgeWorkerOptions } from './worker.js';
-export { loadProjects, projectConfigPaths } from './projects.js';
+export { runWorker } from './run.js';
+export { hostPlatform, platform, workerSettings, type WorkerFlags, type WorkerSettings } from './settings.js';
 
-/** The worker's process entry, for commands that spawn a worker (`relforge demo`, tests that kill one). */
+/** The worker's process entry, for commands that spawn a worker (`relforge stack up`, tests that kill one). */
 export const workerMain = fileURLToPath(new URL('./main.js', import.meta.url));

@@ -1,7 +1,8 @@
 /**
  * The shape of a project's release config (`relforge.yaml` / `relforge.json`).
  * Every type Relforge uses for config is inferred from these schemas; the
- * committed JSON Schema is generated from them too.
+ * committed JSON Schema is generated from them too, with each field's
+ * description, so editors explain a field as it is typed.
  */
 import { z } from 'zod';
 import { type Placeholder, placeholderProblems } from './templates.js';
@@ -21,10 +22,25 @@ const secretRefError =
 export const SecretRef = z.union(
   [
     z.strictObject(
-      { env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') },
+      {
+        env: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+          .meta({
+            description: "The worker's environment variable that holds the secret, read when a step needs it.",
+          }),
+      },
       { error: secretRefError },
     ),
-    z.strictObject({ file: z.string().min(1, 'expected a file path') }, { error: secretRefError }),
+    z.strictObject(
+      {
+        file: z.string().min(1, 'expected a file path').meta({
+          description:
+            'The file on the worker that holds the secret, read when a step needs it; surrounding whitespace is dropped.',
+        }),
+      },
+      { error: secretRefError },
+    ),
   ],
   { error: unlessMissing(secretRefError) },
 );
@@ -75,16 +91,29 @@ function onlyPlaceholders(allowed: readonly Placeholder[]) {
 }
 
 export const MatrixEntry = z.strictObject({
-  distro: Token,
-  arch: z.array(Token).min(1, 'list at least one architecture').superRefine(refuseRepeats('architecture')),
+  distro: Token.meta({
+    description:
+      'The distribution (or platform) the build is for: in artifact names, as {distro} in Dockerfile paths and as RELFORGE_DISTRO, e.g. "bookworm".',
+  }),
+  arch: z.array(Token).min(1, 'list at least one architecture').superRefine(refuseRepeats('architecture')).meta({
+    description:
+      'The architectures built for this distro, one build and one artifact each (RELFORGE_ARCH), e.g. ["x86_64", "arm64"].',
+  }),
 });
 
 export const BuildConfig = z.strictObject({
-  /** Run in a clean checkout of the source at the release commit, with RELFORGE_* variables set. */
-  command: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
-    error: unlessMissing('expected a command line, or a list of the program and its arguments'),
+  command: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+      error: unlessMissing('expected a command line, or a list of the program and its arguments'),
+    })
+    .meta({
+      description:
+        'The build of one target, run in a clean checkout of the source at the release commit with RELFORGE_PROJECT, RELFORGE_VERSION, RELFORGE_DISTRO, RELFORGE_ARCH, RELFORGE_OUT and SOURCE_DATE_EPOCH set; it writes its tarball to $RELFORGE_ARTIFACT. A command line for sh, e.g. "make dist", or a list of the program and its arguments, run without a shell.',
+    }),
+  timeout: Duration.default('30m').meta({
+    description:
+      'How long one target\'s build may run before it is stopped and tried again, e.g. "90s", "10m" or "1 hour".',
   }),
-  timeout: Duration.default('30m'),
   matrix: z
     .array(MatrixEntry)
     .min(1, 'list at least one target')
@@ -98,8 +127,15 @@ export const BuildConfig = z.strictObject({
           });
         }
       });
+    })
+    .meta({
+      description:
+        'The targets to build: each distro with its architectures. Every distro/arch pair is one build and one artifact, "<project>-<version>-<distro>-<arch>.tar.gz".',
     }),
-  sourceTarball: z.boolean().default(true),
+  sourceTarball: z.boolean().default(true).meta({
+    description:
+      'Whether the release also publishes "<project>-<version>.tar.gz", made by git archive from the release commit.',
+  }),
 });
 
 const NumericId = z.union([z.number().int().positive(), z.string().regex(/^\d+$/)], {
@@ -108,75 +144,146 @@ const NumericId = z.union([z.number().int().positive(), z.string().regex(/^\d+$/
 
 export const ForgeAuth = z.union(
   [
-    z.strictObject({ token: SecretRef }),
     z.strictObject({
-      app: z.strictObject({
-        appId: NumericId,
-        installationId: NumericId,
-        privateKey: SecretRef,
+      token: SecretRef.meta({
+        description:
+          'Where the token is kept, e.g. {env: RELFORGE_GITHUB_TOKEN}. It needs write access to contents and pull requests of every repository this file names.',
       }),
+    }),
+    z.strictObject({
+      app: z
+        .strictObject({
+          appId: NumericId.meta({ description: "The GitHub App's id, from its settings page, e.g. 123456." }),
+          installationId: NumericId.meta({
+            description: "The id of the app's installation on the account that owns the repositories.",
+          }),
+          privateKey: SecretRef.meta({
+            description: "Where the app's private key (PEM) is kept, e.g. {file: /etc/relforge/github-app.pem}.",
+          }),
+        })
+        .meta({
+          description:
+            'A GitHub App installation: Relforge signs a token request with the private key and works with the installation token it gets back.',
+        }),
     }),
   ],
   { error: unlessMissing('expected {token: {env: VARIABLE}} or {app: {appId, installationId, privateKey}}') },
 );
 
 export const ForgeConfig = z.strictObject({
-  /** GitHub's REST API root; a GitHub Enterprise server or Relforge's stand-in elsewhere. */
-  apiUrl: httpUrl().default('https://api.github.com'),
-  /** Where git clones from and pushes to; derived from apiUrl when it is GitHub's. */
-  gitUrl: z.url({ protocol: /^(https?|file)$/, error: 'expected an http://, https:// or file:// URL' }).optional(),
-  auth: ForgeAuth,
+  apiUrl: httpUrl().default('https://api.github.com').meta({
+    description:
+      "The REST API root: GitHub's, a GitHub Enterprise server's \"https://<host>/api/v3\", or, in tests, Relforge's GitHub stand-in. May use ${VAR} or ${VAR:-default}.",
+  }),
+  gitUrl: z
+    .url({ protocol: /^(https?|file)$/, error: 'expected an http://, https:// or file:// URL' })
+    .optional()
+    .meta({
+      description:
+        'Where git clones from and pushes to, as "<gitUrl>/<owner>/<name>.git"; when omitted, "https://github.com" for GitHub and the API\'s host without "/api/v3" otherwise. May use ${VAR} or ${VAR:-default}.',
+    }),
+  auth: ForgeAuth.meta({
+    description:
+      "The credential every forge request and git push uses: a token, or a GitHub App installation. Releases under different credentials do not wait on each other's rate limits.",
+  }),
 });
 
 export const S3Config = z.strictObject({
   bucket: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)'),
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)')
+    .meta({ description: 'The bucket the release\'s files are uploaded to, e.g. "valkey-releases".' }),
   prefix: z
     .string()
     .regex(/^([^/].*\/)?$/, 'expected "" or a prefix ending in "/", e.g. "releases/"')
-    .default('releases/'),
-  region: z.string().min(1).default('us-east-1'),
-  /** For S3-compatible servers; omit for AWS. */
-  endpoint: httpUrl().optional(),
-  forcePathStyle: z.boolean().default(false),
-  /**
-   * Where people download from: `<publicBaseUrl>/<file>` goes into hashes, Dockerfiles and the website. A trailing
-   * "/" would put "//" into every one of those URLs.
-   */
-  publicBaseUrl: httpUrl().refine((url) => !url.endsWith('/'), 'drop the trailing "/"'),
-  credentials: z.strictObject({ accessKeyId: SecretRef, secretAccessKey: SecretRef }).optional(),
+    .default('releases/')
+    .meta({ description: 'Put before each file\'s name to make its object key: "" or a prefix ending in "/".' }),
+  region: z.string().min(1).default('us-east-1').meta({ description: "The bucket's region." }),
+  endpoint: httpUrl().optional().meta({
+    description:
+      'The address of an S3-compatible server (MinIO, versitygw, Cloudflare R2); omit for AWS. May use ${VAR} or ${VAR:-default}.',
+  }),
+  forcePathStyle: z.boolean().default(false).meta({
+    description:
+      'Address the bucket as "<endpoint>/<bucket>" instead of "<bucket>.<endpoint>"; most S3-compatible servers need true.',
+  }),
+  // A trailing "/" would put "//" into every URL made from it.
+  publicBaseUrl: httpUrl()
+    .refine((url) => !url.endsWith('/'), 'drop the trailing "/"')
+    .meta({
+      description:
+        'Where people download the files from, without a trailing "/": "<publicBaseUrl>/<file>" goes into the hash lines, the Dockerfiles and the website page, e.g. "https://download.valkey.io/releases". May use ${VAR} or ${VAR:-default}.',
+    }),
+  credentials: z
+    .strictObject({
+      accessKeyId: SecretRef.meta({
+        description: 'Where the access key id is kept, e.g. {env: AWS_ACCESS_KEY_ID}.',
+      }),
+      secretAccessKey: SecretRef.meta({
+        description: 'Where the secret access key is kept, e.g. {env: AWS_SECRET_ACCESS_KEY}.',
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "The bucket's keys; when omitted, the AWS SDK finds its own on the worker (environment, profile, instance role).",
+    }),
 });
 
 const releasePlaceholders: Placeholder[] = ['version', 'project', 'majorMinor'];
 
 export const ReleaseConfig = z.strictObject({
-  repository: RepoName,
-  /** `{version}` is replaced: "v{version}" → "v8.1.0". */
+  repository: RepoName.meta({
+    description: 'The repository the release is made in, as "owner/name"; usually the source repository.',
+  }),
   tag: z
     .string()
     .regex(/\{version\}/, 'must contain {version}, e.g. "v{version}"')
     .superRefine(onlyPlaceholders(releasePlaceholders))
-    .default('{version}'),
-  name: z.string().min(1).superRefine(onlyPlaceholders(releasePlaceholders)).default('{project} {version}'),
+    .default('{version}')
+    .meta({
+      description:
+        'The tag the release creates on the release commit, when it is published. Must contain {version}; may use {project} and {majorMinor}. "v{version}" tags 8.1.0 as "v8.1.0".',
+    }),
+  name: z
+    .string()
+    .min(1)
+    .superRefine(onlyPlaceholders(releasePlaceholders))
+    .default('{project} {version}')
+    .meta({ description: "The release's title; may use {version}, {project} and {majorMinor}." }),
 });
 
 export const ChecksumRepoConfig = z.strictObject({
-  repository: RepoName,
-  branch: z.string().min(1).default('main'),
-  /** The file holding `hash <file> sha256 <hex> <url>` lines. */
-  file: z.string().min(1).default('README'),
+  repository: RepoName.meta({
+    description: 'The repository of published digests, as "owner/name", e.g. "valkey-io/valkey-hashes".',
+  }),
+  branch: z
+    .string()
+    .min(1)
+    .default('main')
+    .meta({ description: 'The branch the hash lines are committed to, directly (no pull request).' }),
+  file: z
+    .string()
+    .min(1)
+    .default('README')
+    .meta({ description: 'The file that gets a "hash <file> sha256 <hex> <url>" line for each published file.' }),
 });
 
 export const ContainerTemplate = z
   .strictObject({
-    /** Template path in the container repo, e.g. "Dockerfile.template". */
-    template: z.string().min(1),
-    /** Output path; `{majorMinor}`, `{version}`, `{project}` and `{distro}` are replaced, e.g. "{majorMinor}/{distro}/Dockerfile". */
-    output: z.string().min(1),
-    /** The build target whose artifact this Dockerfile downloads; the source tarball when omitted. */
-    distro: Token.optional(),
-    arch: Token.optional(),
+    template: z
+      .string()
+      .min(1)
+      .meta({ description: 'The path of the template in the container repository, e.g. "Dockerfile.template".' }),
+    output: z.string().min(1).meta({
+      description:
+        'Where the Dockerfile is written in the container repository; {majorMinor}, {version}, {project} and, with distro, {distro} are replaced, e.g. "{majorMinor}/{distro}/Dockerfile".',
+    }),
+    distro: Token.optional().meta({
+      description:
+        'With arch, the build target whose artifact this Dockerfile downloads; the source tarball when both are omitted.',
+    }),
+    arch: Token.optional().meta({ description: 'With distro, the architecture of the build target to download.' }),
   })
   .superRefine((template, ctx) => {
     if (template.distro === undefined && template.arch !== undefined) {
@@ -200,38 +307,99 @@ export const ContainerTemplate = z
     }
   });
 
+const PullRequestBase = z
+  .string()
+  .min(1)
+  .default('main')
+  .meta({ description: 'The branch the pull request is opened against.' });
+
 export const ContainerRepoConfig = z.strictObject({
-  repository: RepoName,
-  base: z.string().min(1).default('main'),
-  versionsFile: z.string().min(1).default('versions.json'),
-  /** `ENV <envPrefix>_VERSION`, `_DOWNLOAD_URL`, `_DOWNLOAD_SHA` in the Dockerfiles. */
-  envPrefix: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an upper-case identifier, e.g. "VALKEY"'),
-  templates: z.array(ContainerTemplate).min(1, 'list at least one Dockerfile template'),
+  repository: RepoName.meta({
+    description: 'The repository of Dockerfiles, as "owner/name", e.g. "valkey-io/valkey-container".',
+  }),
+  base: PullRequestBase,
+  versionsFile: z.string().min(1).default('versions.json').meta({
+    description:
+      'The JSON file with one entry per "<major>.<minor>" line naming the release its images build, the download URL and its sha256; keys Relforge does not own are kept.',
+  }),
+  envPrefix: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, 'expected an upper-case identifier, e.g. "VALKEY"')
+    .meta({
+      description:
+        'Names the ENV lines set in the Dockerfiles: <envPrefix>_VERSION, <envPrefix>_DOWNLOAD_URL and <envPrefix>_DOWNLOAD_SHA, e.g. "VALKEY".',
+    }),
+  templates: z
+    .array(ContainerTemplate)
+    .min(1, 'list at least one Dockerfile template')
+    .meta({ description: 'The Dockerfiles to write, each from a template in the container repository.' }),
 });
 
 export const WebsiteRepoConfig = z.strictObject({
-  repository: RepoName,
-  base: z.string().min(1).default('main'),
-  /** Folder of release pages; the page is `v<version with dots as dashes>.md`. */
-  path: z.string().min(1).default('content/download/releases'),
+  repository: RepoName.meta({
+    description: 'The website\'s repository, as "owner/name", e.g. "valkey-io/valkey-io.github.io".',
+  }),
+  base: PullRequestBase,
+  path: z.string().min(1).default('content/download/releases').meta({
+    description:
+      'The folder of release pages; the new page is "v<version with dots as dashes>.md", e.g. "v8-1-0.md" for 8.1.0.',
+  }),
 });
 
 const ProjectConfigFields = z.strictObject({
-  $schema: z.string().optional(),
-  project: ProjectName,
-  source: z.strictObject({
-    repository: RepoName,
-    /** Branch or commit the release is built from; resolved to one commit at the start of the release. */
-    ref: z.string().min(1).default('main'),
+  $schema: z.string().optional().meta({
+    description:
+      'The path or URL of relforge.schema.json, for editors of a JSON file; YAML files name it in a first line "# yaml-language-server: $schema=<path>". Relforge ignores it.',
   }),
-  /** Stages to run, in order; all of them when omitted. */
-  stages: z.array(Stage).min(1, 'list at least one stage, or omit stages to run all of them').optional(),
-  build: BuildConfig,
-  forge: ForgeConfig,
-  publish: z.strictObject({ s3: S3Config, release: ReleaseConfig }),
-  checksumRepo: ChecksumRepoConfig.optional(),
-  containerRepo: ContainerRepoConfig.optional(),
-  websiteRepo: WebsiteRepoConfig.optional(),
+  project: ProjectName.meta({
+    description:
+      'The project\'s name: in the workflow id "release/<project>/<version>", in file names and as {project}, e.g. "valkey". The worker knows the project by it.',
+  }),
+  source: z
+    .strictObject({
+      repository: RepoName.meta({
+        description: 'The repository the release is built from, as "owner/name", e.g. "valkey-io/valkey".',
+      }),
+      ref: z.string().min(1).default('main').meta({
+        description:
+          'The branch, tag or full commit id to release; resolved to one commit when the release starts, and every target is built from that commit.',
+      }),
+    })
+    .meta({ description: 'Where the code being released lives.' }),
+  stages: z
+    .array(Stage)
+    .min(1, 'list at least one stage, or omit stages to run all of them')
+    .optional()
+    .meta({
+      description: `The stages to run, in the pipeline's order (${stages.join(', ')}); all of them when omitted. Each repository stage needs its section: checksumRepo, containerRepo, websiteRepo.`,
+    }),
+  build: BuildConfig.meta({ description: "How the release's artifacts are built: one command, run per target." }),
+  forge: ForgeConfig.meta({
+    description: 'The GitHub (or GitHub Enterprise server) that hosts the repositories and the release.',
+  }),
+  publish: z
+    .strictObject({
+      s3: S3Config.meta({
+        description:
+          'The S3 (or S3-compatible) bucket the files are uploaded to, create-only: an object already there is kept if its digest matches and refused if not, never overwritten.',
+      }),
+      release: ReleaseConfig.meta({
+        description:
+          'The forge release: a draft gets every file as an asset, each read back and checked, and is then published.',
+      }),
+    })
+    .meta({ description: 'Where the built files and their checksums go: an S3 bucket, then a release on the forge.' }),
+  checksumRepo: ChecksumRepoConfig.optional().meta({
+    description: 'A repository listing the digest of every published file; the checksum-repo stage commits to it.',
+  }),
+  containerRepo: ContainerRepoConfig.optional().meta({
+    description:
+      'A repository of Dockerfiles; the container-repo stage opens a pull request from branch "update-<version>" with the new versions file and Dockerfiles.',
+  }),
+  websiteRepo: WebsiteRepoConfig.optional().meta({
+    description:
+      'The project\'s website repository; the website stage opens a pull request from branch "update-website-<version>" adding the release\'s page.',
+  }),
 });
 type ProjectConfigFields = z.infer<typeof ProjectConfigFields>;
 
@@ -312,6 +480,10 @@ function checkContainerTargets(config: ProjectConfigFields, ctx: z.RefinementCtx
 export const ProjectConfig = ProjectConfigFields.superRefine((config, ctx) => {
   checkStages(config, ctx);
   checkContainerTargets(config, ctx);
+}).meta({
+  title: 'Relforge release config',
+  description:
+    'How Relforge releases one project: the source, the build of each target, where the files are published and the repositories updated after. Secrets are named, never written: {env: VARIABLE} or {file: PATH}.',
 });
 /** The config as written (defaults optional). */
 export type ProjectConfigInput = z.input<typeof ProjectConfig>;

@@ -1,13 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { projectConfigJsonSchemaText } from '../src/index.js';
 
 const packageDir = join(import.meta.dirname, '..');
 const corpus = join(import.meta.dirname, 'corpus');
-const committed = readFileSync(join(packageDir, 'relforge.schema.json'), 'utf8');
+const schemaFile = join(packageDir, 'relforge.schema.json');
+const committed = readFileSync(schemaFile, 'utf8');
 
 // zod checks URLs with the WHATWG parser; the JSON Schema only says "uri", so editors' check is given the same one.
 const ajv = new Ajv2020({ allErrors: true, formats: { uri: (text: string) => URL.canParse(text) } });
@@ -42,10 +44,43 @@ const badConfigs = readdirSync(corpus).filter(
   (name) => name.startsWith('bad-config-') && !name.endsWith('.expected.txt') && !unparsable.test(name),
 );
 
+/** Every property of a JSON Schema, at any depth (inside objects, lists and union branches), with its path. */
+function propertiesOf(node: unknown, path = ''): [path: string, schema: Record<string, unknown>][] {
+  if (typeof node !== 'object' || node === null) return [];
+  return Object.entries(node).flatMap(([key, value]) => {
+    if (key !== 'properties' || typeof value !== 'object' || value === null) return propertiesOf(value, path);
+    return Object.entries(value as Record<string, Record<string, unknown>>).flatMap(([name, property]) => {
+      const at = path === '' ? name : `${path}.${name}`;
+      return [[at, property] as [string, Record<string, unknown>], ...propertiesOf(property, at)];
+    });
+  });
+}
+
 describe('the committed JSON Schema', () => {
-  it('is the one the zod schema generates', () => {
+  it('describes every field, so an editor can say what it is for', () => {
+    const schema = JSON.parse(committed) as Record<string, unknown>;
+    const fields = propertiesOf(schema);
+    expect(fields.length).toBeGreaterThanOrEqual(60);
+    const undescribed = fields.filter(([, property]) => !property['description']).map(([path]) => path);
+    expect(undescribed, 'add .meta({ description }) to these fields in src/schema.ts').toEqual([]);
+    expect(schema['description']).toEqual(expect.any(String));
+  });
+
+  it("says each field's default in its description", () => {
+    const withDefaults = propertiesOf(JSON.parse(committed)).filter(([, property]) => 'default' in property);
+    expect(withDefaults.length).toBeGreaterThanOrEqual(10);
+    for (const [path, property] of withDefaults) {
+      expect(property['description'], path).toContain(`Default: ${JSON.stringify(property['default'])}.`);
+    }
+  });
+
+  it('is the one the zod schema generates, as Prettier lays it out', async () => {
+    const generated = await format(projectConfigJsonSchemaText(), {
+      ...(await resolveConfig(schemaFile)),
+      filepath: schemaFile,
+    });
     expect(committed, 'relforge.schema.json is stale: run `pnpm --filter @relforge/config schema` and commit it').toBe(
-      projectConfigJsonSchemaText(),
+      generated,
     );
   });
 

@@ -1,8 +1,10 @@
 /**
  * The forge on GitHub's REST API, through Octokit with its retry and
- * throttling plugins: server errors are retried with backoff, and rate limits
- * are waited out for as long as GitHub's headers say.
+ * throttling plugins: server errors are retried with backoff, rate limits are
+ * waited out for as long as GitHub's headers say, and writes are paced per
+ * credential as GitHub asks.
  */
+import { createHash } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
 import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
@@ -42,6 +44,18 @@ export interface GitHubForgeOptions {
   retries?: number;
   /** Called when GitHub says to wait; for logs and heartbeats. */
   onWait?: (reason: string, seconds: number) => void;
+}
+
+/**
+ * Names the credential a forge writes with, without revealing it. GitHub limits writes per user and per App
+ * installation, so plugin-throttling paces writes (one a second, a release three seconds after the last) per throttle
+ * id; its default id is one for the whole process, which made every release in a worker wait on every other. The
+ * plugin keeps one limiter per id for as long as it is used and drops it two minutes after, so a worker holds one per
+ * credential in use, however many releases and forges it creates. A token enters the id only as a hash.
+ */
+function throttleId(apiUrl: string, auth: GitHubAuth): string {
+  if ('token' in auth) return `${apiUrl} token sha256:${createHash('sha256').update(auth.token).digest('hex')}`;
+  return `${apiUrl} app ${auth.appId} installation ${auth.installationId}`;
 }
 
 export function gitRootFor(apiUrl: string): string {
@@ -120,11 +134,16 @@ export class GitHubForge implements Forge {
               privateKey: options.auth.privateKey,
             },
           };
+    const baseUrl = options.apiUrl.replace(/\/$/, '');
     this.octokit = new RelforgeOctokit({
-      baseUrl: options.apiUrl.replace(/\/$/, ''),
+      baseUrl,
       userAgent: 'relforge',
       ...auth,
-      throttle: { onRateLimit: onLimit('rate limit'), onSecondaryRateLimit: onLimit('secondary rate limit') },
+      throttle: {
+        id: throttleId(baseUrl, options.auth),
+        onRateLimit: onLimit('rate limit'),
+        onSecondaryRateLimit: onLimit('secondary rate limit'),
+      },
       // 429 is left to the throttling plugin, which waits as long as `retry-after` says; plugin-retry would guess.
       retry: { retries: options.retries ?? 3, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
       // Octokit logs failed requests itself; Relforge reports them once, with the fix.

@@ -42,6 +42,8 @@ export interface StackState {
   temporal: TemporalEndpoint & { pid: number; dbFile: string; logFile: string };
   s3: { endpoint: string; port: number; region: string; bucket: string; pid: number; dataDir: string; logFile: string };
   github: { url: string; port: number; pid: number; dataDir: string; logFile: string };
+  /** The stack's own worker, with the stack's credentials; added by the CLI once the servers are up. */
+  worker?: { pid: number; logFile: string; configs: string[] };
 }
 
 /** Local-only credentials, made once per state folder and readable only by their owner. */
@@ -73,10 +75,26 @@ export function localCredentials(): LocalCredentials {
   return credentials;
 }
 
-const pids = (state: StackState) => [state.temporal.pid, state.s3.pid, state.github.pid];
+const serverPids = (state: StackState) => [state.temporal.pid, state.s3.pid, state.github.pid];
 
+/** Every server runs; the worker is reported on its own (it may be restarted without the servers). */
 export function stackIsRunning(state: StackState): boolean {
-  return pids(state).every(isAlive);
+  return serverPids(state).every(isAlive);
+}
+
+export function workerIsRunning(state: StackState): boolean {
+  return state.worker !== undefined && isAlive(state.worker.pid);
+}
+
+function writeStackState(state: StackState): void {
+  writeFileSync(stateFile(), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Remembers the stack's worker, so `status` reports it and `down` stops it. */
+export function recordWorker(state: StackState, worker: NonNullable<StackState['worker']>): StackState {
+  const updated = { ...state, worker };
+  writeStackState(updated);
+  return updated;
 }
 
 export async function stackUp(settings: StackSettings = defaultStackSettings): Promise<StackState> {
@@ -137,7 +155,7 @@ export async function stackUp(settings: StackSettings = defaultStackSettings): P
         logFile: github.logFile,
       },
     };
-    writeFileSync(stateFile(), `${JSON.stringify(state, null, 2)}\n`);
+    writeStackState(state);
     return state;
   } catch (error) {
     // Leave nothing half-started: whatever came up before the failure goes down again.
@@ -149,7 +167,9 @@ export async function stackUp(settings: StackSettings = defaultStackSettings): P
 export async function stackDown(): Promise<StackState | undefined> {
   const state = readStackState();
   if (!state) return undefined;
-  await Promise.all(pids(state).map((pid) => stopPid(pid)));
+  // The worker first, gracefully: it finishes its in-flight step while Temporal is still there to hear of it.
+  if (state.worker) await stopPid(state.worker.pid, 15_000);
+  await Promise.all(serverPids(state).map((pid) => stopPid(pid)));
   rmSync(stateFile(), { force: true });
   return state;
 }
@@ -158,7 +178,7 @@ export function requireRunningStack(): StackState {
   const state = readStackState();
   if (!state || !stackIsRunning(state)) {
     throw new StackError('the local stack is not running', {
-      fix: 'start it with `pnpm stack up` (or `relforge stack up`)',
+      fix: 'start it with `relforge stack up`',
     });
   }
   return state;

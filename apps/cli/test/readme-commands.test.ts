@@ -1,0 +1,306 @@
+/**
+ * Every command README.md shows in its shell blocks, run as a newcomer would: in the README's order, through a
+ * shell, from the repository root, with `relforge` from the PATH (put there by the bootstrap). The stack runs on free
+ * ports in a state folder of its own; the variables the README documents for that are the only difference. A
+ * command added to the README without a step here, or a step whose command left the README, fails the test.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StandInAdmin } from '@relforge/github-standin';
+import { freePort, workspaceRoot } from '@relforge/local-servers';
+import { until } from '@relforge/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliResult } from './run-cli.js';
+
+const root = workspaceRoot();
+const config = 'examples/hello/relforge.yaml';
+
+/** The command lines of the README's ```sh blocks, trailing `   # comments` dropped. */
+function readmeCommands(): string[] {
+  const blocks = readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```sh\n([\s\S]*?)^```/gm);
+  return [...blocks].flatMap(([, body = '']) =>
+    body
+      .split('\n')
+      .map((line) => line.replace(/\s{2,}#.*$/, '').trim())
+      .filter((line) => line !== '' && !line.startsWith('#')),
+  );
+}
+
+let env: NodeJS.ProcessEnv = {};
+let stateDir = '';
+
+function sh(command: string, timeoutMs = 600_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      'bash',
+      ['-c', command],
+      { cwd: root, env, timeout: timeoutMs, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+const stand = () => new StandInAdmin(`http://127.0.0.1:${env['RELFORGE_GITHUB_PORT']}`);
+const parked = ['1.5.0', '1.5.1', '1.5.2', '1.5.3'];
+
+/** Releases that wait for an operator, for the README's resume and abort commands: the forge refuses the token at publish. */
+async function parkReleases(): Promise<void> {
+  await stand().addFault({
+    match: { method: 'GET', path: '/repos/relforge-examples/hello/releases' },
+    count: 1000,
+    status: 401,
+  });
+  const results = await Promise.all(parked.map((version) => sh(`relforge release ${version} --config ${config}`)));
+  for (const result of results) {
+    expect(result.stdout).toContain('is waiting for an operator at publish');
+    expect(result.code).toBe(4);
+  }
+  await stand().clearFaults();
+}
+
+async function statusOf(version: string): Promise<{ state: string; audit: { action: string; note?: string }[] }> {
+  const result = await sh(`relforge status hello ${version} --json`);
+  return JSON.parse(result.stdout) as { state: string; audit: { action: string; note?: string }[] };
+}
+
+const untilState = (version: string, state: string) =>
+  until(`hello ${version} to be ${state}`, async () => ((await statusOf(version)).state === state ? true : undefined));
+
+interface Step {
+  /** What the README says this command does, checked on its output. */
+  expect: (result: CliResult) => void | Promise<void>;
+  before?: () => Promise<void>;
+  /** Runs until it logs this, then gets SIGTERM, as a person stops a foreground worker. */
+  foregroundUntil?: string;
+}
+
+const steps = new Map<string, Step>([
+  [
+    'bash infra/bootstrap.sh demo',
+    {
+      expect: ({ code, stdout }) => {
+        expect(code).toBe(0);
+        expect(stdout).toMatch(/^released hello 1\.2\.3 from [0-9a-f]{12}$/m);
+        expect(stdout).toContain('the stack keeps running for the Web UI; stop it with: relforge stack down');
+      },
+    },
+  ],
+  ['bash infra/bootstrap.sh test', { expect: () => undefined }],
+  [
+    `relforge release 1.3.0 --config ${config}`,
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toMatch(/^released hello 1\.3\.0 from [0-9a-f]{12}$/m);
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge status hello 1.3.0',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toMatch(/^✓ website \(/m);
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge status',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toMatch(/^release\/hello\/1\.3\.0 {2}completed {2}succeeded/m);
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    `infra/.bin/temporal workflow start --namespace relforge --type release --task-queue relforge --workflow-id release/hello/1.4.0 --input '{"project":"hello","version":"1.4.0"}'`,
+    {
+      expect: async ({ code }) => {
+        expect(code).toBe(0);
+        await untilState('1.4.0', 'succeeded');
+      },
+    },
+  ],
+  [
+    'infra/.bin/temporal workflow list --namespace relforge',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('release/hello/1.4.0');
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    `relforge worker --config ${config}`,
+    {
+      foregroundUntil: 'relforge worker: polling task queue "relforge"',
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('relforge worker: releases hello;');
+        expect(stdout).toContain('relforge worker: stopped');
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge resume hello 1.5.0 --note "rotated the token"',
+    {
+      before: parkReleases,
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('resumed hello 1.5.0');
+        expect(stdout).toMatch(/^released hello 1\.5\.0 from [0-9a-f]{12}$/m);
+        expect(stdout).toMatch(/ resume at publish: rotated the token$/m);
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge abort hello 1.5.1 --reason "superseded by 1.5.2"',
+    {
+      expect: async ({ code, stdout }) => {
+        expect(stdout).toContain('abort sent to hello 1.5.1: superseded by 1.5.2');
+        expect(code).toBe(0);
+        await untilState('1.5.1', 'failed');
+        expect((await statusOf('1.5.1')).audit).toContainEqual(
+          expect.objectContaining({ action: 'abort', note: 'superseded by 1.5.2' }),
+        );
+      },
+    },
+  ],
+  [
+    `infra/.bin/temporal workflow update execute --namespace relforge --workflow-id release/hello/1.5.2 --name resume --input '{"note":"rotated the token"}'`,
+    {
+      expect: async ({ code }) => {
+        expect(code).toBe(0);
+        await untilState('1.5.2', 'succeeded');
+      },
+    },
+  ],
+  [
+    `infra/.bin/temporal workflow signal --namespace relforge --workflow-id release/hello/1.5.3 --name abort --input '{"reason":"superseded"}'`,
+    {
+      expect: async ({ code }) => {
+        expect(code).toBe(0);
+        await untilState('1.5.3', 'failed');
+      },
+    },
+  ],
+  [
+    `relforge release 1.2.3 --config ${config} --rerelease --reason "asset deleted by mistake"`,
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toMatch(/^released hello 1\.2\.3 from [0-9a-f]{12}$/m);
+        expect(stdout).toMatch(/ rerelease by \S+@\S+: asset deleted by mistake$/m);
+        expect(stdout).toContain('publish s3: 0 uploaded, 12 already there');
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge stack up',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('local stack is up:');
+        expect(stdout).toMatch(/^worker {5}running, pid \d+/m);
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge stack status',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('local stack: running');
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge stack down',
+    {
+      expect: async ({ code, stdout }) => {
+        expect(stdout).toContain('local stack stopped');
+        expect(code).toBe(0);
+        const after = await sh('relforge stack status');
+        expect(after.code).toBe(1);
+      },
+    },
+  ],
+  ['pnpm format', { expect: ({ code }) => expect(code).toBe(0) }],
+  ['pnpm build', { expect: ({ code }) => expect(code).toBe(0) }],
+  ['pnpm typecheck', { expect: ({ code }) => expect(code).toBe(0) }],
+  ['pnpm lint', { expect: ({ code }) => expect(code).toBe(0) }],
+]);
+
+/** A foreground command, stopped with SIGTERM once it printed `ready`. */
+function foreground(command: string, ready: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', `exec ${command}`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes(ready)) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 143), stdout, stderr });
+    });
+  });
+}
+
+describe('the README, command by command', () => {
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'relforge-readme-'));
+    const temporalPort = await freePort();
+    env = {
+      ...process.env,
+      RELFORGE_STATE_DIR: stateDir,
+      RELFORGE_TEMPORAL_PORT: String(temporalPort),
+      RELFORGE_UI_PORT: String(await freePort()),
+      RELFORGE_S3_PORT: String(await freePort()),
+      RELFORGE_GITHUB_PORT: String(await freePort()),
+      // The documented way to point `relforge worker` and the stock CLI at a Temporal other than 127.0.0.1:7233.
+      RELFORGE_TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    };
+  });
+  afterAll(async () => {
+    await sh('relforge stack down');
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('finds `relforge` on the PATH, as this checkout’s CLI', async () => {
+    const which = await sh('command -v relforge');
+    expect(which.code, 'relforge is not on the PATH: run `bash infra/bootstrap.sh setup`').toBe(0);
+    expect(realpathSync(which.stdout.trim())).toBe(join(root, 'apps', 'cli', 'dist', 'main.js'));
+  });
+
+  it('has a step for every command it shows, in its order', () => {
+    expect(readmeCommands()).toEqual([...steps.keys()]);
+  });
+
+  it('runs each command as written, and each does what the README says', { timeout: 1_200_000 }, async () => {
+    for (const command of readmeCommands()) {
+      const step = steps.get(command);
+      if (!step) throw new Error(`no step for README command: ${command}`);
+      // The test command is the one running this test.
+      if (command === 'bash infra/bootstrap.sh test') continue;
+      await step.before?.();
+      const result = step.foregroundUntil ? await foreground(command, step.foregroundUntil) : await sh(command);
+      try {
+        await step.expect(result);
+      } catch (error) {
+        throw new Error(`README command \`${command}\` (exit ${result.code}):\n${result.stdout}\n${result.stderr}`, {
+          cause: error,
+        });
+      }
+    }
+  });
+});
