@@ -1,28 +1,12 @@
 /**
- * The PEM files of mutual TLS: checked before a server starts (so an expired or
- * missing certificate is named instead of surfacing as a handshake failure), and
- * read into the SDK's TLS options for clients.
+ * The server's side of mutual TLS: its certificate, key and CAs checked before it
+ * starts, so an expired, missing or mismatched file is named instead of surfacing
+ * as a handshake failure in every client. Clients check theirs in
+ * @relforge/temporal-connection.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { TLSConfig } from '@temporalio/client';
 import { InputError } from '@relforge/errors';
-
-/** A client's certificate, its key, the CA that signed the server's, and the name the server's certificate carries. */
-export interface TlsFiles {
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-  serverName?: string;
-}
-
-export function connectionTls(files: TlsFiles): TLSConfig {
-  return {
-    serverRootCACertificate: readFileSync(files.caFile),
-    clientCertPair: { crt: readFileSync(files.certFile), key: readFileSync(files.keyFile) },
-    ...(files.serverName ? { serverNameOverride: files.serverName } : {}),
-  };
-}
 
 /** Where a PEM file comes from, for the error that names it: "the server certificate (TEMPORAL_TLS_SERVER_CERT)". */
 export interface PemSetting {

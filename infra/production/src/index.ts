@@ -1,10 +1,4 @@
-export {
-  assertCertificate,
-  assertCertificateChain,
-  connectionTls,
-  type PemSetting,
-  type TlsFiles,
-} from './certificates.js';
+export { assertCertificate, assertCertificateChain, type PemSetting } from './certificates.js';
 export { parseDatabaseUrl, databaseExists, type PostgresServer } from './database.js';
 export { registerRelforgeNamespace, type NamespaceOptions } from './namespace.js';
 export { certsScript, configDir, schemaScript, serverArgs } from './paths.js';
@@ -13,4 +7,5 @@ export {
   startProductionTemporal,
   type ProductionTemporal,
   type ProductionTemporalOptions,
+  type TlsFiles,
 } from './production-temporal.js';

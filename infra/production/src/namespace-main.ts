@@ -2,47 +2,41 @@
 /**
  * `relforge-temporal-namespace`: registers the namespace (RELFORGE_NAMESPACE,
  * default relforge) and Relforge's search attributes on the server at
- * RELFORGE_TEMPORAL_ADDRESS, over mutual TLS with the RELFORGE_TEMPORAL_TLS_*
- * files a worker uses. Safe to run again.
+ * RELFORGE_TEMPORAL_ADDRESS, connecting as a worker does (RELFORGE_TEMPORAL_TLS_*).
+ * Safe to run again.
  */
 import { Connection } from '@temporalio/client';
-import { InputError } from '@relforge/errors';
 import { relforgeSearchAttributes } from '@relforge/temporal-names';
-import { connectionTls, type TlsFiles } from './certificates.js';
+import { temporalSettingsFromEnv, tlsConfig, unreachable } from '@relforge/temporal-connection';
 import { registerRelforgeNamespace } from './namespace.js';
 import { exitWith } from './report.js';
 
 const command = 'relforge-temporal-namespace';
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new InputError(`${name} is not set`, {
-      fix: `set ${name} (see infra/production/systemd/relforge-worker.env.example)`,
-    });
-  }
-  return value;
-}
-
 try {
-  const address = required('RELFORGE_TEMPORAL_ADDRESS');
-  const namespace = process.env['RELFORGE_NAMESPACE'] || 'relforge';
-  const serverName = process.env['RELFORGE_TEMPORAL_TLS_SERVER_NAME'];
-  const tls: TlsFiles = {
-    caFile: required('RELFORGE_TEMPORAL_TLS_CA'),
-    certFile: required('RELFORGE_TEMPORAL_TLS_CERT'),
-    keyFile: required('RELFORGE_TEMPORAL_TLS_KEY'),
-    ...(serverName ? { serverName } : {}),
-  };
-  const connection = await Connection.connect({ address, tls: connectionTls(tls), connectTimeout: 5_000 });
+  const settings = temporalSettingsFromEnv(process.env);
+  const tls = tlsConfig(settings);
+  let connection: Connection;
   try {
-    await registerRelforgeNamespace(connection, { namespace });
+    connection = await Connection.connect({
+      address: settings.address,
+      connectTimeout: 5_000,
+      ...(tls ? { tls } : {}),
+    });
+    await connection.workflowService.getSystemInfo({});
+  } catch (error) {
+    throw unreachable(
+      settings,
+      error,
+      'start the server (systemctl start temporal-server) or correct RELFORGE_TEMPORAL_ADDRESS',
+    );
+  }
+  try {
+    await registerRelforgeNamespace(connection, { namespace: settings.namespace });
   } finally {
     await connection.close();
   }
-  console.log(
-    `${command}: namespace ${namespace} on ${address} has ${relforgeSearchAttributes.map((key) => key.name).join(', ')} (Keyword)`,
-  );
+  const names = relforgeSearchAttributes.map((key) => key.name).join(', ');
+  console.log(`${command}: namespace ${settings.namespace} on ${settings.address} has ${names} (Keyword)`);
 } catch (error) {
   exitWith(command, error);
 }

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { tlsConfig, tlsVariables, type TemporalSettings } from '@relforge/temporal-connection';
 import { InputError, StackError } from '@relforge/errors';
 import { freePort, serverBinary, startServer, type ServerProcess } from '@relforge/local-servers';
-import { connectionTls, type TlsFiles } from './certificates.js';
 import { assertReachable, dropDatabase, parseDatabaseUrl, type PostgresServer } from './database.js';
 import { registerRelforgeNamespace } from './namespace.js';
 import { certsScript, dynamicConfigFile, schemaScript, serverArgs } from './paths.js';
@@ -31,6 +31,9 @@ export interface ProductionTemporalOptions {
   frontendPort?: number;
 }
 
+/** A client's certificate and key, the CA that signed the server's, and the name in the server's certificate. */
+export type TlsFiles = Required<NonNullable<TemporalSettings['tls']>>;
+
 export interface ProductionTemporal {
   /** The frontend, `127.0.0.1:PORT`. */
   address: string;
@@ -42,6 +45,10 @@ export interface ProductionTemporal {
   certsDir: string;
   databases: { temporal: string; visibility: string };
   logFile: string;
+  /** The settings a Relforge process connects with, as the worker's (default) or the CLI's client. */
+  settings(as?: 'worker' | 'cli'): TemporalSettings;
+  /** The same as RELFORGE_TEMPORAL_* variables, for a worker or CLI process. */
+  env(as?: 'worker' | 'cli'): Record<string, string>;
   /** Stops the server and starts it again on the same databases and ports. */
   restart(): Promise<void>;
   /** Stops the server, drops its databases and removes its files. */
@@ -123,6 +130,18 @@ export async function startProductionTemporal(options: ProductionTemporalOptions
       certsDir,
       databases,
       logFile,
+      settings: (as = 'worker') => ({ address, namespace, tls: as === 'worker' ? tls : clientTls(certsDir, 'cli') }),
+      env: (as = 'worker') => {
+        const files = as === 'worker' ? tls : clientTls(certsDir, 'cli');
+        return {
+          RELFORGE_TEMPORAL_ADDRESS: address,
+          RELFORGE_NAMESPACE: namespace,
+          [tlsVariables.caFile]: files.caFile,
+          [tlsVariables.certFile]: files.certFile,
+          [tlsVariables.keyFile]: files.keyFile,
+          [tlsVariables.serverName]: files.serverName,
+        };
+      },
       restart: async () => {
         await running.stop();
         running = await startTemporalServer(env, address, tls, logFile);
@@ -197,7 +216,11 @@ async function withConnection<T>(
   tls: TlsFiles,
   use: (connection: Connection) => Promise<T>,
 ): Promise<T> {
-  const connection = await Connection.connect({ address, tls: connectionTls(tls), connectTimeout: 2_000 });
+  const connection = await Connection.connect({
+    address,
+    tls: tlsConfig({ address, namespace: 'temporal-system', tls }),
+    connectTimeout: 2_000,
+  });
   try {
     return await use(connection);
   } finally {

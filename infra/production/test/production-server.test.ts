@@ -13,9 +13,19 @@ import { NativeConnection } from '@temporalio/worker';
 import { serverBinary } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
-import { createExampleProject, releaseEffects, releasedOnce, until } from '@relforge/testkit';
+import {
+  createExampleProject,
+  killHard,
+  releaseEffects,
+  releasedOnce,
+  stopGracefully,
+  until,
+  workerProcess,
+} from '@relforge/testkit';
+import { workerMain } from '@relforge/worker';
 import { describe, expect, it } from 'vitest';
-import { certsScript, connectionTls } from '../src/index.js';
+import { tlsConfig } from '@relforge/temporal-connection';
+import { certsScript } from '../src/index.js';
 import { productionSuite } from './production-server.js';
 
 const suite = productionSuite();
@@ -89,8 +99,9 @@ describe('the production Temporal server', () => {
       }
     });
     const id = (project: string, version: string) => releaseWorkflowId(project, version);
+    const [byProject, projectIds] = [`RelforgeProject = "${a}"`, [id(a, '3.0.0'), id(a, '3.1.0')]];
     const expectations: [string, string[]][] = [
-      [`RelforgeProject = "${a}"`, [id(a, '3.0.0'), id(a, '3.1.0')]],
+      [byProject, projectIds],
       [`RelforgeProject = "${a}" AND RelforgeVersion = "3.1.0"`, [id(a, '3.1.0')]],
       [`RelforgeState = "failed" AND RelforgeProject IN ("${a}", "${b}")`, releases.map(([p, v]) => id(p, v)).sort()],
     ];
@@ -101,8 +112,55 @@ describe('the production Temporal server', () => {
       );
       expect(await listed(query)).toEqual(ids);
     }
-    expect(stockCliList(expectations[0]![0])).toEqual(expectations[0]![1]);
+    expect(stockCliList(byProject)).toEqual(projectIds);
   });
+});
+
+describe('two worker processes on the production server', () => {
+  it('finish a release once when the one publishing is SIGKILLed mid-request', async () => {
+    const example = await createExampleProject();
+    const version = '4.2.0';
+    const { server, client } = suite();
+    // The forge holds the release's creation, then carries it out after its caller died: the reply never came.
+    await example.admin.addFault({
+      match: { method: 'POST', path: `^/repos/${example.repos.source}/releases$` },
+      holdMs: 3_000,
+    });
+    const options = { main: workerMain, temporal: server, env: server.env('worker') };
+    const workers = [workerProcess(example, options), workerProcess(example, options)];
+    try {
+      const handle = await client.workflow.start('release', {
+        taskQueue,
+        workflowId: releaseWorkflowId(example.project, version),
+        args: [{ project: example.project, version }],
+      });
+      await until('the forge to hold the release creation', async () =>
+        (await example.admin.state()).held.now > 0 ? true : undefined,
+      );
+      // The worker running the held step, by the identity the SDK gives it: `<pid>@<host>`.
+      const identity = (await handle.describe()).raw.pendingActivities?.find(
+        (activity) => activity.lastWorkerIdentity,
+      )?.lastWorkerIdentity;
+      const publisher = workers.find((worker) => identity?.startsWith(`${worker.pid}@`));
+      const survivor = workers.find((worker) => worker !== publisher);
+      if (!publisher || !survivor) throw new Error(`no worker process has the identity ${identity}`);
+      expect((await handle.query(statusQuery)).currentStage).toBe('publish');
+      await killHard(publisher);
+
+      const status = (await handle.result()) as ReleaseStatus;
+      expect(status.state).toBe('succeeded');
+      expect(await releaseEffects(example, version)).toEqual(releasedOnce);
+      // The step the dead worker held was retried after its heartbeat timeout, by the other process.
+      const retried = ((await handle.fetchHistory()).events ?? [])
+        .map((event) => event.activityTaskStartedEventAttributes)
+        .filter((started) => (started?.attempt ?? 1) > 1);
+      expect(retried.length).toBeGreaterThan(0);
+      expect(retried.every((started) => started?.identity?.startsWith(`${survivor.pid}@`))).toBe(true);
+      expect(retried.every((started) => /heartbeat/i.test(started?.lastFailure?.message ?? ''))).toBe(true);
+    } finally {
+      await Promise.all(workers.map(stopGracefully));
+    }
+  }, 240_000);
 });
 
 describe('mutual TLS on the frontend', () => {
@@ -143,7 +201,7 @@ describe('mutual TLS on the frontend', () => {
       });
       const serverNameOverride = server.cliTls.serverName ?? 'localhost';
 
-      expect(await connects(connectionTls(server.cliTls), 10_000)).toEqual([true, true]);
+      expect(await connects(tlsConfig(server.settings('cli')), 10_000)).toEqual([true, true]);
       expect(await connects({ serverRootCACertificate: ca, serverNameOverride })).toEqual([false, false]);
       expect(
         await connects({ serverRootCACertificate: ca, serverNameOverride, clientCertPair: pair(other, 'cli') }),

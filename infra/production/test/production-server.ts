@@ -13,7 +13,8 @@ import {
 import { type ExampleProject } from '@relforge/testkit';
 import { createRelforgeWorker, workflowsPath } from '@relforge/worker';
 import { afterAll, beforeAll } from 'vitest';
-import { connectionTls, startProductionTemporal, type ProductionTemporal } from '../src/index.js';
+import { tlsConfig } from '@relforge/temporal-connection';
+import { startProductionTemporal, type ProductionTemporal } from '../src/index.js';
 
 export interface ProductionSuite {
   server: ProductionTemporal;
@@ -33,8 +34,8 @@ export function productionSuite(): () => ProductionSuite {
       startProductionTemporal(),
       bundleWorkflowCode({ workflowsPath, logger: quietLogger }) as Promise<WorkflowBundleWithSourceMap>,
     ]);
-    const connection = await Connection.connect({ address: server.address, tls: connectionTls(server.cliTls) });
-    const native = await NativeConnection.connect({ address: server.address, tls: connectionTls(server.tls) });
+    const connection = await Connection.connect({ address: server.address, tls: tlsConfig(server.settings('cli')) });
+    const native = await NativeConnection.connect({ address: server.address, tls: tlsConfig(server.settings()) });
     close = async () => {
       await connection.close();
       await native.close();
