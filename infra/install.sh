@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds every local server from Go modules; safe to re-run (skips what is built).
+# Builds every server from Go modules; safe to re-run (skips what is built).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash "$INFRA_DIR/temporal/install.sh"
 bash "$INFRA_DIR/s3/install.sh"
+bash "$INFRA_DIR/production/install.sh"

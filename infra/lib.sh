@@ -18,7 +18,9 @@ require_go() {
 # go_install_pinned NAME MODULE VERSION [FALLBACK...]
 # Builds MODULE@VERSION into $BIN_DIR/NAME unless that exact version is already
 # there (a stamp file records what was built, since the binaries' own --version
-# output differs per tool).
+# output differs per tool). `go install` names a binary after the last element
+# of its package path (`.../cmd/server` gives `server`), so it builds into a
+# folder of its own and the binary is moved to NAME.
 go_install_pinned() {
   local name=$1 module=$2
   shift 2
@@ -35,19 +37,46 @@ go_install_pinned() {
   fi
   require_go
   mkdir -p "$BIN_DIR"
-  local log
+  local log gobin
   log=$(mktemp)
+  gobin=$(mktemp -d)
   for v in "$@"; do
     echo "$name: building $module@$v from the Go module proxy (first time takes minutes)..."
-    if GOBIN="$BIN_DIR" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "$module@$v" >"$log" 2>&1; then
+    if GOBIN="$gobin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "$module@$v" >"$log" 2>&1; then
+      mv -f "$gobin/${module##*/}" "$BIN_DIR/$name"
       echo "$module@$v" >"$stamp"
-      rm -f "$log"
+      rm -rf "$log" "$gobin"
       echo "$name: built $BIN_DIR/$name ($module@$v)"
       return 0
     fi
     echo "$name: go install $module@$v failed:" >&2
     tail -n 5 "$log" >&2
   done
-  rm -f "$log"
+  rm -rf "$log" "$gobin"
   die "could not build $name from $module at any of: $*. Check that the Go module proxy (GOPROXY=$(go env GOPROXY)) serves these versions, or pin another in infra/versions.env."
+}
+
+# copy_module_dir_pinned NAME MODULE VERSION SUBDIR
+# Copies the contents of SUBDIR of MODULE@VERSION (downloaded into the Go
+# module cache) to $BIN_DIR/NAME, with a stamp like the binaries'. For files a module ships
+# beside its code, e.g. the Temporal server's SQL schemas.
+copy_module_dir_pinned() {
+  local name=$1 module=$2 version=$3 subdir=$4
+  local stamp="$BIN_DIR/$name.version"
+  if [[ -d "$BIN_DIR/$name" && -f "$stamp" && "$(cat "$stamp")" == "$module@$version:$subdir" ]]; then
+    echo "$name: $module@$version $subdir already copied to $BIN_DIR"
+    return 0
+  fi
+  require_go
+  local dir
+  dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') ||
+    die "could not download $module@$version from the Go module proxy (GOPROXY=$(go env GOPROXY))."
+  [[ -d "$dir/$subdir" ]] || die "$module@$version has no $subdir (looked in $dir)."
+  rm -rf "${BIN_DIR:?}/$name"
+  mkdir -p "$BIN_DIR/$name"
+  cp -R "$dir/$subdir/." "$BIN_DIR/$name/"
+  # The module cache is read-only; the copy must be removable by the next install.
+  chmod -R u+w "$BIN_DIR/$name"
+  echo "$module@$version:$subdir" >"$stamp"
+  echo "$name: copied $subdir of $module@$version to $BIN_DIR/$name"
 }

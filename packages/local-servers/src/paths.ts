@@ -30,14 +30,15 @@ export function stateDir(): string {
   return resolve(process.env['RELFORGE_STATE_DIR'] ?? join(workspaceRoot(), '.relforge'));
 }
 
-export type ServerBinary = 'temporal' | 'versitygw';
+/** `temporal` is the CLI with the dev server; `temporal-server` and `temporal-sql-tool` are the production server's. */
+export type ServerBinary = 'temporal' | 'versitygw' | 'temporal-server' | 'temporal-sql-tool';
 
 /** The path of a server built by `infra/install.sh`, or an error saying how to build it. */
 export function serverBinary(name: ServerBinary): string {
   const path = join(binDir(), name);
   if (!existsSync(path)) {
     throw new StackError(`${name} is not built (looked for ${path})`, {
-      fix: 'run `bash infra/install.sh` to build the local servers from Go modules',
+      fix: 'run `bash infra/install.sh` to build the servers from Go modules',
     });
   }
   return path;

@@ -4,3 +4,4 @@ export type { TestStack } from './stack.js';
 export { createExampleProject, exampleDir, type ExampleOptions, type ExampleProject } from './example.js';
 export { exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, type ReleaseEffects } from './effects.js';
 export { until } from './wait.js';
+export { killHard, stopGracefully, workerProcess, type WorkerProcessOptions } from './worker-process.js';

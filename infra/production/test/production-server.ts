@@ -1,0 +1,67 @@
+/**
+ * One production server per test file, and the connections a test needs to it:
+ * a client and an in-process worker over mutual TLS with the certificates the
+ * launcher made.
+ */
+import { Client, Connection } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { type ExampleProject } from '@relforge/testkit';
+import { createRelforgeWorker, workflowsPath } from '@relforge/worker';
+import { afterAll, beforeAll } from 'vitest';
+import { tlsConfig } from '@relforge/temporal-connection';
+import { startProductionTemporal, type ProductionTemporal } from '../src/index.js';
+
+export interface ProductionSuite {
+  server: ProductionTemporal;
+  client: Client;
+  /** A worker in this process for the example project, on the worker's certificate; run it with `runUntil`. */
+  worker(example: ExampleProject): Promise<Worker>;
+}
+
+const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
+
+/** Started before the file's tests, stopped (databases dropped) after them. */
+export function productionSuite(): () => ProductionSuite {
+  let suite: ProductionSuite | undefined;
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const [server, bundle] = await Promise.all([
+      startProductionTemporal(),
+      bundleWorkflowCode({ workflowsPath, logger: quietLogger }) as Promise<WorkflowBundleWithSourceMap>,
+    ]);
+    const connection = await Connection.connect({ address: server.address, tls: tlsConfig(server.settings('cli')) });
+    const native = await NativeConnection.connect({ address: server.address, tls: tlsConfig(server.settings()) });
+    close = async () => {
+      await connection.close();
+      await native.close();
+      await server.stop();
+    };
+    suite = {
+      server,
+      client: new Client({ connection, namespace: server.namespace }),
+      worker: (example) =>
+        createRelforgeWorker({
+          connection: native,
+          namespace: server.namespace,
+          workflowBundle: bundle,
+          release: {
+            projects: new Map([[example.project, example.configPath]]),
+            workRoot: example.workRoot,
+            env: example.env,
+          },
+        }),
+    };
+  }, 180_000);
+  afterAll(async () => {
+    await close?.();
+  });
+  return () => {
+    if (!suite) throw new Error('the production server starts in beforeAll: use it inside tests');
+    return suite;
+  };
+}
