@@ -13,7 +13,13 @@ import {
   testStack,
 } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { abortSignal, releaseWorkflowId, resumeUpdate, type ReleaseStatus } from '@relforge/release';
+import {
+  abortSignal,
+  ReleaseFailureType,
+  releaseWorkflowId,
+  resumeUpdate,
+  type ReleaseStatus,
+} from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
 import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -74,7 +80,7 @@ describe('the checksum repository', () => {
     });
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
-    expect(cause.type).toBe('ReleaseFailed');
+    expect(cause.type).toBe(ReleaseFailureType.ReleaseFailed);
     expect(cause.message).toContain('aborted by an operator: the old digest is the published one');
     const final = cause.details?.[0] as ReleaseStatus;
     expect(final.audit.map((entry) => [entry.action, entry.stage])).toEqual([['abort', 'checksum-repo']]);

@@ -6,10 +6,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checksumFileNames, checksumsText, digestFile, sidecarText } from '@relforge/checksum';
-import type { Artifact, DigestedArtifact, ReleasePlan } from '../shared.js';
-import { artifactsDir } from './build.js';
+import type { Artifact, DigestedArtifact } from '../shared.js';
+import { stepInputs, type ChecksumInput, type PlanInput } from '../step-inputs.js';
 import { withHeartbeat } from './heartbeat.js';
-import type { ReleaseServices } from './services.js';
+import { artifactsDir, type ReleaseServices } from './services.js';
 
 /** Rewriting the same text would still be a change on disk; a retried checksum step leaves files it agrees with alone. */
 async function writeIfChanged(path: string, text: string): Promise<void> {
@@ -19,8 +19,10 @@ async function writeIfChanged(path: string, text: string): Promise<void> {
 
 export async function checksumArtifacts(
   _services: ReleaseServices,
-  { plan, artifacts }: { plan: ReleasePlan; artifacts: Artifact[] },
+  input: ChecksumInput | PlanInput<{ artifacts: Artifact[] }>,
 ): Promise<DigestedArtifact[]> {
+  const { project, version, workDir, artifacts } =
+    'plan' in input ? stepInputs.checksumArtifacts(input.plan, input.artifacts) : input;
   return withHeartbeat(async (heartbeat) => {
     const digest = async (artifact: Artifact): Promise<DigestedArtifact> => {
       const { size, sha256, sha512 } = await digestFile(artifact.path, { signal: heartbeat.signal });
@@ -37,9 +39,9 @@ export async function checksumArtifacts(
       await writeIfChanged(path, sidecarText(tarball.sha256, tarball.file));
       written.push({ file: `${tarball.file}.sha256`, path, size: 0, kind: 'sidecar' });
     }
-    const names = checksumFileNames(plan.project, plan.version.text);
+    const names = checksumFileNames(project, version.text);
     for (const algorithm of ['sha256', 'sha512'] as const) {
-      const path = join(artifactsDir(plan), names[algorithm]);
+      const path = join(artifactsDir(workDir), names[algorithm]);
       await writeIfChanged(
         path,
         checksumsText(
