@@ -10,7 +10,7 @@ import { isRelforgeError } from '@relforge/errors';
 import { stateDir } from '@relforge/local-servers';
 import { readStackState } from '@relforge/stack';
 import { loadProjects, projectConfigPaths } from './projects.js';
-import { createRelforgeWorker } from './worker.js';
+import { createRelforgeWorker, parseBuildTargets, projectPlatforms } from './worker.js';
 
 // The AWS SDK release pinned in pnpm-workspace.yaml supports Node 20; its warning is about later
 // releases, and printed on every command it would bury Relforge's own output. Set the variable to
@@ -29,9 +29,14 @@ async function main(): Promise<void> {
       connection,
       namespace,
       release: { projects, workRoot, env: process.env },
+      builds:
+        process.env['RELFORGE_BUILDS'] === undefined
+          ? await projectPlatforms(projects)
+          : parseBuildTargets(process.env['RELFORGE_BUILDS'], 'RELFORGE_BUILDS'),
+      serveReleases: process.env['RELFORGE_SERVE_RELEASES'] !== 'false',
     });
     console.log(
-      `relforge worker: polling task queue "${worker.options.taskQueue}" on ${address}, namespace ${namespace}`,
+      `relforge worker: polling task queues ${worker.taskQueues.map((queue) => `"${queue}"`).join(', ')} on ${address}, namespace ${namespace}`,
     );
     console.log(
       `relforge worker: releases ${[...projects.keys()].join(', ') || 'no project'}; work folder ${workRoot}`,
