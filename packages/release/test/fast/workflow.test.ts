@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { type ApplicationFailure } from '@temporalio/common';
 import { abortSignal, ReleaseFailureType, resumeUpdate, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { RelforgeState } from '@relforge/temporal-names';
 import { until } from '@relforge/testkit';
