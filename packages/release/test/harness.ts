@@ -105,6 +105,8 @@ export async function releaseWorker(
         namespace,
         taskQueue: buildTaskQueue(platform),
         activities: { buildTarget: activities.buildTarget },
+        // A platform's queue carries one build a release: one poll each keeps 200 platforms under the server's limit.
+        maxConcurrentActivityTaskPolls: 1,
       }),
     ),
   );

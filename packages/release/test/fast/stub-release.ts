@@ -31,7 +31,7 @@ import {
 import type { ReleaseActivities } from '@relforge/release/activities';
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
-import { exampleDir, startDevServer, type DevServer } from '@relforge/testkit';
+import { exampleDir, startDevServer, type DevServer, type DevServerOptions } from '@relforge/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import { releaseWorker, workflowBundle, type ReleaseWorkers } from '../harness.js';
 
@@ -43,12 +43,12 @@ export interface FastServer {
 }
 
 /** A dev server of the calling test file, started before its tests and stopped after. */
-export function fastServer(): () => FastServer {
+export function fastServer(options: DevServerOptions = {}): () => FastServer {
   let server: DevServer | undefined;
   let native: NativeConnection | undefined;
   let fast: FastServer | undefined;
   beforeAll(async () => {
-    server = await startDevServer();
+    server = await startDevServer(options);
     native = await NativeConnection.connect({ address: server.address });
     const { client } = server.env;
     const connection = native;
