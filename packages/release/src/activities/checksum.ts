@@ -3,11 +3,13 @@
  * a `sha256sum`-format sidecar per tarball and combined SHA256SUMS/SHA512SUMS
  * files. The digests recorded here are the ones every later step verifies.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checksumFileNames, checksumsText, digestFile, sidecarText } from '@relforge/checksum';
-import type { Artifact, DigestedArtifact } from '../shared.js';
+import { ReleaseFailureType, type Artifact, type DigestedArtifact } from '../shared.js';
 import { stepInputs, type ChecksumInput, type PlanInput } from '../step-inputs.js';
+import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 import { artifactsDir, type ReleaseServices } from './services.js';
 
@@ -23,6 +25,17 @@ export async function checksumArtifacts(
 ): Promise<DigestedArtifact[]> {
   const { project, version, workDir, artifacts } =
     'plan' in input ? stepInputs.checksumArtifacts(input.plan, input.artifacts) : input;
+  // A builder of another machine wrote its artifact to its own disk: say so, instead of retrying a missing file.
+  const elsewhere = artifacts.filter((artifact) => !existsSync(artifact.path)).map((artifact) => artifact.file);
+  if (elsewhere.length > 0) {
+    throw new PermanentError(
+      ReleaseFailureType.MissingArtifact,
+      `${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'was' : 'were'} built but ${elsewhere.length === 1 ? 'is' : 'are'} not in ${artifactsDir(workDir)} on this worker`,
+      {
+        fix: 'give the builders and the workers of the main queue one work folder (RELFORGE_WORK_DIR on storage they all mount), then resume the release',
+      },
+    );
+  }
   return withHeartbeat(async (heartbeat) => {
     const digest = async (artifact: Artifact): Promise<DigestedArtifact> => {
       const { size, sha256, sha512 } = await digestFile(artifact.path, { signal: heartbeat.signal });
