@@ -3,6 +3,8 @@
  * running for that version, and shows its progress stage by stage until it ends. The config itself is the
  * worker's (the one source of truth for how a project is released); the file given here names the project.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -74,6 +76,17 @@ export async function runRelease(
   }
 }
 
+/** The project a config file names, and the sha256 of its bytes, as the worker computes it for its own. */
+async function configOf(path: string): Promise<{ project: string; sha256: string }> {
+  const { project } = await loadProjectConfig(path);
+  return {
+    project,
+    sha256: createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex'),
+  };
+}
+
 /** For the audit trail; a container user without a passwd entry still has a name in the environment, or none. */
 function whoAmI(): string {
   try {
@@ -112,12 +125,16 @@ export function releaseCommand(): Command {
           fix: 'say why the version is released again, e.g. --reason "asset deleted by mistake"',
         });
       }
-      const project = options.project ?? (await loadProjectConfig(options.config)).project;
+      // The worker's file is the one the release runs with; this one's digest makes the worker refuse a mismatch
+      // instead of silently using its own.
+      const configFile = options.project ? undefined : await configOf(options.config);
+      const project = options.project ?? configFile?.project ?? '';
       const version = parseVersion(versionText);
       const target = temporalTarget();
       const input: ReleaseInput = {
         project,
         version: version.text,
+        ...(configFile ? { configSha256: configFile.sha256 } : {}),
         ...(options.rerelease && options.reason
           ? { rerelease: { reason: options.reason, by: `${whoAmI()}@${hostname()}` } }
           : {}),

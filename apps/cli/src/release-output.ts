@@ -11,7 +11,26 @@ function seconds(stage: ReleaseStatus['stages'][number]): string {
   return ` (${((Date.parse(stage.finishedAt) - Date.parse(stage.startedAt)) / 1000).toFixed(1)} s)`;
 }
 
+/** A build that no worker of its platform has taken: which queue, and the command that starts a builder. */
+function printBuildChanges(status: ReleaseStatus, seen: Map<string, string>): void {
+  for (const build of status.builds ?? []) {
+    const platform = `${build.target.distro}/${build.target.arch}`;
+    if (seen.get(`build ${platform}`) === build.state) continue;
+    const before = seen.get(`build ${platform}`);
+    seen.set(`build ${platform}`, build.state);
+    if (build.state === 'waiting-for-builder') {
+      console.log(`⏸ build ${platform}: waiting for a builder on task queue ${build.taskQueue}`);
+      console.log(
+        `    start one on a ${platform} machine: ${build.startBuilder ?? `relforge worker --builds ${platform}`}`,
+      );
+    } else if (before === 'waiting-for-builder') {
+      console.log(`… build ${platform}: a builder took it`);
+    }
+  }
+}
+
 export function printStageChanges(status: ReleaseStatus, seen: Map<string, string>): void {
+  printBuildChanges(status, seen);
   for (const stage of status.stages) {
     if (seen.get(stage.name) === stage.state) continue;
     seen.set(stage.name, stage.state);
@@ -47,6 +66,7 @@ export function printOutcome(run: ReleaseRun, target: TemporalTarget): void {
       `  ${entry.at} ${entry.action}${entry.stage ? ` at ${entry.stage}` : ''}${entry.by ? ` by ${entry.by}` : ''}${entry.note ? `: ${entry.note}` : ''}`,
     );
   }
+  if (status.config) console.log(`  config: ${status.config.path}  sha256 ${status.config.sha256}`);
   for (const stage of status.stages) {
     for (const [key, value] of Object.entries(stage.outputs)) console.log(`  ${stage.name} ${key}: ${value}`);
   }

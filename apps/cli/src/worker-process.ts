@@ -2,13 +2,12 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildTargets, loadProjectConfig } from '@relforge/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from '@relforge/errors';
 import { isAlive, stateDir, stopPid, tailOf, workspaceRoot } from '@relforge/local-servers';
 import { connectClient } from '@relforge/temporal-connection';
 import { recordWorker, workerEnvironment, workerIsRunning, type StackState } from '@relforge/stack';
-import { platform, workerMain } from '@relforge/worker';
+import { workerMain } from '@relforge/worker';
 import { liveWorkers } from './workers.js';
 
 /** What the stack releases: the bundled example, unless `stack up --config` names other projects. */
@@ -21,9 +20,6 @@ export const exampleConfig = () => join(workspaceRoot(), 'examples', 'hello', 'r
 export async function ensureStackWorker(state: StackState, configs: string[]): Promise<StackState> {
   if (workerIsRunning(state)) return state;
   const env = { ...process.env, ...workerEnvironment(state) };
-  const targets = new Set<string>();
-  for (const path of configs)
-    for (const target of buildTargets(await loadProjectConfig(path, env))) targets.add(platform(target));
   const logFile = join(stateDir(), 'logs', 'worker.log');
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, [workerMain], {
@@ -31,7 +27,7 @@ export async function ensureStackWorker(state: StackState, configs: string[]): P
       ...env,
       RELFORGE_PROJECTS: configs.join(','),
       RELFORGE_WORK_DIR: join(stateDir(), 'work'),
-      RELFORGE_BUILDS: [...targets].join(','),
+      RELFORGE_BUILDS: 'all',
     },
     stdio: ['ignore', log, log],
     detached: true,

@@ -1,6 +1,12 @@
 import { fileURLToPath } from 'node:url';
 
-export { createRelforgeWorker, relforgeActivities, workflowsPath, type RelforgeWorkerOptions } from './worker.js';
+export {
+  createRelforgeWorker,
+  relforgeActivities,
+  workflowsPath,
+  type RelforgeWorker,
+  type RelforgeWorkerOptions,
+} from './worker.js';
 export { runWorker } from './run.js';
 export { hostPlatform, platform, workerSettings, type WorkerFlags, type WorkerSettings } from './settings.js';
 

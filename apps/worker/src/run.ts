@@ -25,10 +25,12 @@ export async function runWorker(settings: WorkerSettings, log: (line: string) =>
       connection,
       namespace: temporal.namespace,
       release: { projects: settings.projects, workRoot: settings.workRoot, env: process.env },
+      builds: settings.builds,
+      serveReleases: settings.serveReleases,
     });
-    log(
-      `relforge worker: polling task queue "${worker.options.taskQueue}" on ${temporal.address}${temporal.tls ? ' (mTLS)' : ''}, namespace ${temporal.namespace}`,
-    );
+    const queues = worker.taskQueues.map((queue) => `"${queue}"`).join(', ');
+    const where = `${temporal.address}${temporal.tls ? ' (mTLS)' : ''}, namespace ${temporal.namespace}`;
+    log(`relforge worker: polling task queue${worker.taskQueues.length > 1 ? 's' : ''} ${queues} on ${where}`);
     log(`relforge worker: releases ${[...settings.projects.keys()].join(', ')}; work folder ${settings.workRoot}`);
     log(`relforge worker: builds ${settings.builds.map(platform).join(', ') || 'no platform'}`);
     // The SDK's runtime turns SIGTERM/SIGINT into a graceful shutdown; run() resolves when it is done.

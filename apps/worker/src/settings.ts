@@ -82,11 +82,13 @@ function chooseBuilds(asked: string[] | undefined, configs: Map<string, ProjectC
     const host = hostPlatform();
     return host && known.has(host) ? [known.get(host) as BuildTarget] : [];
   }
+  // One machine that builds everything itself: the local stack, a test, a project without cross-builders.
+  if (asked.length === 1 && asked[0] === 'all') return [...known.values()];
   return asked.map((name) => {
     const target = known.get(name);
     if (!target) {
       throw new InputError(`--builds ${name}: no target of the configured projects is built for that platform`, {
-        fix: `use distro/arch from their build.matrix (${names || 'none'}), or add the platform to a config's build.matrix`,
+        fix: `use distro/arch from their build.matrix (${names || 'none'}) or all, or add the platform to a config's build.matrix`,
       });
     }
     return target;

@@ -4,14 +4,10 @@
  * launcher made.
  */
 import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  NativeConnection,
-  type Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { type ExampleProject } from '@relforge/testkit';
-import { createRelforgeWorker, workflowsPath } from '@relforge/worker';
+import { buildTargets, loadProjectConfig } from '@relforge/config';
+import { createRelforgeWorker, workflowsPath, type RelforgeWorker } from '@relforge/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { tlsConfig } from '@relforge/temporal-connection';
 import { startProductionTemporal, type ProductionTemporal } from '../src/index.js';
@@ -20,7 +16,7 @@ export interface ProductionSuite {
   server: ProductionTemporal;
   client: Client;
   /** A worker in this process for the example project, on the worker's certificate; run it with `runUntil`. */
-  worker(example: ExampleProject): Promise<Worker>;
+  worker(example: ExampleProject): Promise<RelforgeWorker>;
 }
 
 const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
@@ -44,9 +40,11 @@ export function productionSuite(): () => ProductionSuite {
     suite = {
       server,
       client: new Client({ connection, namespace: server.namespace }),
-      worker: (example) =>
+      worker: async (example) =>
         createRelforgeWorker({
           connection: native,
+          // One worker builds every platform of the example, as a single-machine deployment would.
+          builds: buildTargets(await loadProjectConfig(example.configPath, example.env)),
           namespace: server.namespace,
           workflowBundle: bundle,
           release: {

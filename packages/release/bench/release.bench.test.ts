@@ -7,13 +7,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { Git } from '@relforge/git';
 import { createReleaseActivities } from '@relforge/release/activities';
 import { releaseWorkflowId } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
 import { createExampleProject, testStack, type ExampleProject } from '@relforge/testkit';
 import { expect, it } from 'vitest';
+import { releaseWorker } from '../test/harness.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 const distros = ['bookworm', 'trixie', 'jammy', 'noble', 'alpine'];
@@ -61,12 +62,10 @@ it('prints a 20-artifact release against the same activities in a bare workflow'
           env: example.env,
           git: new Git(),
         });
-        const worker = await Worker.create({
-          connection: native,
-          namespace: temporal.namespace,
-          taskQueue,
+        // One process builds every platform, as the bare workflow's one worker does.
+        const worker = await releaseWorker({ native }, activities, {
+          builds: distros.flatMap((distro) => archs.map((arch) => ({ distro, arch }))),
           workflowBundle,
-          activities,
         });
         const started = performance.now();
         const result = await worker.runUntil(

@@ -6,6 +6,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ReleaseActivities } from '@relforge/release/activities';
 import type { DigestedArtifact, ReleaseInput } from '@relforge/release';
+import { stepInputs } from '@relforge/release/step-inputs';
 
 export { release } from '@relforge/release/workflows';
 
@@ -16,13 +17,15 @@ const activities = proxyActivities<ReleaseActivities>({
 
 export async function bareRelease(input: ReleaseInput): Promise<number> {
   const plan = await activities.prepareRelease({ ...input, startedAt: new Date().toISOString() });
-  const built = await Promise.all(plan.targets.map((target) => activities.buildTarget({ plan, target })));
-  const artifacts: DigestedArtifact[] = await activities.checksumArtifacts({ plan, artifacts: built });
-  await activities.uploadArtifacts({ plan, artifacts });
-  const staged = await activities.stageForgeRelease({ plan, artifacts });
-  await activities.publishForgeRelease({ plan, releaseId: staged.releaseId, artifacts });
-  await activities.updateChecksumRepo({ plan, artifacts });
-  await activities.updateContainerRepo({ plan, artifacts });
-  await activities.updateWebsite({ plan, artifacts });
+  const built = await Promise.all(
+    plan.targets.map((target) => activities.buildTarget(stepInputs.buildTarget(plan, target))),
+  );
+  const artifacts: DigestedArtifact[] = await activities.checksumArtifacts(stepInputs.checksumArtifacts(plan, built));
+  await activities.uploadArtifacts(stepInputs.uploadArtifacts(plan, artifacts));
+  const staged = await activities.stageForgeRelease(stepInputs.stageForgeRelease(plan, artifacts));
+  await activities.publishForgeRelease(stepInputs.publishForgeRelease(plan, staged.releaseId));
+  await activities.updateChecksumRepo(stepInputs.updateChecksumRepo(plan, artifacts));
+  await activities.updateContainerRepo(stepInputs.updateContainerRepo(plan, artifacts));
+  await activities.updateWebsite(stepInputs.updateWebsite(plan, artifacts));
   return artifacts.length;
 }

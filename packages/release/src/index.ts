@@ -1,5 +1,6 @@
 /** Client-side entry: the release workflow's contract. Workers load `./workflows` and `./activities`. */
 export {
+  ReleaseFailureType,
   abortSignal,
   releaseWorkflowId,
   resumeUpdate,
@@ -7,7 +8,10 @@ export {
   type AbortInput,
   type ResumeInput,
   type Artifact,
+  type BuildState,
+  type BuildStatus,
   type BuildTarget,
+  type ConfigFile,
   type DigestedArtifact,
   type ReleaseInput,
   type ReleasePlan,

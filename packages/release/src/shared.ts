@@ -8,6 +8,36 @@ import type { BuildTarget, ProjectConfig, ReleaseVersion, Stage } from '@relforg
 
 export type { BuildTarget, Stage };
 
+/**
+ * The `type` of every failure the release workflow and its activities throw on purpose, named once: clients tell a
+ * release that is out already from one that failed by comparing with these, never with a string of their own.
+ */
+export const ReleaseFailureType = {
+  /** The version was released by an earlier run; this one did nothing. Its details carry the final status. */
+  AlreadyReleased: 'AlreadyReleased',
+  /** The release ended without finishing; its details carry the final status. */
+  ReleaseFailed: 'ReleaseFailed',
+  /** An operator aborted a waiting release. */
+  ReleaseAborted: 'ReleaseAborted',
+  /** A resume sent to a release that is not waiting for an operator. */
+  NotWaiting: 'NotWaiting',
+  /** A resume whose input names an unknown field or a value of the wrong type. */
+  InvalidResume: 'InvalidResume',
+  /** A build command that exited non-zero. */
+  BuildFailed: 'BuildFailed',
+  /** A file a step needs that no step produced. */
+  MissingArtifact: 'MissingArtifact',
+  /** A published file or release that differs from this release's. */
+  DigestConflict: 'DigestConflict',
+  /** The forge refused Relforge's credentials or the request. */
+  ForgeError: 'ForgeError',
+  /** The release's input or config is wrong. */
+  InputError: 'InputError',
+  /** A secret the config names is not set on the worker. */
+  SecretError: 'SecretError',
+} as const;
+export type ReleaseFailureType = (typeof ReleaseFailureType)[keyof typeof ReleaseFailureType];
+
 /** What starts a release, from the relforge CLI or the stock `temporal` CLI as plain JSON. */
 export interface ReleaseInput {
   project: string;
@@ -17,6 +47,11 @@ export interface ReleaseInput {
    * the released tag, and every step still refuses to change a digest already published.
    */
   rerelease?: { reason: string; by?: string };
+  /**
+   * The sha256 of the config file the caller holds. The worker's file is the one a release runs with; when this is
+   * given and differs, the release refuses before doing anything instead of silently using the worker's.
+   */
+  configSha256?: string;
 }
 
 /** One workflow per project and version: a second start of the same id attaches instead of releasing twice. */
@@ -24,11 +59,19 @@ export function releaseWorkflowId(project: string, version: string): string {
   return `release/${project}/${version}`;
 }
 
+/** A config file pinned by its digest. */
+export interface ConfigFile {
+  path: string;
+  sha256: string;
+}
+
 /** Everything a release works from, fixed once at its start and kept in history; secrets are only named. */
 export interface ReleasePlan {
   project: string;
   version: ReleaseVersion;
   config: ProjectConfig;
+  /** The worker's config file the plan was read from and the sha256 of its bytes (absent in plans recorded before configs were pinned). */
+  configFile?: ConfigFile;
   /** The commit `source.ref` named when the release started: what is built and tagged. */
   sourceCommit: string;
   stages: Stage[];
@@ -75,13 +118,34 @@ export interface StageStatus {
 /** `waiting`: a step failed in a way no retry fixes; the release holds until an operator resumes or aborts it. */
 export type ReleaseState = 'preparing' | 'running' | 'waiting' | 'succeeded' | 'failed';
 
+/**
+ * `queued`: on its platform's task queue; `waiting-for-builder`: no worker of that platform took it in time, and it
+ * stays queued until one does; `built`: its artifact exists.
+ */
+export type BuildState = 'queued' | 'waiting-for-builder' | 'built';
+
+/** One matrix target's build, on the task queue of its platform. */
+export interface BuildStatus {
+  target: BuildTarget;
+  taskQueue: string;
+  state: BuildState;
+  /** When the build was first seen waiting for a builder. */
+  waitingSince?: string;
+  /** What starts a worker that builds this platform, shown while it waits. */
+  startBuilder?: string;
+}
+
 export interface ReleaseStatus {
   project: string;
   version: string;
   state: ReleaseState;
   currentStage?: Stage;
   sourceCommit?: string;
+  /** The worker's config file this release runs with, pinned by digest. */
+  config?: ConfigFile;
   stages: StageStatus[];
+  /** The matrix builds, each on its platform's task queue (absent in releases that built everything on one queue). */
+  builds?: BuildStatus[];
   artifacts: { file: string; size: number; sha256: string; sha512: string; url?: string }[];
   error?: string;
   /** What operators did to this release, oldest first; a re-release is recorded when it starts. */

@@ -3,8 +3,9 @@ import { promisify } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { serverBinary } from '@relforge/local-servers';
-import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
+import { ReleaseFailureType, releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
+import type { release as releaseWorkflow } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import { createExampleProject, releaseEffects, releasedOnce, testStack } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,7 +52,7 @@ describe('twenty starts of the same version at once, and two from the stock CLI'
     const workflowId = releaseWorkflowId(example.project, version);
     // The options `relforge release` uses: attach to a running release, never redo a completed one.
     const start = () =>
-      connections.client.workflow.start('release', {
+      connections.client.workflow.start<typeof releaseWorkflow>('release', {
         taskQueue,
         workflowId,
         args: [{ project: example.project, version }],
@@ -99,7 +100,9 @@ describe('twenty starts of the same version at once, and two from the stock CLI'
     expect(refused).toBeInstanceOf(WorkflowFailedError);
     expect((refused as WorkflowFailedError).cause?.message).toContain('was already released by run');
     // Typed, so clients show the completed release instead of a failure.
-    expect(((refused as WorkflowFailedError).cause as ApplicationFailure).type).toBe('AlreadyReleased');
+    expect(((refused as WorkflowFailedError).cause as ApplicationFailure).type).toBe(
+      ReleaseFailureType.AlreadyReleased,
+    );
     expect(await releaseEffects(example, version)).toEqual(releasedOnce);
     for (const runId of [handles[0]?.firstExecutionRunId, undefined])
       expect(await secretsIn(connections, example, workflowId, runId)).toEqual([]);

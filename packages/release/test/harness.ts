@@ -7,21 +7,37 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { buildTargets, loadProjectConfig } from '@relforge/config';
 import { Git } from '@relforge/git';
 import { createReleaseActivities, type ReleaseActivities, type ReleaseServices } from '@relforge/release/activities';
-import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
-import { taskQueue } from '@relforge/temporal-names';
+import { releaseWorkflowId, statusQuery, type BuildTarget, type ReleaseStatus } from '@relforge/release';
+import type { release as releaseWorkflow } from '@relforge/release/workflows';
+import { buildTaskQueue, taskQueue } from '@relforge/temporal-names';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { exampleSecrets, secretsInHistory, testStack, type ExampleProject } from '@relforge/testkit';
+import { exampleDir, exampleSecrets, secretsInHistory, testStack, type ExampleProject } from '@relforge/testkit';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('@relforge/release/workflows'));
-/** A whole release's history, recorded from the end-to-end test; replayed on every run to catch incompatible changes. */
-export const recordedHistoryPath = fileURLToPath(new URL('./fixtures/release-history.json', import.meta.url));
-/** A release parked at publish by a 401 and resumed by an operator: the `wait-for-operator` patch and the update in history. */
-export const recordedParkedHistoryPath = fileURLToPath(
-  new URL('./fixtures/parked-resumed-history.json', import.meta.url),
-);
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+/**
+ * Histories recorded from the end-to-end test and the parked-and-resumed test, replayed on every run to catch
+ * incompatible changes. The first pair predates builds per platform (every target on the main queue), so it keeps the
+ * code behind `patched('build-per-platform')` honest; `pnpm --filter @relforge/release record-history` rewrites only
+ * the current pair.
+ */
+export const recordedHistories = {
+  beforePlatforms: {
+    release: fixture('release-history.json'),
+    parked: fixture('parked-resumed-history.json'),
+  },
+  current: {
+    release: fixture('release-per-platform-history.json'),
+    parked: fixture('parked-resumed-per-platform-history.json'),
+  },
+};
 
 export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
@@ -61,14 +77,65 @@ export async function connect(): Promise<Connections> {
   };
 }
 
-export async function releaseWorker(connections: Connections, activities: ReleaseActivities): Promise<Worker> {
-  return Worker.create({
-    connection: connections.native,
-    namespace: testStack().temporal.namespace,
+/** The example's build matrix: the platforms a worker must build for its releases to finish. */
+export const examplePlatforms: Promise<BuildTarget[]> = loadProjectConfig(join(exampleDir(), 'relforge.yaml'), {}).then(
+  buildTargets,
+);
+
+/** Several SDK workers, one per task queue, run and stopped together. */
+export interface ReleaseWorkers {
+  workers: Worker[];
+  runUntil<R>(until: Promise<R> | (() => Promise<R>)): Promise<R>;
+}
+
+export interface ReleaseWorkerOptions {
+  /** The platforms it builds, each on its own task queue; the example's matrix unless told. */
+  builds?: BuildTarget[];
+  connection?: NativeConnection;
+  namespace?: string;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
+/** A worker of the main queue (workflows and every step) and a builder of each platform, as one process runs them. */
+export async function releaseWorker(
+  connections: Pick<Connections, 'native'>,
+  activities: ReleaseActivities,
+  options: ReleaseWorkerOptions = {},
+): Promise<ReleaseWorkers> {
+  const connection = options.connection ?? connections.native;
+  const namespace = options.namespace ?? testStack().temporal.namespace;
+  const main = await Worker.create({
+    connection,
+    namespace,
     taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: options.workflowBundle ?? (await workflowBundle()),
     activities,
   });
+  const builders = await Promise.all(
+    (options.builds ?? (await examplePlatforms)).map((platform) =>
+      Worker.create({
+        connection,
+        namespace,
+        taskQueue: buildTaskQueue(platform),
+        activities: { buildTarget: activities.buildTarget },
+        // A platform's queue carries one build a release: one poll each keeps 200 platforms under the server's limit.
+        maxConcurrentActivityTaskPolls: 1,
+      }),
+    ),
+  );
+  const workers = [main, ...builders];
+  return {
+    workers,
+    async runUntil(until) {
+      const ending = typeof until === 'function' ? until() : until;
+      // Every worker stops before this returns, even when the awaited promise rejects.
+      const [first, ...rest] = await Promise.allSettled(workers.map((worker) => worker.runUntil(ending)));
+      const failed = [first, ...rest].find((outcome) => outcome?.status === 'rejected');
+      if (failed?.status === 'rejected') throw failed.reason;
+      if (first?.status !== 'fulfilled') throw new Error('no worker ran');
+      return first.value;
+    },
+  };
 }
 
 export interface Outcome {
@@ -87,14 +154,16 @@ export async function release(
   activities: ReleaseActivities = createReleaseActivities(servicesFor(example)),
 ): Promise<Outcome> {
   const worker = await releaseWorker(connections, activities);
-  const handle = await connections.client.workflow.start('release', {
+  // As the CLI starts it: with the digest of the config file it holds, here the worker's own.
+  const configSha256 = createHash('sha256').update(readFileSync(example.configPath)).digest('hex');
+  const handle = await connections.client.workflow.start<typeof releaseWorkflow>('release', {
     taskQueue,
     workflowId: releaseWorkflowId(example.project, version),
-    args: [{ project: example.project, version }],
+    args: [{ project: example.project, version, configSha256 }],
   });
   return worker.runUntil(async () => {
     const ended = await handle.result().then(
-      (status: ReleaseStatus) => ({ status }),
+      (status) => ({ status }),
       (error: unknown) => {
         if (error instanceof WorkflowFailedError) return { failure: error };
         throw error;
@@ -126,7 +195,7 @@ export async function startRelease(
   example: ExampleProject,
   version: string,
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  return connections.client.workflow.start('release', {
+  return connections.client.workflow.start<typeof releaseWorkflow>('release', {
     taskQueue,
     workflowId: releaseWorkflowId(example.project, version),
     args: [{ project: example.project, version }],

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { DigestedArtifact, ReleasePlan } from '@relforge/release';
 import { createReleaseActivities, type ReleaseActivities } from '@relforge/release/activities';
 import { createExampleProject, type ExampleProject } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ afterAll(async () => {
   await connections?.close();
 });
 
-type Call = { name: keyof ReleaseActivities; args: unknown[] };
+type Call = { name: keyof ReleaseActivities; args: unknown[]; result?: unknown };
 
 /** The activities, recording each call's input so the test can run it again. */
 function recorded(activities: ReleaseActivities, calls: Call[]): ReleaseActivities {
@@ -25,8 +26,10 @@ function recorded(activities: ReleaseActivities, calls: Call[]): ReleaseActiviti
     (...args: unknown[]) => Promise<unknown>,
   ][]) {
     wrapped[name] = async (...args: unknown[]) => {
-      calls.push({ name, args: structuredClone(args) });
-      return activity(...args);
+      const call: Call = { name, args: structuredClone(args) };
+      calls.push(call);
+      call.result = structuredClone(await activity(...args));
+      return call.result;
     };
   }
   return wrapped as ReleaseActivities;
@@ -74,11 +77,13 @@ describe('each release activity run a second time', () => {
       { client: connections.client },
     );
     const results: Record<string, unknown> = {};
+    const reruns = new Map<Call, unknown>();
     for (const call of calls) {
       results[call.name] = await environment.run(
         activities[call.name] as (...args: unknown[]) => Promise<unknown>,
         ...call.args,
       );
+      reruns.set(call, results[call.name]);
     }
     expect(await effects(example, version)).toEqual(before);
     expect(results['uploadArtifacts']).toMatchObject({ uploaded: 0, unchanged: 12 });
@@ -88,5 +93,25 @@ describe('each release activity run a second time', () => {
     expect(results['updateContainerRepo']).toMatchObject({ status: 'existing' });
     expect(results['updateWebsite']).toMatchObject({ status: 'existing' });
     expect(await example.admin.violations()).toEqual([]);
+
+    // A release started on older code hands newer workers the whole plan; each step takes that shape too, alike.
+    const plan = calls.find((call) => call.name === 'prepareRelease')?.result as ReleasePlan;
+    const digested = calls.find((call) => call.name === 'checksumArtifacts')?.result as DigestedArtifact[];
+    const fromPlan = (call: Call): Record<string, unknown> => {
+      const input = call.args[0] as { target?: unknown; artifacts?: unknown; releaseId?: unknown };
+      if (call.name === 'buildTarget') return { plan, target: input.target };
+      if (call.name === 'buildSourceTarball') return { plan };
+      if (call.name === 'checksumArtifacts') return { plan, artifacts: input.artifacts };
+      if (call.name === 'publishForgeRelease') return { plan, releaseId: input.releaseId, artifacts: digested };
+      return { plan, artifacts: digested };
+    };
+    for (const call of calls.filter((each) => each.name !== 'prepareRelease')) {
+      const again = await environment.run(
+        activities[call.name] as (...args: unknown[]) => Promise<unknown>,
+        fromPlan(call),
+      );
+      expect([call.name, again]).toEqual([call.name, reruns.get(call)]);
+    }
+    expect(await effects(example, version)).toEqual(before);
   });
 });

@@ -13,14 +13,22 @@ import {
   testStack,
 } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { abortSignal, releaseWorkflowId, resumeUpdate, type ReleaseStatus } from '@relforge/release';
+import {
+  abortSignal,
+  ReleaseFailureType,
+  releaseWorkflowId,
+  resumeUpdate,
+  type ReleaseStatus,
+} from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
-import { writeFileSync } from 'node:fs';
+import type { release as releaseWorkflow } from '@relforge/release/workflows';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import {
   connect,
-  recordedParkedHistoryPath,
+  recordedHistories,
   releaseWorker,
   secretsIn,
   scheduled,
@@ -74,7 +82,7 @@ describe('the checksum repository', () => {
     });
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
-    expect(cause.type).toBe('ReleaseFailed');
+    expect(cause.type).toBe(ReleaseFailureType.ReleaseFailed);
     expect(cause.message).toContain('aborted by an operator: the old digest is the published one');
     const final = cause.details?.[0] as ReleaseStatus;
     expect(final.audit.map((entry) => [entry.action, entry.stage])).toEqual([['abort', 'checksum-repo']]);
@@ -92,6 +100,49 @@ describe('the checksum repository', () => {
     expect(hashes.commits).toBe(1);
     hashes.done();
     expect(await secretsIn(connections, example, handle.workflowId)).toEqual([]);
+  });
+});
+
+describe('a caller holding another config file than the worker', () => {
+  it('is refused before any step, naming both digests and the fix', async () => {
+    const example = await createExampleProject();
+    const callers = 'c'.repeat(64);
+    const handle = await connections.client.workflow.start<typeof releaseWorkflow>('release', {
+      taskQueue,
+      workflowId: releaseWorkflowId(example.project, '7.0.0'),
+      args: [{ project: example.project, version: '7.0.0', configSha256: callers }],
+    });
+    const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
+    const failure = await worker.runUntil(
+      handle.result().then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    const workers = createHash('sha256').update(readFileSync(example.configPath)).digest('hex');
+    expect(cause.message).toContain(`configSha256: the config you released with (sha256 ${callers})`);
+    expect(cause.message).toContain(`is not the worker's ${example.configPath} (sha256 ${workers})`);
+    expect(cause.message).toContain(`deploy your file to the worker as ${example.configPath} and restart the worker`);
+    expect(cause.message).toContain("or release with the worker's config");
+    const final = cause.details?.[0] as ReleaseStatus;
+    expect(final.state).toBe('failed');
+    expect(final.stages).toEqual([]);
+    expect(await scheduled(handle, 'buildTarget')).toBe(0);
+    expect(await scheduled(handle, 'buildSourceTarball')).toBe(0);
+    expect(await releaseEffects(example, '7.0.0')).toEqual({
+      objects: 0,
+      unfinishedUploads: 0,
+      releases: 0,
+      drafts: 0,
+      assets: 0,
+      uploadsPerAsset: [],
+      hashLines: 0,
+      containerPulls: 0,
+      websitePulls: 0,
+      contractViolations: 0,
+    });
   });
 });
 
@@ -154,7 +205,8 @@ describe('refused credentials', () => {
     // The parked-and-resumed history replays, is kept as a fixture (`pnpm --filter @relforge/release record-history`), and holds no secret.
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
-    if (process.env['RELFORGE_RECORD_HISTORY']) writeFileSync(recordedParkedHistoryPath, `${historyToJSON(history)}\n`);
+    if (process.env['RELFORGE_RECORD_HISTORY'])
+      writeFileSync(recordedHistories.current.parked, `${historyToJSON(history)}\n`);
     expect(secretsInHistory(historyToJSON(history), exampleSecrets(example))).toEqual([]);
   });
 });

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createExampleProject, decodedHistory, testS3Client } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { connect, recordedHistoryPath, release, workflowBundle, type Connections } from './harness.js';
+import { connect, recordedHistories, release, workflowBundle, type Connections } from './harness.js';
 import { checkout, remoteRef, s3Objects, sha256sumCheck } from './inspect.js';
 
 let connections: Connections;
@@ -35,11 +35,17 @@ describe('a release of the example project, end to end on the real servers', () 
       ['website', 'succeeded'],
     ]);
     expect(queried).toEqual(status);
+    // It ran with the worker's config file, pinned by the digest of its bytes.
+    expect(status?.config).toEqual({
+      path: example.configPath,
+      sha256: createHash('sha256').update(readFileSync(example.configPath)).digest('hex'),
+    });
 
     // Its history replays on today's workflow code; `pnpm --filter @relforge/release record-history` keeps it as the fixture.
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
-    if (process.env['RELFORGE_RECORD_HISTORY']) writeFileSync(recordedHistoryPath, `${historyToJSON(history)}\n`);
+    if (process.env['RELFORGE_RECORD_HISTORY'])
+      writeFileSync(recordedHistories.current.release, `${historyToJSON(history)}\n`);
     // Secrets are named in the config and read on the worker: their values never reach history.
     const recorded = decodedHistory(historyToJSON(history));
     for (const secret of [

@@ -2,24 +2,58 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { taskQueue } from '@relforge/temporal-names';
 import { decodedHistory } from '@relforge/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { quietLogger, recordedHistoryPath, recordedParkedHistoryPath, workflowBundle } from './harness.js';
+import { quietLogger, recordedHistories, workflowBundle } from './harness.js';
 
 // Fixture source for workflow code, spelled so this test file is not itself mistaken for workflow code.
 const workflowSdk = '@temporalio/workflow';
 
-const recorded = historyFromJSON(JSON.parse(readFileSync(recordedHistoryPath, 'utf8')));
-const parked = historyFromJSON(JSON.parse(readFileSync(recordedParkedHistoryPath, 'utf8')));
+const load = (path: string) => historyFromJSON(JSON.parse(readFileSync(path, 'utf8')));
+type History = ReturnType<typeof load>;
 
-describe('the recorded release history', () => {
-  it('is a whole, successful release', () => {
+/** The task queues the history's builds of matrix targets were scheduled on. */
+const buildQueues = (history: History) =>
+  new Set(
+    (history.events ?? [])
+      .map((event) => event.activityTaskScheduledEventAttributes)
+      .filter((scheduled) => scheduled?.activityType?.name === 'buildTarget')
+      .map((scheduled) => scheduled?.taskQueue?.name),
+  );
+
+describe.each([
+  {
+    recorded: 'before builds per platform',
+    paths: recordedHistories.beforePlatforms,
+    platformPatch: false,
+  },
+  { recorded: 'with builds per platform', paths: recordedHistories.current, platformPatch: true },
+])('the release histories recorded $recorded', ({ paths, platformPatch }) => {
+  const recorded = load(paths.release);
+  const parked = load(paths.parked);
+
+  it('are a whole, successful release and a parked-and-resumed one', () => {
     const types = recorded.events?.map((event: { eventType?: unknown }) => event.eventType) ?? [];
     expect(types.length).toBeGreaterThan(50);
     expect(recorded.events?.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    expect(parked.events?.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
   });
 
-  it('replays on the current workflow code without a determinism error', async () => {
+  it(`build ${platformPatch ? 'each target on its platform queue, behind its patch' : 'every target on the main queue'}`, () => {
+    for (const path of [paths.release, paths.parked]) {
+      expect(decodedHistory(readFileSync(path, 'utf8')).includes('"id":"build-per-platform"')).toBe(platformPatch);
+    }
+    expect(buildQueues(recorded)).toEqual(
+      platformPatch
+        ? new Set(
+            ['bookworm-x86_64', 'bookworm-arm64', 'trixie-x86_64', 'trixie-arm64'].map((p) => `relforge-build-${p}`),
+          )
+        : new Set([taskQueue]),
+    );
+  });
+
+  it('replay on the current workflow code without a determinism error', async () => {
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded, 'release/recorded');
   });
 
@@ -27,12 +61,14 @@ describe('the recorded release history', () => {
     const events = parked.events ?? [];
     const patch = events.find((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch');
     expect(patch).toBeDefined();
-    expect(decodedHistory(readFileSync(recordedParkedHistoryPath, 'utf8'))).toContain('"id":"wait-for-operator"');
+    expect(decodedHistory(readFileSync(paths.parked, 'utf8'))).toContain('"id":"wait-for-operator"');
     expect(events.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(true);
-    expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, parked, 'release/recorded-parked');
   });
+});
 
+describe('the replay guard', () => {
+  const recorded = load(recordedHistories.beforePlatforms.release);
   // The guard must be able to fail: workflow code that schedules other activities than the history recorded is refused.
   const dir = mkdtempSync(join(import.meta.dirname, '.replay-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,6 +13,7 @@ import {
 import type { ApplicationFailure } from '@temporalio/common';
 import { releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
+import type { release as releaseWorkflow } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import { createExampleProject, releaseEffects, releasedOnce, type ExampleProject } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ afterAll(async () => {
 
 /** A start as the stock `temporal workflow start` makes it: Temporal's default policy lets a closed id run again. */
 function startAgain(example: ExampleProject, input: ReleaseInput): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  return connections.client.workflow.start('release', {
+  return connections.client.workflow.start<typeof releaseWorkflow>('release', {
     taskQueue,
     workflowId: releaseWorkflowId(input.project, input.version),
     args: [input],

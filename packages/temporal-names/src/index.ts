@@ -5,8 +5,16 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-/** Every Relforge workflow runs on this queue; one worker process serves them all. */
+/** Every Relforge workflow, and every release step that is not a platform's build, runs on this queue. */
 export const taskQueue = 'relforge';
+
+/**
+ * The queue of one platform's builds: only workers started to build that platform (`relforge worker --builds
+ * bookworm/arm64`) poll it, so a target is built on a machine that can build it.
+ */
+export function buildTaskQueue(platform: { distro: string; arch: string }): string {
+  return `relforge-build-${platform.distro}-${platform.arch}`;
+}
 
 /** Keyword attributes, so releases can be filtered in the Web UI: `RelforgeProject="hello"`. */
 export const RelforgeProject = defineSearchAttributeKey('RelforgeProject', SearchAttributeType.KEYWORD);

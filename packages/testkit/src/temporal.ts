@@ -13,6 +13,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   port?: number;
   uiPort?: number;
+  /** Server settings (`--dynamic-config-value key=value`), e.g. limits a test means to go past. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -47,6 +49,10 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
       namespace,
       searchAttributes: [...relforgeSearchAttributes],
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+      extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+        '--dynamic-config-value',
+        `${key}=${JSON.stringify(value)}`,
+      ]),
     },
   });
   return {

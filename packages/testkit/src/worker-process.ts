@@ -13,6 +13,10 @@ export interface WorkerProcessOptions {
   temporal?: { address: string; namespace: string };
   /** Extra or replaced environment, e.g. another S3 port or the RELFORGE_TEMPORAL_TLS_* files. */
   env?: Record<string, string>;
+  /** The platforms it builds (`distro/arch`); every platform of the example's matrix unless told. */
+  builds?: string[];
+  /** False for a worker that only builds. */
+  serveReleases?: boolean;
 }
 
 export function workerProcess(example: ExampleProject, options: WorkerProcessOptions): ChildProcess {
@@ -26,6 +30,8 @@ export function workerProcess(example: ExampleProject, options: WorkerProcessOpt
       RELFORGE_NAMESPACE: temporal.namespace,
       RELFORGE_PROJECTS: example.configPath,
       RELFORGE_WORK_DIR: example.workRoot,
+      RELFORGE_BUILDS: options.builds?.join(',') ?? 'all',
+      ...(options.serveReleases === false ? { RELFORGE_SERVE_RELEASES: 'false' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

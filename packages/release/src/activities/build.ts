@@ -9,12 +9,11 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactFileName } from '@relforge/config';
-import type { Artifact, BuildTarget, ReleasePlan } from '../shared.js';
+import { ReleaseFailureType, type Artifact, type BuildTarget } from '../shared.js';
+import { stepInputs, type BuildInput, type PlanInput, type SourceInput } from '../step-inputs.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
-import { forgeFor, remoteFor, type ReleaseServices } from './services.js';
-
-export const artifactsDir = (plan: ReleasePlan) => join(plan.workDir, 'artifacts');
+import { artifactPath, forgeFor, remoteFor, type ReleaseServices } from './services.js';
 
 /** The artifact if an earlier attempt built it from this commit. */
 async function alreadyBuilt(path: string, commit: string): Promise<number | undefined> {
@@ -38,32 +37,34 @@ async function tail(file: string, lines: number): Promise<string> {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-async function checkout(services: ReleaseServices, plan: ReleasePlan, dir: string): Promise<void> {
+async function checkout(services: ReleaseServices, source: SourceInput, dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
-  const remote = await remoteFor(forgeFor(plan.config, services), plan.config.source.repository);
-  await services.git.checkoutCommit(remote, dir, plan.sourceCommit);
+  const remote = await remoteFor(forgeFor(source.forge, services), source.repository);
+  await services.git.checkoutCommit(remote, dir, source.commit);
 }
 
 export async function buildTarget(
   services: ReleaseServices,
-  { plan, target }: { plan: ReleasePlan; target: BuildTarget },
+  input: BuildInput | PlanInput<{ target: BuildTarget }>,
 ): Promise<Artifact> {
-  const file = artifactFileName(plan.project, plan.version.text, target);
-  const path = join(artifactsDir(plan), file);
-  const existing = await alreadyBuilt(path, plan.sourceCommit);
+  const build = 'plan' in input ? stepInputs.buildTarget(input.plan, input.target) : input;
+  const { target, workDir, commit } = build;
+  const file = artifactFileName(build.project, build.version.text, target);
+  const path = artifactPath(workDir, file);
+  const existing = await alreadyBuilt(path, commit);
   if (existing !== undefined) return { file, path, size: existing, kind: 'binary', target };
 
   const name = `${target.distro}-${target.arch}`;
-  const dir = join(plan.workDir, 'build', name);
+  const dir = join(workDir, 'build', name);
   const source = join(dir, 'src');
   const out = join(dir, 'out');
-  const logFile = join(plan.workDir, 'logs', `build-${name}.log`);
-  await mkdir(join(plan.workDir, 'logs'), { recursive: true });
+  const logFile = join(workDir, 'logs', `build-${name}.log`);
+  await mkdir(join(workDir, 'logs'), { recursive: true });
   return withHeartbeat(async (heartbeat) => {
-    await checkout(services, plan, source);
+    await checkout(services, build, source);
     await mkdir(out, { recursive: true });
-    const commitTime = await services.git.run(['log', '-1', '--format=%ct', plan.sourceCommit], { cwd: source });
-    const command = plan.config.build.command;
+    const commitTime = await services.git.run(['log', '-1', '--format=%ct', commit], { cwd: source });
+    const command = build.command;
     const [program, args] =
       typeof command === 'string' ? ['sh', ['-c', command]] : [command[0] as string, command.slice(1)];
     const log = createWriteStream(logFile);
@@ -72,8 +73,8 @@ export async function buildTarget(
         cwd: source,
         env: {
           ...process.env,
-          RELFORGE_PROJECT: plan.project,
-          RELFORGE_VERSION: plan.version.text,
+          RELFORGE_PROJECT: build.project,
+          RELFORGE_VERSION: build.version.text,
           RELFORGE_DISTRO: target.distro,
           RELFORGE_ARCH: target.arch,
           RELFORGE_OUT: out,
@@ -98,7 +99,7 @@ export async function buildTarget(
     await new Promise((resolve) => log.end(resolve));
     if (exit.code !== 0) {
       throw new PermanentError(
-        'BuildFailed',
+        ReleaseFailureType.BuildFailed,
         `build of ${name} ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}; ${logFile} ends with:\n${await tail(logFile, 15)}`,
         {
           fix: 'fix the build on the source branch, then start the release again (the failed release keeps nothing published)',
@@ -108,30 +109,32 @@ export async function buildTarget(
     const built = join(out, file);
     if (!existsSync(built)) {
       throw new PermanentError(
-        'MissingArtifact',
+        ReleaseFailureType.MissingArtifact,
         `build of ${name} succeeded but did not write ${file} into $RELFORGE_OUT`,
         {
           fix: `make the build command write its tarball to $RELFORGE_ARTIFACT (${file}); see ${logFile}`,
         },
       );
     }
-    return { file, path, size: await keep(path, built, plan.sourceCommit), kind: 'binary' as const, target };
+    return { file, path, size: await keep(path, built, commit), kind: 'binary' as const, target };
   });
 }
 
 export async function buildSourceTarball(
   services: ReleaseServices,
-  { plan }: { plan: ReleasePlan },
+  input: SourceInput | PlanInput<object>,
 ): Promise<Artifact> {
-  const file = artifactFileName(plan.project, plan.version.text);
-  const path = join(artifactsDir(plan), file);
-  const existing = await alreadyBuilt(path, plan.sourceCommit);
+  const release = 'plan' in input ? stepInputs.buildSourceTarball(input.plan) : input;
+  const { workDir, commit } = release;
+  const file = artifactFileName(release.project, release.version.text);
+  const path = artifactPath(workDir, file);
+  const existing = await alreadyBuilt(path, commit);
   if (existing !== undefined) return { file, path, size: existing, kind: 'source' };
   return withHeartbeat(async () => {
-    const source = join(plan.workDir, 'build', 'source', 'src');
-    await checkout(services, plan, source);
-    const built = join(plan.workDir, 'build', 'source', file);
-    await services.git.archive(source, plan.sourceCommit, `${plan.project}-${plan.version.text}`, built);
-    return { file, path, size: await keep(path, built, plan.sourceCommit), kind: 'source' as const };
+    const source = join(workDir, 'build', 'source', 'src');
+    await checkout(services, release, source);
+    const built = join(workDir, 'build', 'source', file);
+    await services.git.archive(source, commit, `${release.project}-${release.version.text}`, built);
+    return { file, path, size: await keep(path, built, commit), kind: 'source' as const };
   });
 }

@@ -3,13 +3,15 @@
  * a `sha256sum`-format sidecar per tarball and combined SHA256SUMS/SHA512SUMS
  * files. The digests recorded here are the ones every later step verifies.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checksumFileNames, checksumsText, digestFile, sidecarText } from '@relforge/checksum';
-import type { Artifact, DigestedArtifact, ReleasePlan } from '../shared.js';
-import { artifactsDir } from './build.js';
+import { ReleaseFailureType, type Artifact, type DigestedArtifact } from '../shared.js';
+import { stepInputs, type ChecksumInput, type PlanInput } from '../step-inputs.js';
+import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
-import type { ReleaseServices } from './services.js';
+import { artifactsDir, type ReleaseServices } from './services.js';
 
 /** Rewriting the same text would still be a change on disk; a retried checksum step leaves files it agrees with alone. */
 async function writeIfChanged(path: string, text: string): Promise<void> {
@@ -19,8 +21,21 @@ async function writeIfChanged(path: string, text: string): Promise<void> {
 
 export async function checksumArtifacts(
   _services: ReleaseServices,
-  { plan, artifacts }: { plan: ReleasePlan; artifacts: Artifact[] },
+  input: ChecksumInput | PlanInput<{ artifacts: Artifact[] }>,
 ): Promise<DigestedArtifact[]> {
+  const { project, version, workDir, artifacts } =
+    'plan' in input ? stepInputs.checksumArtifacts(input.plan, input.artifacts) : input;
+  // A builder of another machine wrote its artifact to its own disk: say so, instead of retrying a missing file.
+  const elsewhere = artifacts.filter((artifact) => !existsSync(artifact.path)).map((artifact) => artifact.file);
+  if (elsewhere.length > 0) {
+    throw new PermanentError(
+      ReleaseFailureType.MissingArtifact,
+      `${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'was' : 'were'} built but ${elsewhere.length === 1 ? 'is' : 'are'} not in ${artifactsDir(workDir)} on this worker`,
+      {
+        fix: 'give the builders and the workers of the main queue one work folder (RELFORGE_WORK_DIR on storage they all mount), then resume the release',
+      },
+    );
+  }
   return withHeartbeat(async (heartbeat) => {
     const digest = async (artifact: Artifact): Promise<DigestedArtifact> => {
       const { size, sha256, sha512 } = await digestFile(artifact.path, { signal: heartbeat.signal });
@@ -37,9 +52,9 @@ export async function checksumArtifacts(
       await writeIfChanged(path, sidecarText(tarball.sha256, tarball.file));
       written.push({ file: `${tarball.file}.sha256`, path, size: 0, kind: 'sidecar' });
     }
-    const names = checksumFileNames(plan.project, plan.version.text);
+    const names = checksumFileNames(project, version.text);
     for (const algorithm of ['sha256', 'sha512'] as const) {
-      const path = join(artifactsDir(plan), names[algorithm]);
+      const path = join(artifactsDir(workDir), names[algorithm]);
       await writeIfChanged(
         path,
         checksumsText(

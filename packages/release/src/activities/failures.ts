@@ -9,12 +9,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { isRelforgeError, RelforgeError } from '@relforge/errors';
 import { ForgeError } from '@relforge/forge';
 import { GitError } from '@relforge/git';
+import { ReleaseFailureType } from '../shared.js';
 
 /** A failure that no retry fixes, with the name the workflow's retry policy lists as non-retryable. */
 export class PermanentError extends RelforgeError {
-  readonly type: string;
+  readonly type: ReleaseFailureType;
 
-  constructor(type: string, message: string, options: { fix: string; cause?: unknown }) {
+  constructor(type: ReleaseFailureType, message: string, options: { fix: string; cause?: unknown }) {
     super(message, options);
     this.type = type;
   }
@@ -32,8 +33,8 @@ function permanent(type: string, error: RelforgeError): ApplicationFailure {
 export function toActivityFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
   // The forge and git fail for passing reasons too (a 5xx, a dropped connection, a push that raced): those retry.
-  if (error instanceof ForgeError) return error.needsOperator ? permanent('ForgeError', error) : error;
-  if (error instanceof GitError) return error.isAuthFailure ? permanent('ForgeError', error) : error;
+  if (error instanceof ForgeError) return error.needsOperator ? permanent(ReleaseFailureType.ForgeError, error) : error;
+  if (error instanceof GitError) return error.isAuthFailure ? permanent(ReleaseFailureType.ForgeError, error) : error;
   // Every other Relforge error names something only a person can change: bad input, a conflict, a broken template.
   if (error instanceof PermanentError) return permanent(error.type, error);
   if (isRelforgeError(error)) return permanent(error.name, error);

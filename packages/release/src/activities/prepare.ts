@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { buildTargets, loadProjectConfig, parseVersion, releaseName, releaseTag, stagesToRun } from '@relforge/config';
 import { InputError } from '@relforge/errors';
-import type { ReleaseInput, ReleasePlan } from '../shared.js';
+import { ReleaseFailureType, type ConfigFile, type ReleaseInput, type ReleasePlan } from '../shared.js';
 import { PermanentError } from './failures.js';
 import { forgeFor, remoteFor, type ReleaseServices } from './services.js';
 
@@ -24,6 +26,25 @@ async function completedRun(): Promise<{ runId: string; closeTime?: Date } | und
 }
 
 /**
+ * The worker's config file, by digest: the one source of truth a release runs with. A caller that holds another file
+ * (`configSha256` differs) is refused before anything is done, instead of being silently ignored.
+ */
+async function pinnedConfigFile(path: string, expected: string | undefined): Promise<ConfigFile> {
+  const sha256 = createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+  if (expected !== undefined && expected !== sha256) {
+    throw new InputError(
+      `configSha256: the config you released with (sha256 ${expected}) is not the worker's ${path} (sha256 ${sha256})`,
+      {
+        fix: `deploy your file to the worker as ${path} and restart the worker, or release with the worker's config`,
+      },
+    );
+  }
+  return { path, sha256 };
+}
+
+/**
  * Fixes what the release works from: the config as it is now, the version,
  * and the one commit `source.ref` names. Refuses bad input before any step
  * runs, so nothing is half-done.
@@ -39,6 +60,7 @@ export async function prepareRelease(
       fix: 'check the project name, or add its config file to RELFORGE_PROJECTS and restart the worker',
     });
   }
+  const configFile = await pinnedConfigFile(configPath, input.configSha256);
   const config = await loadProjectConfig(configPath, services.env);
   if (config.project !== input.project) {
     throw new InputError(`${configPath} is the config of "${config.project}", not "${input.project}"`, {
@@ -64,14 +86,14 @@ export async function prepareRelease(
     // Dask's tag-triggered workflow raced with itself and released twice; here the second trigger stops before any step.
     const when = previous.closeTime ? ` on ${previous.closeTime.toISOString()}` : '';
     throw new PermanentError(
-      'AlreadyReleased',
+      ReleaseFailureType.AlreadyReleased,
       `${config.project} ${version.text} was already released by run ${previous.runId}${when}; this run did nothing`,
       {
         fix: `nothing to do if that release is good; to release it again on purpose use \`relforge release ${version.text} --rerelease --reason "<why>"\` (JSON input: "rerelease": {"reason": "<why>"}); digests already published still cannot change`,
       },
     );
   }
-  const forge = forgeFor(config, services);
+  const forge = forgeFor(config.forge, services);
   const remote = await remoteFor(forge, config.source.repository);
   const tag = releaseTag(config, version);
   // A re-release rebuilds what was released, from its tag, not whatever the branch holds now.
@@ -97,6 +119,7 @@ export async function prepareRelease(
     project: config.project,
     version,
     config,
+    configFile,
     sourceCommit,
     stages: [...stagesToRun(config)],
     targets: buildTargets(config),

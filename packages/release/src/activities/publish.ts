@@ -10,10 +10,18 @@ import { createHash } from 'node:crypto';
 import { verifyFile } from '@relforge/checksum';
 import { parseRepo, type Forge, type ForgeAsset, type ForgeRelease, type RepoRef } from '@relforge/forge';
 import { ObjectExistsError, type ObjectInfo, type S3ObjectStore } from '@relforge/object-store';
-import type { DigestedArtifact, ReleasePlan } from '../shared.js';
+import { ReleaseFailureType, type DigestedArtifact } from '../shared.js';
+import {
+  stepInputs,
+  type ArtifactDigest,
+  type DraftInput,
+  type PlanInput,
+  type PublishInput,
+  type UploadInput,
+} from '../step-inputs.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat, type Heartbeat } from './heartbeat.js';
-import { forgeFor, publicUrl, storeFor, type ReleaseServices } from './services.js';
+import { artifactPath, forgeFor, publicUrl, storeFor, type ReleaseServices } from './services.js';
 
 export interface UploadedObject {
   file: string;
@@ -24,9 +32,9 @@ export interface UploadedObject {
 
 const contentType = (file: string) => (file.endsWith('.tar.gz') ? 'application/gzip' : 'text/plain; charset=utf-8');
 
-function conflict(where: string, artifact: DigestedArtifact, found: string): PermanentError {
+function conflict(where: string, artifact: ArtifactDigest, found: string): PermanentError {
   return new PermanentError(
-    'DigestConflict',
+    ReleaseFailureType.DigestConflict,
     `${where} already holds a different ${artifact.file} (${found}); this release's is sha256 ${artifact.sha256}, ${artifact.size} bytes`,
     {
       fix: `published files are never overwritten: if ${where} is wrong, delete it by hand and resume; if it is right, the build is not reproducible — release a new version`,
@@ -39,7 +47,7 @@ async function matches(
   store: S3ObjectStore,
   key: string,
   info: ObjectInfo,
-  artifact: DigestedArtifact,
+  artifact: ArtifactDigest,
 ): Promise<boolean> {
   if (info.size !== artifact.size || info.metadata['sha256'] !== artifact.sha256) return false;
   const whole = Buffer.from(artifact.sha256, 'hex').toString('base64');
@@ -52,16 +60,17 @@ async function matches(
 
 async function uploadOne(
   store: S3ObjectStore,
-  plan: ReleasePlan,
-  artifact: DigestedArtifact,
+  upload: UploadInput,
+  artifact: ArtifactDigest,
   heartbeat: Heartbeat,
 ): Promise<UploadedObject> {
-  const key = `${plan.config.publish.s3.prefix}${artifact.file}`;
+  const key = `${upload.s3.prefix}${artifact.file}`;
+  const path = artifactPath(upload.workDir, artifact.file);
   const where = `s3://${store.bucket}/${key}`;
   const result = (status: UploadedObject['status']): UploadedObject => ({
     file: artifact.file,
     key,
-    url: publicUrl(plan.config, artifact.file),
+    url: publicUrl(upload.s3.publicBaseUrl, artifact.file),
     status,
   });
   const check = async (info: ObjectInfo) => {
@@ -73,11 +82,11 @@ async function uploadOne(
     await check(existing);
     return result('unchanged');
   }
-  await verifyFile(artifact.path, { sha256: artifact.sha256, size: artifact.size });
+  await verifyFile(path, { sha256: artifact.sha256, size: artifact.size });
   // An attempt on a worker that died mid-upload left its parts behind: abort them before starting afresh.
   await store.abortUnfinishedUploads(key);
   try {
-    const info = await store.upload(key, createReadStream(artifact.path), {
+    const info = await store.upload(key, createReadStream(path), {
       size: artifact.size,
       sha256: artifact.sha256,
       metadata: { sha256: artifact.sha256 },
@@ -99,12 +108,13 @@ async function uploadOne(
 
 export async function uploadArtifacts(
   services: ReleaseServices,
-  { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
+  input: UploadInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ objects: UploadedObject[]; uploaded: number; unchanged: number }> {
-  const store = storeFor(plan.config, services);
+  const upload = 'plan' in input ? stepInputs.uploadArtifacts(input.plan, input.artifacts) : input;
+  const store = storeFor(upload.s3, services);
   return withHeartbeat(async (heartbeat) => {
     const objects: UploadedObject[] = [];
-    for (const artifact of artifacts) objects.push(await uploadOne(store, plan, artifact, heartbeat));
+    for (const artifact of upload.artifacts) objects.push(await uploadOne(store, upload, artifact, heartbeat));
     return {
       objects,
       uploaded: objects.filter((object) => object.status === 'uploaded').length,
@@ -125,7 +135,7 @@ async function checkAsset(
   repo: RepoRef,
   release: ForgeRelease,
   asset: ForgeAsset,
-  artifact: DigestedArtifact,
+  artifact: ArtifactDigest,
 ): Promise<void> {
   const digest = await assetDigest(forge, repo, asset);
   if (asset.size !== artifact.size || digest !== artifact.sha256) {
@@ -137,12 +147,14 @@ async function checkAsset(
   }
 }
 
-function releaseBody(plan: ReleasePlan, artifacts: DigestedArtifact[]): string {
-  const rows = artifacts
+function releaseBody(draft: DraftInput): string {
+  const rows = draft.artifacts
     .filter((artifact) => artifact.kind === 'binary' || artifact.kind === 'source')
-    .map((artifact) => `| [${artifact.file}](${publicUrl(plan.config, artifact.file)}) | \`${artifact.sha256}\` |`);
+    .map(
+      (artifact) => `| [${artifact.file}](${publicUrl(draft.publicBaseUrl, artifact.file)}) | \`${artifact.sha256}\` |`,
+    );
   return [
-    `${plan.releaseName}, built from ${plan.sourceCommit}.`,
+    `${draft.releaseName}, built from ${draft.commit}.`,
     '',
     '| file | sha256 |',
     '| --- | --- |',
@@ -153,21 +165,23 @@ function releaseBody(plan: ReleasePlan, artifacts: DigestedArtifact[]): string {
 
 export async function stageForgeRelease(
   services: ReleaseServices,
-  { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
+  input: DraftInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ releaseId: number; url: string; uploaded: number; unchanged: number }> {
+  const draft = 'plan' in input ? stepInputs.stageForgeRelease(input.plan, input.artifacts) : input;
+  const { artifacts } = draft;
   return withHeartbeat(async (heartbeat) => {
-    const forge = forgeFor(plan.config, services, (reason, seconds) =>
+    const forge = forgeFor(draft.forge, services, (reason, seconds) =>
       heartbeat.progress({ waiting: reason, seconds }),
     );
-    const repo = parseRepo(plan.config.publish.release.repository);
+    const repo = parseRepo(draft.repository);
     const release =
-      (await forge.findRelease(repo, plan.tag)) ??
+      (await forge.findRelease(repo, draft.tag)) ??
       (await forge.createDraftRelease(repo, {
-        tag: plan.tag,
-        name: plan.releaseName,
-        targetCommitish: plan.sourceCommit,
-        body: releaseBody(plan, artifacts),
-        prerelease: plan.version.isPrerelease,
+        tag: draft.tag,
+        name: draft.releaseName,
+        targetCommitish: draft.commit,
+        body: releaseBody(draft),
+        prerelease: draft.version.isPrerelease,
       }));
     let uploaded = 0;
     let unchanged = 0;
@@ -181,18 +195,19 @@ export async function stageForgeRelease(
       }
       if (!release.draft) {
         throw new PermanentError(
-          'DigestConflict',
-          `release ${plan.tag} of ${plan.config.publish.release.repository} is already published without ${artifact.file}`,
+          ReleaseFailureType.DigestConflict,
+          `release ${draft.tag} of ${draft.repository} is already published without ${artifact.file}`,
           {
             fix: 'a published release is not changed: check who published it; delete it by hand to let Relforge make it again, then resume',
           },
         );
       }
-      await verifyFile(artifact.path, { sha256: artifact.sha256, size: artifact.size });
+      const path = artifactPath(draft.workDir, artifact.file);
+      await verifyFile(path, { sha256: artifact.sha256, size: artifact.size });
       heartbeat.progress({ asset: artifact.file });
       await forge.uploadAsset(repo, release, {
         name: artifact.file,
-        filePath: artifact.path,
+        filePath: path,
         size: artifact.size,
         contentType: contentType(artifact.file),
       });
@@ -203,7 +218,7 @@ export async function stageForgeRelease(
     for (const artifact of artifacts) {
       const asset = listed.get(artifact.file);
       if (!asset)
-        throw new Error(`${artifact.file} is missing from release ${plan.tag} right after its upload; retrying`);
+        throw new Error(`${artifact.file} is missing from release ${draft.tag} right after its upload; retrying`);
       await checkAsset(forge, repo, release, asset, artifact);
     }
     return { releaseId: release.id, url: release.htmlUrl, uploaded, unchanged };
@@ -212,19 +227,25 @@ export async function stageForgeRelease(
 
 export async function publishForgeRelease(
   services: ReleaseServices,
-  { plan, releaseId }: { plan: ReleasePlan; releaseId: number; artifacts: DigestedArtifact[] },
+  input: PublishInput | PlanInput<{ releaseId: number }>,
 ): Promise<{ url: string; tag: string; alreadyPublished: boolean }> {
+  const {
+    forge: forgeConfig,
+    repository,
+    tag,
+    releaseId,
+  } = 'plan' in input ? stepInputs.publishForgeRelease(input.plan, input.releaseId) : input;
   // Two quick calls, but a rate limit can hold either for minutes: beat meanwhile, or the attempt is timed out and run twice.
   return withHeartbeat(async (heartbeat) => {
-    const forge = forgeFor(plan.config, services, (reason, seconds) =>
+    const forge = forgeFor(forgeConfig, services, (reason, seconds) =>
       heartbeat.progress({ waiting: reason, seconds }),
     );
-    const repo = parseRepo(plan.config.publish.release.repository);
-    const release = await forge.findRelease(repo, plan.tag);
+    const repo = parseRepo(repository);
+    const release = await forge.findRelease(repo, tag);
     if (!release || release.id !== releaseId) {
       throw new PermanentError(
-        'DigestConflict',
-        `release ${plan.tag} of ${plan.config.publish.release.repository} changed since its assets were checked`,
+        ReleaseFailureType.DigestConflict,
+        `release ${tag} of ${repository} changed since its assets were checked`,
         {
           fix: 'look at the releases of that repository; remove the one Relforge did not make, then resume',
         },

@@ -18,16 +18,25 @@ import {
   renderReleasePage,
   websiteReleasePath,
 } from '@relforge/release-files';
-import type { DigestedArtifact, ReleasePlan } from '../shared.js';
+import { ReleaseFailureType, type DigestedArtifact } from '../shared.js';
+import {
+  stepInputs,
+  type ArtifactDigest,
+  type ChecksumRepoInput,
+  type ContainerRepoInput,
+  type PlanInput,
+  type RepoInput,
+  type WebsiteInput,
+} from '../step-inputs.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 import { forgeFor, publicUrl, remoteFor, type ReleaseServices } from './services.js';
 
-const tarballs = (artifacts: DigestedArtifact[]) =>
+const tarballs = (artifacts: ArtifactDigest[]) =>
   artifacts.filter((artifact) => artifact.kind === 'binary' || artifact.kind === 'source');
 
-async function freshDir(plan: ReleasePlan, name: string): Promise<string> {
-  const dir = join(plan.workDir, 'repos', name);
+async function freshDir(workDir: string, name: string): Promise<string> {
+  const dir = join(workDir, 'repos', name);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dirname(dir), { recursive: true });
   return dir;
@@ -35,32 +44,37 @@ async function freshDir(plan: ReleasePlan, name: string): Promise<string> {
 
 export async function updateChecksumRepo(
   services: ReleaseServices,
-  { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
+  input: ChecksumRepoInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ commit?: string; added: number; unchanged: number }> {
-  const settings = plan.config.checksumRepo;
+  const step = 'plan' in input ? stepInputs.updateChecksumRepo(input.plan, input.artifacts) : input;
+  const settings = step.settings;
   if (!settings)
-    throw new PermanentError('InputError', 'the checksum-repo stage runs but checksumRepo is not configured', {
-      fix: 'add checksumRepo to the config',
-    });
+    throw new PermanentError(
+      ReleaseFailureType.InputError,
+      'the checksum-repo stage runs but checksumRepo is not configured',
+      {
+        fix: 'add checksumRepo to the config',
+      },
+    );
   return withHeartbeat(async () => {
-    const remote = await remoteFor(forgeFor(plan.config, services), settings.repository);
-    const dir = await freshDir(plan, 'checksum-repo');
+    const remote = await remoteFor(forgeFor(step.forge, services), settings.repository);
+    const dir = await freshDir(step.workDir, 'checksum-repo');
     await services.git.clone(remote, dir, settings.branch);
     const file = join(dir, settings.file);
     const existing = existsSync(file) ? await readFile(file, 'utf8') : '';
     const merged = mergeHashes(
       existing,
-      tarballs(artifacts).map((artifact) => ({
+      tarballs(step.artifacts).map((artifact) => ({
         file: artifact.file,
         sha256: artifact.sha256,
-        url: publicUrl(plan.config, artifact.file),
+        url: publicUrl(step.publicBaseUrl, artifact.file),
       })),
     );
     const [first] = merged.conflicts;
     if (first) throw new HashesConflictError(first.file, first.existing, first.incoming);
     if (merged.added.length === 0) return { added: 0, unchanged: merged.unchanged.length };
     await writeFile(file, merged.text);
-    const commit = await services.git.commitAll(dir, `Add hashes for ${plan.project} ${plan.version.text}`);
+    const commit = await services.git.commitAll(dir, `Add hashes for ${step.project} ${step.version.text}`);
     // A push refused because the branch moved on fails this attempt; the retry clones again and merges anew.
     await services.git.push(remote, dir, `HEAD:refs/heads/${settings.branch}`);
     return { ...(commit ? { commit } : {}), added: merged.added.length, unchanged: merged.unchanged.length };
@@ -88,17 +102,17 @@ async function findPull(
 /** A branch with the change and a pull request for it, each made only if not there yet. */
 async function proposeChange(
   services: ReleaseServices,
-  plan: ReleasePlan,
+  step: RepoInput<unknown>,
   change: ProposedChange,
 ): Promise<{ url: string; branch: string; status: 'created' | 'existing' | 'up-to-date' }> {
-  const forge = forgeFor(plan.config, services);
+  const forge = forgeFor(step.forge, services);
   const remote = await remoteFor(forge, change.repository);
   const existing = await findPull(forge, change, remote);
   if (existing) return { url: existing.htmlUrl, branch: change.branch, status: 'existing' };
 
   // A branch pushed by an earlier attempt that died before opening the pull request is used as it is.
   if (!(await services.git.resolveRemoteRef(remote, change.branch))) {
-    const dir = await freshDir(plan, change.branch);
+    const dir = await freshDir(step.workDir, change.branch);
     await services.git.clone(remote, dir, change.base);
     await services.git.checkoutNewBranch(dir, change.branch, 'HEAD');
     await change.edit(dir);
@@ -123,12 +137,8 @@ async function proposeChange(
   }
 }
 
-function artifactFor(
-  plan: ReleasePlan,
-  artifacts: DigestedArtifact[],
-  distro?: string,
-  arch?: string,
-): DigestedArtifact {
+function artifactFor(step: RepoInput<unknown>, distro?: string, arch?: string): ArtifactDigest {
+  const { artifacts } = step;
   const found = distro
     ? artifacts.find(
         (artifact) =>
@@ -137,8 +147,8 @@ function artifactFor(
     : artifacts.find((artifact) => artifact.kind === 'source');
   if (!found) {
     throw new PermanentError(
-      'MissingArtifact',
-      `no artifact for ${distro ? `${distro}${arch ? `/${arch}` : ''}` : 'the source tarball'} in release ${plan.version.text}`,
+      ReleaseFailureType.MissingArtifact,
+      `no artifact for ${distro ? `${distro}${arch ? `/${arch}` : ''}` : 'the source tarball'} in release ${step.version.text}`,
       {
         fix: 'point containerRepo.templates at a target in build.matrix, or enable build.sourceTarball',
       },
@@ -149,38 +159,43 @@ function artifactFor(
 
 export async function updateContainerRepo(
   services: ReleaseServices,
-  { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
+  input: ContainerRepoInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ url: string; branch: string; status: string }> {
-  const settings = plan.config.containerRepo;
+  const step = 'plan' in input ? stepInputs.updateContainerRepo(input.plan, input.artifacts) : input;
+  const settings = step.settings;
   if (!settings)
-    throw new PermanentError('InputError', 'the container-repo stage runs but containerRepo is not configured', {
-      fix: 'add containerRepo to the config',
-    });
-  const version = plan.version;
+    throw new PermanentError(
+      ReleaseFailureType.InputError,
+      'the container-repo stage runs but containerRepo is not configured',
+      {
+        fix: 'add containerRepo to the config',
+      },
+    );
+  const version = step.version;
   return withHeartbeat(() =>
-    proposeChange(services, plan, {
+    proposeChange(services, step, {
       repository: settings.repository,
       base: settings.base,
       branch: `update-${version.text}`,
       title: `Update to version ${version.text}`,
-      body: `Relforge release ${plan.project} ${version.text} (${plan.sourceCommit}).`,
+      body: `Relforge release ${step.project} ${version.text} (${step.commit}).`,
       edit: async (dir) => {
-        const main = plan.config.build.sourceTarball
-          ? artifactFor(plan, artifacts)
-          : artifactFor(plan, artifacts, settings.templates[0]?.distro, settings.templates[0]?.arch);
+        const main = step.sourceTarball
+          ? artifactFor(step)
+          : artifactFor(step, settings.templates[0]?.distro, settings.templates[0]?.arch);
         const versionsFile = join(dir, settings.versionsFile);
         const versions = mergeVersionsJson(existsSync(versionsFile) ? await readFile(versionsFile, 'utf8') : '{}\n', {
           majorMinor: version.majorMinor,
           version: version.text,
-          url: publicUrl(plan.config, main.file),
+          url: publicUrl(step.publicBaseUrl, main.file),
           sha256: main.sha256,
         });
         if (versions.changed) await writeFile(versionsFile, versions.text);
         for (const entry of settings.templates) {
-          const artifact = artifactFor(plan, artifacts, entry.distro, entry.arch);
+          const artifact = artifactFor(step, entry.distro, entry.arch);
           const template = await readFile(join(dir, entry.template), 'utf8').catch(() => {
             throw new PermanentError(
-              'MissingArtifact',
+              ReleaseFailureType.MissingArtifact,
               `${settings.repository} has no template ${entry.template} on ${settings.base}`,
               {
                 fix: `add it to the repository, or fix containerRepo.templates in the config`,
@@ -190,7 +205,7 @@ export async function updateContainerRepo(
           const values = {
             version: version.text,
             majorMinor: version.majorMinor,
-            project: plan.project,
+            project: step.project,
             ...(entry.distro ? { distro: entry.distro } : {}),
           };
           const output = join(dir, renderTemplate(entry.output, values));
@@ -203,7 +218,7 @@ export async function updateContainerRepo(
                 version: version.text,
                 majorMinor: version.majorMinor,
                 ...(entry.distro ? { distro: entry.distro } : {}),
-                downloadUrl: publicUrl(plan.config, artifact.file),
+                downloadUrl: publicUrl(step.publicBaseUrl, artifact.file),
                 downloadSha256: artifact.sha256,
                 envPrefix: settings.envPrefix,
               },
@@ -218,36 +233,41 @@ export async function updateContainerRepo(
 
 export async function updateWebsite(
   services: ReleaseServices,
-  { plan, artifacts }: { plan: ReleasePlan; artifacts: DigestedArtifact[] },
+  input: WebsiteInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ url: string; branch: string; status: string }> {
-  const settings = plan.config.websiteRepo;
+  const step = 'plan' in input ? stepInputs.updateWebsite(input.plan, input.artifacts) : input;
+  const settings = step.settings;
   if (!settings)
-    throw new PermanentError('InputError', 'the website stage runs but websiteRepo is not configured', {
-      fix: 'add websiteRepo to the config',
-    });
+    throw new PermanentError(
+      ReleaseFailureType.InputError,
+      'the website stage runs but websiteRepo is not configured',
+      {
+        fix: 'add websiteRepo to the config',
+      },
+    );
   const byDistro = new Map<string, string[]>();
-  for (const artifact of artifacts) {
+  for (const artifact of step.artifacts) {
     if (artifact.kind !== 'binary' || !artifact.target) continue;
     byDistro.set(artifact.target.distro, [...(byDistro.get(artifact.target.distro) ?? []), artifact.target.arch]);
   }
   return withHeartbeat(() =>
-    proposeChange(services, plan, {
+    proposeChange(services, step, {
       repository: settings.repository,
       base: settings.base,
-      branch: `update-website-${plan.version.text}`,
-      title: `Add release page for ${plan.project} ${plan.version.text}`,
-      body: `Relforge release ${plan.project} ${plan.version.text}.`,
+      branch: `update-website-${step.version.text}`,
+      title: `Add release page for ${step.project} ${step.version.text}`,
+      body: `Relforge release ${step.project} ${step.version.text}.`,
       edit: async (dir) => {
-        const page = join(dir, websiteReleasePath(settings.path, plan.version.text));
+        const page = join(dir, websiteReleasePath(settings.path, step.version.text));
         await mkdir(dirname(page), { recursive: true });
         await writeFile(
           page,
           renderReleasePage({
-            version: plan.version.text,
-            date: plan.startedAt,
-            tag: plan.version.text,
-            artifactSource: `${plan.config.publish.s3.publicBaseUrl.replace(/\/$/, '')}/`,
-            artifactFname: plan.project,
+            version: step.version.text,
+            date: step.startedAt,
+            tag: step.version.text,
+            artifactSource: `${step.publicBaseUrl.replace(/\/$/, '')}/`,
+            artifactFname: step.project,
             artifacts: [...byDistro].map(([distro, arch]) => ({ distro, arch })),
           }),
         );

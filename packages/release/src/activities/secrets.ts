@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SecretRef } from '@relforge/config';
+import { ReleaseFailureType } from '../shared.js';
 import { PermanentError } from './failures.js';
 
 export function describeSecret(ref: SecretRef): string {
@@ -15,9 +16,13 @@ export function resolveSecret(ref: SecretRef, field: string, env: NodeJS.Process
   if ('env' in ref) {
     const value = env[ref.env];
     if (!value) {
-      throw new PermanentError('SecretError', `${field}: ${describeSecret(ref)} is not set on the worker`, {
-        fix: `set ${ref.env} in the worker's environment, restart the worker, then resume the release`,
-      });
+      throw new PermanentError(
+        ReleaseFailureType.SecretError,
+        `${field}: ${describeSecret(ref)} is not set on the worker`,
+        {
+          fix: `set ${ref.env} in the worker's environment, restart the worker, then resume the release`,
+        },
+      );
     }
     return value;
   }
@@ -26,14 +31,14 @@ export function resolveSecret(ref: SecretRef, field: string, env: NodeJS.Process
     if (value) return value;
   } catch (error) {
     throw new PermanentError(
-      'SecretError',
+      ReleaseFailureType.SecretError,
       `${field}: ${describeSecret(ref)} cannot be read on the worker (${(error as NodeJS.ErrnoException).code})`,
       {
         fix: `create ${ref.file} on the worker, readable by its user, then resume the release`,
       },
     );
   }
-  throw new PermanentError('SecretError', `${field}: ${describeSecret(ref)} is empty`, {
+  throw new PermanentError(ReleaseFailureType.SecretError, `${field}: ${describeSecret(ref)} is empty`, {
     fix: `write the secret into ${ref.file} on the worker, then resume the release`,
   });
 }

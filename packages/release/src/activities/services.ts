@@ -3,6 +3,7 @@
  * the worker's environment: the forge, the artifact store, git and the
  * folders on the worker.
  */
+import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { ProjectConfig } from '@relforge/config';
 import { GitHubForge, parseRepo, type Forge, type RepoRef } from '@relforge/forge';
@@ -21,14 +22,14 @@ export interface ReleaseServices {
 }
 
 export function forgeFor(
-  config: ProjectConfig,
+  forge: ProjectConfig['forge'],
   services: ReleaseServices,
   onWait?: (reason: string, seconds: number) => void,
 ): Forge {
-  const { auth } = config.forge;
+  const { auth } = forge;
   const common = {
-    apiUrl: config.forge.apiUrl,
-    ...(config.forge.gitUrl ? { gitUrl: config.forge.gitUrl } : {}),
+    apiUrl: forge.apiUrl,
+    ...(forge.gitUrl ? { gitUrl: forge.gitUrl } : {}),
     ...(onWait ? { onWait } : {}),
   };
   if ('token' in auth) {
@@ -55,8 +56,7 @@ export async function remoteFor(forge: Forge, repository: string): Promise<GitRe
   return { url: access.url, authHeader: access.authHeader, repo };
 }
 
-export function storeFor(config: ProjectConfig, services: ReleaseServices): S3ObjectStore {
-  const s3 = config.publish.s3;
+export function storeFor(s3: ProjectConfig['publish']['s3'], services: ReleaseServices): S3ObjectStore {
   const credentials = s3.credentials
     ? {
         accessKeyId: resolveSecret(s3.credentials.accessKeyId, 'publish.s3.credentials.accessKeyId', services.env),
@@ -77,6 +77,10 @@ export function storeFor(config: ProjectConfig, services: ReleaseServices): S3Ob
 }
 
 /** Where people download a published file from. */
-export function publicUrl(config: ProjectConfig, file: string): string {
-  return `${config.publish.s3.publicBaseUrl.replace(/\/$/, '')}/${file}`;
+export function publicUrl(publicBaseUrl: string, file: string): string {
+  return `${publicBaseUrl.replace(/\/$/, '')}/${file}`;
 }
+
+/** Every file a release makes lives in one folder of its work folder, under its own name. */
+export const artifactsDir = (workDir: string) => join(workDir, 'artifacts');
+export const artifactPath = (workDir: string, file: string) => join(artifactsDir(workDir), file);

@@ -1,0 +1,265 @@
+/**
+ * One release run's state, and the only code that changes it: what the status query reports, the search attributes
+ * the Web UI lists, and the operator's decisions. Each change of a state goes through one method that also writes its
+ * search attribute, so the two never disagree.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  patched,
+  proxyActivities,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { RelforgeProject, RelforgeStage, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
+import type { ReleaseActivities } from '../activities.js';
+import {
+  ReleaseFailureType,
+  type AbortInput,
+  type Artifact,
+  type BuildState,
+  type BuildStatus,
+  type BuildTarget,
+  type DigestedArtifact,
+  type ReleaseInput,
+  type ReleasePlan,
+  type ReleaseState,
+  type ReleaseStatus,
+  type ResumeInput,
+  type Stage,
+  type StageStatus,
+} from '../shared.js';
+import { retry } from './options.js';
+
+const { prepareRelease } = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '2 minutes', retry });
+
+type Decision = { resume: ResumeInput } | { abort: AbortInput };
+
+/** A release waiting for an operator is listed as such: `RelforgeState="waiting-for-operator"`. */
+const searchedAs: Record<ReleaseState, string> = {
+  preparing: 'preparing',
+  running: 'running',
+  waiting: 'waiting-for-operator',
+  succeeded: 'succeeded',
+  failed: 'failed',
+};
+
+export class ReleaseRun {
+  readonly status: ReleaseStatus;
+  /** What the build stage made, before checksum: paths, no digests yet. */
+  built: Artifact[] = [];
+  /** Every file of the release with the digests the checksum stage recorded; later steps trust only these. */
+  artifacts: DigestedArtifact[] = [];
+  #plan: ReleasePlan | undefined;
+  #decision: Decision | undefined;
+
+  constructor(private readonly input: ReleaseInput) {
+    this.status = {
+      project: input.project,
+      version: input.version,
+      state: 'preparing',
+      stages: [],
+      artifacts: [],
+      audit: [],
+    };
+    upsertSearchAttributes([
+      { key: RelforgeProject, value: input.project },
+      { key: RelforgeVersion, value: input.version },
+      { key: RelforgeState, value: searchedAs.preparing },
+    ]);
+  }
+
+  get plan(): ReleasePlan {
+    if (!this.#plan) throw new Error('the release plan is read before prepareRelease made it');
+    return this.#plan;
+  }
+
+  /** Sets the release's state and its search attribute together. */
+  setState(state: ReleaseState): void {
+    this.status.state = state;
+    upsertSearchAttributes([{ key: RelforgeState, value: searchedAs[state] }]);
+  }
+
+  /** Fixes the plan (config, commit, stages) or fails the release, having done nothing. */
+  async prepare(): Promise<void> {
+    let plan: ReleasePlan;
+    try {
+      plan = await prepareRelease({ ...this.input, startedAt: new Date().toISOString() });
+    } catch (error) {
+      return this.fail(error);
+    }
+    this.#plan = plan;
+    // Recorded once prepare has accepted the re-release and its reason.
+    if (this.input.rerelease)
+      this.status.audit.push({
+        at: plan.startedAt,
+        action: 'rerelease',
+        note: this.input.rerelease.reason,
+        ...(this.input.rerelease.by ? { by: this.input.rerelease.by } : {}),
+      });
+    this.status.sourceCommit = plan.sourceCommit;
+    if (plan.configFile) this.status.config = plan.configFile;
+    this.status.stages = plan.stages.map((name): StageStatus => ({ name, state: 'pending', outputs: {} }));
+    this.setState('running');
+  }
+
+  /**
+   * Runs one stage until it succeeds. A step that failed for good waits for an operator, who resumes it (it runs
+   * again) or aborts the release; anything else fails the release.
+   */
+  async runStage(stage: StageStatus, step: () => Promise<Record<string, string>>): Promise<void> {
+    this.status.currentStage = stage.name;
+    stage.startedAt = new Date().toISOString();
+    upsertSearchAttributes([{ key: RelforgeStage, value: stage.name }]);
+    for (;;) {
+      stage.state = 'running';
+      stage.attempts = (stage.attempts ?? 0) + 1;
+      try {
+        stage.outputs = await step();
+        stage.state = 'succeeded';
+        break;
+      } catch (error) {
+        stage.error = messageOf(error);
+        // Older runs failed at once instead of waiting for a person.
+        if (!(error instanceof ActivityFailure) || !patched('wait-for-operator')) {
+          this.endStage(stage, 'failed');
+          return this.fail(error);
+        }
+        await this.waitForOperator(stage);
+      }
+    }
+    this.endStage(stage, 'succeeded');
+  }
+
+  succeed(): ReleaseStatus {
+    this.status.currentStage = undefined;
+    this.setState('succeeded');
+    return this.status;
+  }
+
+  /** The `resume` update: the stage that waits runs again. The validator has checked that one waits. */
+  resume(resume: ResumeInput | undefined): { resumed: Stage } {
+    this.#decision = { resume: resume ?? {} };
+    return { resumed: this.status.currentStage as Stage };
+  }
+
+  abort(abort: AbortInput | undefined): void {
+    this.#decision = { abort: { reason: String(abort?.reason ?? 'no reason given') } };
+  }
+
+  /** Refuses a resume the release cannot take, naming the field, before anything is recorded in history. */
+  validateResume(resume: unknown): void {
+    const { status } = this;
+    if (status.state !== 'waiting') {
+      throw ApplicationFailure.nonRetryable(
+        `release ${status.project} ${status.version} is not waiting for an operator (it is ${status.state})`,
+        ReleaseFailureType.NotWaiting,
+      );
+    }
+    if (resume === undefined || resume === null) return;
+    const invalid = (message: string) => ApplicationFailure.nonRetryable(message, ReleaseFailureType.InvalidResume);
+    if (typeof resume !== 'object' || Array.isArray(resume))
+      throw invalid('resume: expected an object such as {"note": "fixed the token"}');
+    for (const [field, value] of Object.entries(resume)) {
+      if (field === 'reloadConfig' && typeof value !== 'boolean')
+        throw invalid('resume.reloadConfig: expected true or false');
+      else if (field === 'note' && typeof value !== 'string') throw invalid('resume.note: expected a string');
+      else if (field !== 'reloadConfig' && field !== 'note')
+        throw invalid(`resume.${field}: unknown field; expected reloadConfig (boolean) or note (string)`);
+    }
+  }
+
+  /** A matrix target's build, listed in the status from the moment it is queued on its platform. */
+  trackBuild(target: BuildTarget, taskQueue: string): BuildStatus {
+    const build: BuildStatus = { target, taskQueue, state: 'queued' };
+    (this.status.builds ??= []).push(build);
+    return build;
+  }
+
+  setBuildState(build: BuildStatus, state: BuildState): void {
+    build.state = state;
+    if (state === 'waiting-for-builder') {
+      build.waitingSince ??= new Date().toISOString();
+      build.startBuilder = `relforge worker --builds ${build.target.distro}/${build.target.arch}`;
+    } else {
+      delete build.startBuilder;
+    }
+  }
+
+  /** Ends the run as failed; the final status rides along as the failure's details, readable without a worker. */
+  fail(error: unknown): never {
+    this.status.error = messageOf(error);
+    this.setState('failed');
+    // A run refused because the version is out already keeps that type, so clients can show the release that completed.
+    const cause = (error as { cause?: unknown }).cause;
+    const alreadyReleased = cause instanceof ApplicationFailure && cause.type === ReleaseFailureType.AlreadyReleased;
+    throw ApplicationFailure.create({
+      message: `release ${this.status.project} ${this.status.version} failed: ${this.status.error}`,
+      type: alreadyReleased ? ReleaseFailureType.AlreadyReleased : ReleaseFailureType.ReleaseFailed,
+      nonRetryable: true,
+      details: [this.status],
+    });
+  }
+
+  private endStage(stage: StageStatus, state: 'succeeded' | 'failed'): void {
+    stage.state = state;
+    stage.finishedAt = new Date().toISOString();
+  }
+
+  private async waitForOperator(stage: StageStatus): Promise<void> {
+    stage.state = 'waiting';
+    this.status.error = stage.error;
+    this.setState('waiting');
+    this.#decision = undefined;
+    await condition(() => this.#decision !== undefined);
+    const chosen = this.decided();
+    if ('abort' in chosen) {
+      this.status.audit.push({
+        at: new Date().toISOString(),
+        action: 'abort',
+        stage: stage.name,
+        note: chosen.abort.reason,
+      });
+      this.endStage(stage, 'failed');
+      return this.fail(
+        ApplicationFailure.nonRetryable(
+          `aborted by an operator: ${chosen.abort.reason}`,
+          ReleaseFailureType.ReleaseAborted,
+        ),
+      );
+    }
+    this.status.audit.push({
+      at: new Date().toISOString(),
+      action: 'resume',
+      stage: stage.name,
+      ...(chosen.resume.note ? { note: chosen.resume.note } : {}),
+    });
+    if (chosen.resume.reloadConfig) await this.reloadConfig();
+    this.status.error = undefined;
+    stage.error = undefined;
+    this.setState('running');
+  }
+
+  private decided(): Decision {
+    if (!this.#decision) throw new Error('an operator decision is read before one was made');
+    return this.#decision;
+  }
+
+  /**
+   * The worker's config as it is now applies to what is left (its new digest is recorded); the commit being released
+   * and its start date stay. The operator chose the worker's file, so the caller's digest is not checked again.
+   */
+  private async reloadConfig(): Promise<void> {
+    const { sourceCommit, startedAt } = this.plan;
+    const reloaded = await prepareRelease({ ...this.input, configSha256: undefined, startedAt });
+    this.#plan = { ...reloaded, sourceCommit, startedAt };
+    if (reloaded.configFile) this.status.config = reloaded.configFile;
+  }
+}
+
+export function messageOf(error: unknown): string {
+  // An activity's failure arrives wrapped: the cause carries the activity's own message.
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
