@@ -138,8 +138,12 @@ const steps = new Map<string, Step>([
   [
     `relforge worker --config ${config}`,
     {
-      foregroundUntil: 'relforge worker: polling task queue "relforge"',
+      foregroundUntil: 'relforge worker: polling task queue',
       expect: ({ code, stdout }) => {
+        // Without --builds, a worker builds this machine's platform when the matrix has it (the CI machine's is in it).
+        expect(stdout).toMatch(
+          /^relforge worker: polling task queues "relforge", "relforge-build-[a-z]+-(x86_64|arm64)" on /m,
+        );
         expect(stdout).toContain('relforge worker: releases hello;');
         expect(stdout).toContain('relforge worker: stopped');
         expect(code).toBe(0);

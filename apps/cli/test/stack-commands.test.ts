@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +64,7 @@ describe('relforge stack', () => {
     expect(up.stdout).toContain(`worker     running, pid ${worker?.pid}`);
     expect(up.stdout).toContain(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'));
     expect(readFileSync(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'), 'utf8')).toContain(
-      'relforge worker: polling task queue "relforge"',
+      'relforge worker: polling task queues "relforge", "relforge-build-bookworm-x86_64", "relforge-build-bookworm-arm64"',
     );
 
     const again = await runCli(['stack', 'up'], env);
@@ -198,6 +198,20 @@ describe('relforge demo', () => {
     const abort = await runCli(['abort', 'hello', '1.2.3', '--reason', 'testing'], env);
     expect(abort.code).toBe(2);
     expect(abort.stderr).toContain('relforge: release hello 1.2.3 is not running (completed)');
+
+    // The worker's config is the one a release runs with: a CLI holding another file is refused before anything runs.
+    const edited = join(env.RELFORGE_STATE_DIR, 'relforge.yaml');
+    writeFileSync(edited, `${readFileSync(config, 'utf8')}# edited here, not deployed to the worker\n`);
+    const mismatch = await runCli(['release', '1.2.4', '--config', edited], env);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stdout).toMatch(
+      new RegExp(
+        `configSha256: the config you released with \\(sha256 [0-9a-f]{64}\\) is not the worker's ${config.replaceAll('.', '\\.')} \\(sha256 [0-9a-f]{64}\\)`,
+      ),
+    );
+    expect(mismatch.stdout).not.toContain('✓ build');
+    expect(demo.stdout).toMatch(new RegExp(`^  config: ${config.replaceAll('.', '\\.')}  sha256 [0-9a-f]{64}$`, 'm'));
+
     const missing = await runCli(['status', 'hello', '9.9.9'], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('relforge: no release of hello 9.9.9 in namespace relforge');
