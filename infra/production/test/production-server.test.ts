@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Connection, WorkflowFailedError, type TLSConfig } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { serverBinary } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
@@ -113,6 +115,29 @@ describe('the production Temporal server', () => {
       expect(await listed(query)).toEqual(ids);
     }
     expect(stockCliList(byProject)).toEqual(projectIds);
+  });
+});
+
+describe('the namespace command of infra/production/README.md', () => {
+  it('finds the namespace and search attributes the launcher registered, and changes nothing', async () => {
+    const { server, client } = suite();
+    const namespaceMain = fileURLToPath(new URL('../dist/namespace-main.js', import.meta.url));
+    const output = execFileSync(process.execPath, [namespaceMain], {
+      env: { PATH: process.env['PATH'], ...server.env('cli') },
+      encoding: 'utf8',
+    });
+    expect(output.trim()).toBe(
+      `relforge-temporal-namespace: namespace relforge on ${server.address} has RelforgeProject, RelforgeVersion, RelforgeStage, RelforgeState (Keyword)`,
+    );
+    const { customAttributes } = await client.connection.operatorService.listSearchAttributes({
+      namespace: server.namespace,
+    });
+    const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    expect(
+      Object.entries(customAttributes ?? {})
+        .filter(([name]) => name.startsWith('Relforge'))
+        .sort(),
+    ).toEqual(['RelforgeProject', 'RelforgeStage', 'RelforgeState', 'RelforgeVersion'].map((name) => [name, keyword]));
   });
 });
 
