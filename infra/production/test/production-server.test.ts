@@ -27,7 +27,7 @@ import {
 import { workerMain } from '@relforge/worker';
 import { describe, expect, it } from 'vitest';
 import { tlsConfig } from '@relforge/temporal-connection';
-import { certsScript } from '../src/index.js';
+import { certsScript, configDir } from '../src/index.js';
 import { productionSuite } from './production-server.js';
 
 const suite = productionSuite();
@@ -242,6 +242,19 @@ describe('mutual TLS on the frontend', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the database password', () => {
+  it("stays out of the server's log and of every process's arguments", () => {
+    const { server, databasePassword } = suite();
+    expect(readFileSync(server.logFile, 'utf8')).not.toContain(databasePassword);
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(databasePassword);
+    // The control: the running server was given it, through its environment.
+    const pid = execFileSync('pgrep', ['-f', `temporal-server .*--config ${configDir}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    expect(pid.some((id) => readFileSync(`/proc/${id}/environ`, 'utf8').includes(databasePassword))).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@
  * a client and an in-process worker over mutual TLS with the certificates the
  * launcher made.
  */
+import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import {
   bundleWorkflowCode,
@@ -18,6 +19,8 @@ import { startProductionTemporal, type ProductionTemporal } from '../src/index.j
 
 export interface ProductionSuite {
   server: ProductionTemporal;
+  /** The database password the server was given (PostgreSQL here trusts loopback and ignores it): a secret to look for. */
+  databasePassword: string;
   client: Client;
   /** A worker in this process for the example project, on the worker's certificate; run it with `runUntil`. */
   worker(example: ExampleProject): Promise<Worker>;
@@ -30,8 +33,9 @@ export function productionSuite(): () => ProductionSuite {
   let suite: ProductionSuite | undefined;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
+    const databasePassword = `pw-${randomBytes(12).toString('hex')}`;
     const [server, bundle] = await Promise.all([
-      startProductionTemporal(),
+      startProductionTemporal({ databaseUrl: `postgres://postgres:${databasePassword}@127.0.0.1:5432` }),
       bundleWorkflowCode({ workflowsPath, logger: quietLogger }) as Promise<WorkflowBundleWithSourceMap>,
     ]);
     const connection = await Connection.connect({ address: server.address, tls: tlsConfig(server.settings('cli')) });
@@ -43,6 +47,7 @@ export function productionSuite(): () => ProductionSuite {
     };
     suite = {
       server,
+      databasePassword,
       client: new Client({ connection, namespace: server.namespace }),
       worker: (example) =>
         createRelforgeWorker({
