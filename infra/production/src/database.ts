@@ -44,7 +44,8 @@ export function parseDatabaseUrl(url: string): PostgresServer {
   };
 }
 
-function redactPassword(url: string): string {
+/** The URL with its password, if any, as `***`: for messages. */
+export function redactPassword(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
 }
 

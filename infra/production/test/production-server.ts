@@ -34,17 +34,24 @@ export function productionSuite(): () => ProductionSuite {
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     const databasePassword = `pw-${randomBytes(12).toString('hex')}`;
-    const [server, bundle] = await Promise.all([
-      startProductionTemporal({ databaseUrl: `postgres://postgres:${databasePassword}@127.0.0.1:5432` }),
-      bundleWorkflowCode({ workflowsPath, logger: quietLogger }) as Promise<WorkflowBundleWithSourceMap>,
-    ]);
-    const connection = await Connection.connect({ address: server.address, tls: tlsConfig(server.settings('cli')) });
-    const native = await NativeConnection.connect({ address: server.address, tls: tlsConfig(server.settings()) });
+    const bundling = bundleWorkflowCode({ workflowsPath, logger: quietLogger }) as Promise<WorkflowBundleWithSourceMap>;
+    const server = await startProductionTemporal({
+      databaseUrl: `postgres://postgres:${databasePassword}@127.0.0.1:5432`,
+    });
+    const open: { connection?: Connection; native?: NativeConnection } = {};
+    // Set before anything else can fail: the server goes whatever the connections do, even a worker left running.
     close = async () => {
-      await connection.close();
-      await native.close();
-      await server.stop();
+      try {
+        await Promise.allSettled([open.connection?.close(), open.native?.close()]);
+      } finally {
+        await server.stop();
+      }
     };
+    const bundle = await bundling;
+    const connection = await Connection.connect({ address: server.address, tls: tlsConfig(server.settings('cli')) });
+    open.connection = connection;
+    const native = await NativeConnection.connect({ address: server.address, tls: tlsConfig(server.settings()) });
+    open.native = native;
     suite = {
       server,
       databasePassword,
