@@ -7,8 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Connection, WorkflowFailedError, type TLSConfig } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
@@ -27,10 +27,15 @@ import {
 import { workerMain } from '@relforge/worker';
 import { describe, expect, it } from 'vitest';
 import { tlsConfig } from '@relforge/temporal-connection';
-import { certsScript, configDir } from '../src/index.js';
+import { certsScript, configDir, namespaceMain } from '@relforge/production-temporal';
 import { productionSuite } from './production-server.js';
 
 const suite = productionSuite();
+const require = createRequire(import.meta.url);
+const relforgeMain = join(
+  dirname(require.resolve('@relforge/cli/package.json')),
+  (require('@relforge/cli/package.json') as { bin: { relforge: string } }).bin.relforge,
+);
 
 async function listed(query: string): Promise<string[]> {
   const ids: string[] = [];
@@ -55,6 +60,13 @@ describe('the production Temporal server', () => {
     const query = `RelforgeProject = "${example.project}" AND RelforgeState = "succeeded" AND RelforgeStage = "website"`;
     await until('the release to be listed as succeeded', async () => ((await listed(query)).length ? true : undefined));
     expect(await listed(query)).toEqual([releaseWorkflowId(example.project, version)]);
+
+    // The relforge CLI, as an operator runs it: the RELFORGE_TEMPORAL_* variables with the CLI's certificate.
+    const cli = execFileSync(process.execPath, [relforgeMain, 'status', example.project, version, '--json'], {
+      env: { PATH: process.env['PATH'], HOME: example.workRoot, ...suite().server.env('cli') },
+      encoding: 'utf8',
+    });
+    expect((JSON.parse(cli) as ReleaseStatus).state).toBe('succeeded');
   });
 
   it('finishes a release once when the server restarts under it, on the same databases', async () => {
@@ -121,7 +133,6 @@ describe('the production Temporal server', () => {
 describe('the namespace command of infra/production/README.md', () => {
   it('finds the namespace and search attributes the launcher registered, and changes nothing', async () => {
     const { server, client } = suite();
-    const namespaceMain = fileURLToPath(new URL('../dist/namespace-main.js', import.meta.url));
     const output = execFileSync(process.execPath, [namespaceMain], {
       env: { PATH: process.env['PATH'], ...server.env('cli') },
       encoding: 'utf8',

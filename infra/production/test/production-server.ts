@@ -15,7 +15,7 @@ import { type ExampleProject } from '@relforge/testkit';
 import { createRelforgeWorker, workflowsPath } from '@relforge/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { tlsConfig } from '@relforge/temporal-connection';
-import { startProductionTemporal, type ProductionTemporal } from '../src/index.js';
+import { startProductionTemporal, type ProductionTemporal } from '@relforge/production-temporal';
 
 export interface ProductionSuite {
   server: ProductionTemporal;

@@ -136,12 +136,3 @@ export async function schemaVersion(server: PostgresServer, database: string): P
 export async function dropDatabase(server: PostgresServer, database: string): Promise<void> {
   await psql(server, 'postgres', `drop database if exists "${database.replaceAll('"', '""')}" with (force)`);
 }
-
-export async function databaseExists(server: PostgresServer, database: string): Promise<boolean> {
-  const found = await psql(
-    server,
-    'postgres',
-    `select 1 from pg_database where datname = '${database.replaceAll("'", "''")}'`,
-  );
-  return found === '1';
-}
