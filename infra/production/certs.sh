@@ -9,7 +9,7 @@
 #
 # Server names: TEMPORAL_TLS_SANS (default "IP:127.0.0.1,DNS:localhost"), e.g.
 # "DNS:temporal.example.com,IP:10.0.0.5". Validity: CERT_DAYS (default 365).
-# Keys are ECDSA P-256, readable by their owner only.
+# Keys are ECDSA P-256, readable by their owner only; certificates are public (0644).
 set -euo pipefail
 
 die() {
@@ -86,3 +86,4 @@ subjectAltName=${TEMPORAL_TLS_SANS:-IP:127.0.0.1,DNS:localhost}"
   *) die "unknown request '$what': use nothing, client NAME or expired-client NAME" ;;
 esac
 rm -f ca.srl
+chmod 0644 ./*.pem

@@ -27,18 +27,17 @@ export SQL_PASSWORD=${TEMPORAL_DB_PASSWORD:-}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# run WHAT ARGS...: temporal-sql-tool, quiet unless it fails. It logs some
+# run STEP ARGS...: temporal-sql-tool, quiet unless it fails. It logs some
 # errors and still exits 0, so its log is checked too.
 run() {
-  local what=$1
+  local step=$1
   shift
   if ! "$tool" "$@" >"$log" 2>&1 || grep -q 'ERROR' "$log"; then
     local cause
     cause=$(grep -o '"error": "[^"]*"' "$log" | tail -n 1 | sed 's/"error": //')
-    die "$what failed on $SQL_USER@$SQL_HOST:$SQL_PORT: ${cause:-$(tail -n 1 "$log")}. Check that PostgreSQL runs there and TEMPORAL_DB_USER may create databases (or create them first), then re-run \`schema.sh $what_arg\`."
+    die "$step failed on $SQL_USER@$SQL_HOST:$SQL_PORT: ${cause:-$(tail -n 1 "$log")}. Check that PostgreSQL runs there and TEMPORAL_DB_USER may create databases (or create them first), then re-run \`schema.sh $what\`."
   fi
 }
-what_arg=$what
 
 for kind in temporal visibility; do
   if [[ "$kind" == temporal ]]; then db=${TEMPORAL_DB_NAME:-temporal}; else db=${TEMPORAL_VISIBILITY_DB_NAME:-temporal_visibility}; fi

@@ -7,8 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Connection, WorkflowFailedError, type TLSConfig } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { serverBinary } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
@@ -25,10 +27,15 @@ import {
 import { workerMain } from '@relforge/worker';
 import { describe, expect, it } from 'vitest';
 import { tlsConfig } from '@relforge/temporal-connection';
-import { certsScript } from '../src/index.js';
+import { certsScript, configDir, namespaceMain } from '@relforge/production-temporal';
 import { productionSuite } from './production-server.js';
 
 const suite = productionSuite();
+const require = createRequire(import.meta.url);
+const relforgeMain = join(
+  dirname(require.resolve('@relforge/cli/package.json')),
+  (require('@relforge/cli/package.json') as { bin: { relforge: string } }).bin.relforge,
+);
 
 async function listed(query: string): Promise<string[]> {
   const ids: string[] = [];
@@ -53,6 +60,13 @@ describe('the production Temporal server', () => {
     const query = `RelforgeProject = "${example.project}" AND RelforgeState = "succeeded" AND RelforgeStage = "website"`;
     await until('the release to be listed as succeeded', async () => ((await listed(query)).length ? true : undefined));
     expect(await listed(query)).toEqual([releaseWorkflowId(example.project, version)]);
+
+    // The relforge CLI, as an operator runs it: the RELFORGE_TEMPORAL_* variables with the CLI's certificate.
+    const cli = execFileSync(process.execPath, [relforgeMain, 'status', example.project, version, '--json'], {
+      env: { PATH: process.env['PATH'], HOME: example.workRoot, ...suite().server.env('cli') },
+      encoding: 'utf8',
+    });
+    expect((JSON.parse(cli) as ReleaseStatus).state).toBe('succeeded');
   });
 
   it('finishes a release once when the server restarts under it, on the same databases', async () => {
@@ -113,6 +127,28 @@ describe('the production Temporal server', () => {
       expect(await listed(query)).toEqual(ids);
     }
     expect(stockCliList(byProject)).toEqual(projectIds);
+  });
+});
+
+describe('the namespace command of infra/production/README.md', () => {
+  it('finds the namespace and search attributes the launcher registered, and changes nothing', async () => {
+    const { server, client } = suite();
+    const output = execFileSync(process.execPath, [namespaceMain], {
+      env: { PATH: process.env['PATH'], ...server.env('cli') },
+      encoding: 'utf8',
+    });
+    expect(output.trim()).toBe(
+      `relforge-temporal-namespace: namespace relforge on ${server.address} has RelforgeProject, RelforgeVersion, RelforgeStage, RelforgeState (Keyword)`,
+    );
+    const { customAttributes } = await client.connection.operatorService.listSearchAttributes({
+      namespace: server.namespace,
+    });
+    const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    expect(
+      Object.entries(customAttributes ?? {})
+        .filter(([name]) => name.startsWith('Relforge'))
+        .sort(),
+    ).toEqual(['RelforgeProject', 'RelforgeStage', 'RelforgeState', 'RelforgeVersion'].map((name) => [name, keyword]));
   });
 });
 
@@ -217,6 +253,19 @@ describe('mutual TLS on the frontend', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the database password', () => {
+  it("stays out of the server's log and of every process's arguments", () => {
+    const { server, databasePassword } = suite();
+    expect(readFileSync(server.logFile, 'utf8')).not.toContain(databasePassword);
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(databasePassword);
+    // The control: the running server was given it, through its environment.
+    const pid = execFileSync('pgrep', ['-f', `temporal-server .*--config ${configDir}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    expect(pid.some((id) => readFileSync(`/proc/${id}/environ`, 'utf8').includes(databasePassword))).toBe(true);
   });
 });
 

@@ -151,23 +151,28 @@ export interface ConnectedClient {
   close(): Promise<void>;
 }
 
-/**
- * A client of the namespace, after one call that proves the connection: a TLS refusal or a missing namespace
- * surfaces here, with its cause, rather than on the first real request.
- */
-export async function connectClient(settings: TemporalSettings, fix: string): Promise<ConnectedClient> {
+/** A connection, after one call that proves it: a TLS refusal surfaces here with its cause. */
+export async function connectTemporal(settings: TemporalSettings, fix: string): Promise<Connection> {
   const tls = tlsConfig(settings);
-  let connection: Connection;
   try {
-    connection = await Connection.connect({
+    const connection = await Connection.connect({
       address: settings.address,
       connectTimeout: 5_000,
       ...(tls ? { tls } : {}),
     });
     await connection.workflowService.getSystemInfo({});
+    return connection;
   } catch (error) {
     throw unreachable(settings, error, fix);
   }
+}
+
+/**
+ * A client of the namespace, after one call that proves the connection: a TLS refusal or a missing namespace
+ * surfaces here, with its cause, rather than on the first real request.
+ */
+export async function connectClient(settings: TemporalSettings, fix: string): Promise<ConnectedClient> {
+  const connection = await connectTemporal(settings, fix);
   try {
     await connection.workflowService.describeNamespace({ namespace: settings.namespace });
   } catch (error) {

@@ -5,31 +5,18 @@
  * RELFORGE_TEMPORAL_ADDRESS, connecting as a worker does (RELFORGE_TEMPORAL_TLS_*).
  * Safe to run again.
  */
-import { Connection } from '@temporalio/client';
 import { relforgeSearchAttributes } from '@relforge/temporal-names';
-import { temporalSettingsFromEnv, tlsConfig, unreachable } from '@relforge/temporal-connection';
+import { connectTemporal, temporalSettingsFromEnv } from '@relforge/temporal-connection';
 import { registerRelforgeNamespace } from './namespace.js';
 import { exitWith } from './report.js';
 
 const command = 'relforge-temporal-namespace';
 try {
   const settings = temporalSettingsFromEnv(process.env);
-  const tls = tlsConfig(settings);
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({
-      address: settings.address,
-      connectTimeout: 5_000,
-      ...(tls ? { tls } : {}),
-    });
-    await connection.workflowService.getSystemInfo({});
-  } catch (error) {
-    throw unreachable(
-      settings,
-      error,
-      'start the server (systemctl start temporal-server) or correct RELFORGE_TEMPORAL_ADDRESS',
-    );
-  }
+  const connection = await connectTemporal(
+    settings,
+    'start the server (systemctl start temporal-server) or correct RELFORGE_TEMPORAL_ADDRESS',
+  );
   try {
     await registerRelforgeNamespace(connection, { namespace: settings.namespace });
   } finally {

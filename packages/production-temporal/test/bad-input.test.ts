@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, StackError } from '@relforge/errors';
-import { freePort } from '@relforge/local-servers';
+import { binDir, freePort, serverBinary } from '@relforge/local-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certsScript, schemaScript, startProductionTemporal } from '../src/index.js';
 
@@ -102,6 +102,7 @@ describe('the pre-start check systemd runs (relforge-temporal-preflight)', () =>
     temporal: `relforge_${id}_pre`,
     visibility: `relforge_${id}_pre_vis`,
     empty: `relforge_${id}_empty`,
+    old: `relforge_${id}_old`,
   };
   // Named now, made in beforeAll: the table below names files in it.
   const certs = join(tmpdir(), `relforge-preflight-${id}`);
@@ -195,6 +196,27 @@ describe('the pre-start check systemd runs (relforge-temporal-preflight)', () =>
     if (typeof cause === 'string') expect(first).toBe(`relforge-temporal-preflight: ${cause}`);
     else expect(first?.replace('relforge-temporal-preflight: ', '')).toMatch(cause);
     expect(second).toBe(`  fix: ${fix}`);
+  });
+
+  it('refuses a schema older than the server, and passes once schema.sh update brought it up', () => {
+    // A database left at the schema of an older server: 1.17, one before v1.29.1's 1.18.
+    const tool = serverBinary('temporal-sql-tool');
+    const sql = ['--plugin', 'postgres12', '--ep', postgres.host, '-p', postgres.port, '-u', postgres.user];
+    const versioned = join(binDir(), 'temporal-schema', 'temporal', 'versioned');
+    execFileSync(tool, [...sql, '--db', databases.old, 'create-database']);
+    execFileSync(tool, [...sql, '--db', databases.old, 'setup-schema', '-v', '0.0']);
+    execFileSync(tool, [...sql, '--db', databases.old, 'update-schema', '-d', versioned, '-v', '1.17']);
+
+    expect(preflight({ TEMPORAL_DB_NAME: databases.old })).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: [
+        `relforge-temporal-preflight: database ${databases.old} holds temporal schema 1.17; this server needs 1.18`,
+        '  fix: upgrade it with `bash infra/production/schema.sh update`, then start again',
+      ],
+    });
+    execFileSync('bash', [schemaScript, 'update'], { env: { ...good, TEMPORAL_DB_NAME: databases.old } });
+    expect(preflight({ TEMPORAL_DB_NAME: databases.old }).code).toBe(0);
   });
 
   it('refuses a port already taken, naming the variable that moves it', async () => {

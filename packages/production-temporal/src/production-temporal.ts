@@ -14,7 +14,7 @@ import { Connection } from '@temporalio/client';
 import { tlsConfig, tlsVariables, type TemporalSettings } from '@relforge/temporal-connection';
 import { InputError, StackError } from '@relforge/errors';
 import { freePort, serverBinary, startServer, type ServerProcess } from '@relforge/local-servers';
-import { assertReachable, dropDatabase, parseDatabaseUrl, type PostgresServer } from './database.js';
+import { assertReachable, dropDatabase, parseDatabaseUrl, redactPassword, type PostgresServer } from './database.js';
 import { registerRelforgeNamespace } from './namespace.js';
 import { certsScript, dynamicConfigFile, schemaScript, serverArgs } from './paths.js';
 import { preflight } from './preflight.js';
@@ -27,6 +27,8 @@ export interface ProductionTemporalOptions {
   namespace?: string;
   /** Starts the names of its databases and folder, so a person can tell whose they are; lowercase, default "relforge". */
   label?: string;
+  /** History shards, fixed for the life of the databases; default 4, enough for a test and a 2-core bench. */
+  historyShards?: number;
   /** The frontend's port; free ports are picked for it and for every other port the server binds when unset. */
   frontendPort?: number;
 }
@@ -79,7 +81,7 @@ export async function startProductionTemporal(options: ProductionTemporalOptions
     undo.length = 0;
   };
   try {
-    await assertReachable(postgres, `the database URL (${databaseUrl.replace(/:[^:@/]*@/, ':***@')})`);
+    await assertReachable(postgres, `the database URL (${redactPassword(databaseUrl)})`);
     const dir = mkdtempSync(join(tmpdir(), `${label}-temporal-`));
     undo.push(async () => rmSync(dir, { recursive: true, force: true }));
     const certsDir = join(dir, 'certs');
@@ -99,7 +101,7 @@ export async function startProductionTemporal(options: ProductionTemporalOptions
       TEMPORAL_TLS_SERVER_NAME: serverName,
       TEMPORAL_BIND_IP: '127.0.0.1',
       TEMPORAL_DYNAMIC_CONFIG_FILE: dynamicConfigFile,
-      TEMPORAL_NUM_HISTORY_SHARDS: '4',
+      TEMPORAL_NUM_HISTORY_SHARDS: String(options.historyShards ?? 4),
     };
     await script(schemaScript, ['setup'], env);
 

@@ -1,7 +1,7 @@
 export { assertCertificate, assertCertificateChain, type PemSetting } from './certificates.js';
-export { parseDatabaseUrl, databaseExists, type PostgresServer } from './database.js';
+export { parseDatabaseUrl, type PostgresServer } from './database.js';
 export { registerRelforgeNamespace, type NamespaceOptions } from './namespace.js';
-export { certsScript, configDir, schemaScript, serverArgs } from './paths.js';
+export { certsScript, configDir, namespaceMain, preflightMain, schemaScript, serverArgs } from './paths.js';
 export { preflight } from './preflight.js';
 export {
   startProductionTemporal,

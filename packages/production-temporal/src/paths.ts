@@ -1,10 +1,13 @@
-/** Where this package's scripts and server config live, found the same from src/ (tests) and dist/. */
+/** Where the production server's config and scripts live (infra/production), and this package's commands. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binDir } from '@relforge/local-servers';
+import { binDir, workspaceRoot } from '@relforge/local-servers';
 
-export const productionDir = fileURLToPath(new URL('..', import.meta.url));
+export const productionDir = join(workspaceRoot(), 'infra', 'production');
+/** The commands systemd and the README run, as files: `node <path>`. */
+export const preflightMain = fileURLToPath(new URL('./preflight-main.js', import.meta.url));
+export const namespaceMain = fileURLToPath(new URL('./namespace-main.js', import.meta.url));
 /** The server's config folder: `production.yaml` (a template over TEMPORAL_* variables) and `dynamicconfig.yaml`. */
 export const configDir = join(productionDir, 'config');
 export const dynamicConfigFile = join(configDir, 'dynamicconfig.yaml');

@@ -44,7 +44,8 @@ export function parseDatabaseUrl(url: string): PostgresServer {
   };
 }
 
-function redactPassword(url: string): string {
+/** The URL with its password, if any, as `***`: for messages. */
+export function redactPassword(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
 }
 
@@ -134,13 +135,4 @@ export async function schemaVersion(server: PostgresServer, database: string): P
 /** Drops a database even while the server that used it still holds connections (PostgreSQL 13+). */
 export async function dropDatabase(server: PostgresServer, database: string): Promise<void> {
   await psql(server, 'postgres', `drop database if exists "${database.replaceAll('"', '""')}" with (force)`);
-}
-
-export async function databaseExists(server: PostgresServer, database: string): Promise<boolean> {
-  const found = await psql(
-    server,
-    'postgres',
-    `select 1 from pg_database where datname = '${database.replaceAll("'", "''")}'`,
-  );
-  return found === '1';
 }
