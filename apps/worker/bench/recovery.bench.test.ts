@@ -12,6 +12,7 @@ import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
+import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import {
   createExampleProject,
@@ -81,7 +82,7 @@ async function uploadStep(
 async function releaseOnce(client: Client, kill: boolean): Promise<Run> {
   const example = await publishOnlyProject();
   const version = '6.0.0';
-  const handle = await client.workflow.start('release', {
+  const handle = await client.workflow.start<typeof release>('release', {
     taskQueue,
     workflowId: releaseWorkflowId(example.project, version),
     args: [{ project: example.project, version }],

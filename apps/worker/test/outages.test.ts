@@ -15,6 +15,7 @@ import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { ensureBucket, freePort, s3Client, startS3Server, type StartS3Options } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
+import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import {
   createExampleProject,
@@ -36,7 +37,7 @@ function startRelease(
   example: ExampleProject,
   version: string,
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  return client.workflow.start('release', {
+  return client.workflow.start<typeof release>('release', {
     taskQueue,
     workflowId: releaseWorkflowId(example.project, version),
     args: [{ project: example.project, version }],

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
+import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import {
   createExampleProject,
@@ -36,7 +37,7 @@ describe('a worker killed with SIGKILL in the middle of a multipart upload', () 
     async () => {
       const example = await createExampleProject({ artifactMiB: 40 });
       const version = '5.1.0';
-      const handle = await client().workflow.start('release', {
+      const handle = await client().workflow.start<typeof release>('release', {
         taskQueue,
         workflowId: releaseWorkflowId(example.project, version),
         args: [{ project: example.project, version }],

@@ -13,6 +13,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { serverBinary } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
+import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import {
   createExampleProject,
@@ -145,7 +146,7 @@ describe('a worker killed with SIGKILL', () => {
       // The stand-in is shared by the whole file: count this test's holds from here.
       const heldBefore = (await example.admin.state()).held.total;
       await point.arm?.(example);
-      const handle = await client().workflow.start('release', {
+      const handle = await client().workflow.start<typeof release>('release', {
         taskQueue,
         workflowId: releaseWorkflowId(example.project, version),
         args: [{ project: example.project, version }],

@@ -119,8 +119,9 @@ export interface StageStatus {
 export type ReleaseState = 'preparing' | 'running' | 'waiting' | 'succeeded' | 'failed';
 
 /**
- * `queued`: on its platform's task queue; `waiting-for-builder`: no worker of that platform took it in time, and it
- * stays queued until one does; `built`: its artifact exists.
+ * `queued`: on its platform's task queue; `waiting-for-builder`: no worker of that platform took it in time, so it was
+ * queued again — it reads so until the build ends, since a workflow learns of a build's start only at its end;
+ * `built`: its artifact exists.
  */
 export type BuildState = 'queued' | 'waiting-for-builder' | 'built';
 
