@@ -7,7 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { InputError } from '@relforge/errors';
-import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
+import {
+  completedReleaseQuery,
+  ReleaseFailureType,
+  releaseWorkflowId,
+  statusQuery,
+  type ReleaseStatus,
+} from '@relforge/release';
 import { ReleaseLostError } from './errors.js';
 import type { TemporalTarget } from './temporal-target.js';
 
@@ -46,7 +52,7 @@ export interface Ended {
 
 /** The status of the run of this release's id that completed, if visibility still lists it. */
 async function completedRun(handle: WorkflowHandle): Promise<ReleaseStatus | undefined> {
-  const query = `WorkflowType = "release" AND WorkflowId = ${JSON.stringify(handle.workflowId)} AND ExecutionStatus = "Completed"`;
+  const query = completedReleaseQuery(handle.workflowId);
   for await (const execution of handle.client.list({ query })) {
     return (await handle.client.getHandle(handle.workflowId, execution.runId).result()) as ReleaseStatus;
   }
@@ -68,7 +74,7 @@ export async function endedStatus(handle: WorkflowHandle): Promise<Ended> {
   } catch (error) {
     const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
     const details = cause instanceof ApplicationFailure ? cause.details : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === 'AlreadyReleased') {
+    if (cause instanceof ApplicationFailure && cause.type === ReleaseFailureType.AlreadyReleased) {
       // A stray start (stock CLI, a tag job) after the release completed: what counts is the run that released it.
       const released = await completedRun(handle);
       if (released) return { status: released, failed: false, alreadyReleased: true };

@@ -2,6 +2,7 @@
 export {
   ReleaseFailureType,
   abortSignal,
+  completedReleaseQuery,
   releaseWorkflowId,
   resumeUpdate,
   statusQuery,

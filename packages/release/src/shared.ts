@@ -59,6 +59,11 @@ export function releaseWorkflowId(project: string, version: string): string {
   return `release/${project}/${version}`;
 }
 
+/** The visibility query for the runs of a release's workflow id that completed: the version is out. */
+export function completedReleaseQuery(workflowId: string): string {
+  return `WorkflowType = "release" AND WorkflowId = ${JSON.stringify(workflowId)} AND ExecutionStatus = "Completed"`;
+}
+
 /** A config file pinned by its digest. */
 export interface ConfigFile {
   path: string;

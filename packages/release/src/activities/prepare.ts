@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { buildTargets, loadProjectConfig, parseVersion, releaseName, releaseTag, stagesToRun } from '@relforge/config';
 import { InputError } from '@relforge/errors';
-import { ReleaseFailureType, type ConfigFile, type ReleaseInput, type ReleasePlan } from '../shared.js';
+import {
+  completedReleaseQuery,
+  ReleaseFailureType,
+  type ConfigFile,
+  type ReleaseInput,
+  type ReleasePlan,
+} from '../shared.js';
 import { PermanentError } from './failures.js';
 import { forgeFor, remoteFor, type ReleaseServices } from './services.js';
 
@@ -17,7 +23,7 @@ async function completedRun(): Promise<{ runId: string; closeTime?: Date } | und
   const { client, info } = Context.current();
   if (!info.workflowExecution) throw new Error('prepareRelease runs only as an activity of the release workflow');
   const { workflowId, runId } = info.workflowExecution;
-  const query = `WorkflowType = "release" AND WorkflowId = ${JSON.stringify(workflowId)} AND ExecutionStatus = "Completed"`;
+  const query = completedReleaseQuery(workflowId);
   for await (const execution of client.workflow.list({ query })) {
     if (execution.runId !== runId)
       return { runId: execution.runId, ...(execution.closeTime ? { closeTime: execution.closeTime } : {}) };
