@@ -91,6 +91,11 @@ export interface ReleasePlan {
 
 export type ArtifactKind = 'binary' | 'source' | 'checksums' | 'sidecar';
 
+/** A built tarball (per target, or the source): what is digested, listed in sums and hash lines, and downloaded. */
+export function isTarball(artifact: { kind: ArtifactKind }): boolean {
+  return artifact.kind === 'binary' || artifact.kind === 'source';
+}
+
 /** A file the release produced: a path on the worker, never its bytes. */
 export interface Artifact {
   file: string;

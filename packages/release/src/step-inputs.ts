@@ -4,7 +4,14 @@
  * from the `{ plan, ... }` inputs that histories recorded before; free of Node imports, like `shared.ts`.
  */
 import type { ProjectConfig, ReleaseVersion } from '@relforge/config';
-import type { Artifact, ArtifactKind, BuildTarget, DigestedArtifact, ReleasePlan } from './shared.js';
+import {
+  isTarball,
+  type Artifact,
+  type ArtifactKind,
+  type BuildTarget,
+  type DigestedArtifact,
+  type ReleasePlan,
+} from './shared.js';
 
 type Config = ProjectConfig;
 
@@ -109,8 +116,7 @@ function digestsOf(artifacts: (DigestedArtifact | ArtifactDigest)[]): ArtifactDi
   }));
 }
 
-const tarballs = (artifacts: (DigestedArtifact | ArtifactDigest)[]) =>
-  digestsOf(artifacts.filter((artifact) => artifact.kind === 'binary' || artifact.kind === 'source'));
+const tarballs = (artifacts: (DigestedArtifact | ArtifactDigest)[]) => digestsOf(artifacts.filter(isTarball));
 
 function repoOf<Settings>(
   plan: ReleasePlan,

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checksumFileNames, checksumsText, digestFile, sidecarText } from '@relforge/checksum';
-import { ReleaseFailureType, type Artifact, type DigestedArtifact } from '../shared.js';
+import { isTarball, ReleaseFailureType, type Artifact, type DigestedArtifact } from '../shared.js';
 import { stepInputs, type ChecksumInput, type PlanInput } from '../step-inputs.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
@@ -43,7 +43,7 @@ export async function checksumArtifacts(
       return { ...artifact, size, sha256, sha512 };
     };
     const tarballs: DigestedArtifact[] = [];
-    for (const artifact of artifacts.filter((item) => item.kind === 'binary' || item.kind === 'source')) {
+    for (const artifact of artifacts.filter(isTarball)) {
       tarballs.push(await digest(artifact));
     }
     const written: Artifact[] = [];

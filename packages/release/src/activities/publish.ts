@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { verifyFile } from '@relforge/checksum';
 import { parseRepo, type Forge, type ForgeAsset, type ForgeRelease, type RepoRef } from '@relforge/forge';
 import { ObjectExistsError, type ObjectInfo, type S3ObjectStore } from '@relforge/object-store';
-import { ReleaseFailureType, type DigestedArtifact } from '../shared.js';
+import { isTarball, ReleaseFailureType, type DigestedArtifact } from '../shared.js';
 import {
   stepInputs,
   type ArtifactDigest,
@@ -149,7 +149,7 @@ async function checkAsset(
 
 function releaseBody(draft: DraftInput): string {
   const rows = draft.artifacts
-    .filter((artifact) => artifact.kind === 'binary' || artifact.kind === 'source')
+    .filter(isTarball)
     .map(
       (artifact) => `| [${artifact.file}](${publicUrl(draft.publicBaseUrl, artifact.file)}) | \`${artifact.sha256}\` |`,
     );

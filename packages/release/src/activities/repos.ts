@@ -18,7 +18,7 @@ import {
   renderReleasePage,
   websiteReleasePath,
 } from '@relforge/release-files';
-import { ReleaseFailureType, type DigestedArtifact } from '../shared.js';
+import { isTarball, ReleaseFailureType, type DigestedArtifact } from '../shared.js';
 import {
   stepInputs,
   type ArtifactDigest,
@@ -32,8 +32,7 @@ import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 import { forgeFor, publicUrl, remoteFor, type ReleaseServices } from './services.js';
 
-const tarballs = (artifacts: ArtifactDigest[]) =>
-  artifacts.filter((artifact) => artifact.kind === 'binary' || artifact.kind === 'source');
+const tarballs = (artifacts: ArtifactDigest[]) => artifacts.filter(isTarball);
 
 async function freshDir(workDir: string, name: string): Promise<string> {
   const dir = join(workDir, 'repos', name);
