@@ -9,7 +9,6 @@ import { InputError } from '@relforge/errors';
 import { Git } from '@relforge/git';
 import type { BuildTarget } from '@relforge/release';
 import { createReleaseActivities, type ReleaseActivities, type ReleaseServices } from '@relforge/release/activities';
-import * as smokeActivities from '@relforge/smoke/activities';
 import { buildTaskQueue, taskQueue } from '@relforge/temporal-names';
 
 export interface RelforgeWorkerOptions {
@@ -39,10 +38,8 @@ export interface RelforgeWorker {
 
 export const workflowsPath = fileURLToPath(new URL('./workflows.js', import.meta.url));
 
-export function relforgeActivities(
-  release: RelforgeWorkerOptions['release'],
-): typeof smokeActivities & ReleaseActivities {
-  return { ...smokeActivities, ...createReleaseActivities({ ...release, git: release.git ?? new Git() }) };
+export function relforgeActivities(release: RelforgeWorkerOptions['release']): ReleaseActivities {
+  return createReleaseActivities({ ...release, git: release.git ?? new Git() });
 }
 
 export async function createRelforgeWorker(options: RelforgeWorkerOptions): Promise<RelforgeWorker> {

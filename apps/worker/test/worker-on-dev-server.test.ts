@@ -3,28 +3,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { freePort } from '@relforge/local-servers';
-import { proceedSignal, type SmokeResult } from '@relforge/smoke';
-import { RelforgeProject, taskQueue } from '@relforge/temporal-names';
+import { proceedSignal, smokeTaskQueue as taskQueue, smokeWorkflowsPath, type SmokeResult } from '@relforge/smoke';
+import * as smokeActivities from '@relforge/smoke/activities';
+import { RelforgeProject } from '@relforge/temporal-names';
 import { startDevServer, testStack } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelforgeWorker, workflowsPath } from '@relforge/worker';
 
-/** These tests run the smoke workflow only; the release activities are registered with nothing to release. */
-const noProjects = { projects: new Map<string, string>(), workRoot: tmpdir(), env: {} };
+/** The smoke workflow on its own queue: the server, the SDK and a worker process wired together, nothing released. */
+const smokeWorker = (connection: NativeConnection, namespace: string) =>
+  Worker.create({ connection, namespace, taskQueue, workflowBundle: bundle, activities: smokeActivities });
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let bundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   bundle = await bundleWorkflowCode({
-    workflowsPath,
+    workflowsPath: smokeWorkflowsPath,
     logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
   });
 });
 
-describe('the Relforge worker on the shared dev server', () => {
+describe('a worker on the shared dev server', () => {
   let connection: Connection;
   let nativeConnection: NativeConnection;
   let client: Client;
@@ -40,12 +41,7 @@ describe('the Relforge worker on the shared dev server', () => {
   });
 
   it('runs a workflow whose activity executes on the worker and returns its result', async () => {
-    const worker = await createRelforgeWorker({
-      connection: nativeConnection,
-      namespace: testStack().temporal.namespace,
-      workflowBundle: bundle,
-      release: noProjects,
-    });
+    const worker = await smokeWorker(nativeConnection, testStack().temporal.namespace);
     const message = `smoke ${randomUUID()}`;
     const result = (await worker.runUntil(
       client.workflow.execute('smoke', { taskQueue, workflowId: `smoke/${randomUUID()}`, args: [{ message }] }),
@@ -62,12 +58,7 @@ describe('the Relforge worker on the shared dev server', () => {
 
     const project = `ui-${randomUUID().slice(0, 8)}`;
     const workflowId = `smoke/${project}`;
-    const worker = await createRelforgeWorker({
-      connection: nativeConnection,
-      namespace: temporal.namespace,
-      workflowBundle: bundle,
-      release: noProjects,
-    });
+    const worker = await smokeWorker(nativeConnection, temporal.namespace);
     await worker.runUntil(
       client.workflow.execute('smoke', {
         taskQueue,
@@ -120,12 +111,7 @@ describe('a dev server restarted on its DB file', () => {
       expect((await handle.describe()).runId).toBe(runId);
       const connection = await NativeConnection.connect({ address: second.address });
       try {
-        const worker = await createRelforgeWorker({
-          connection,
-          namespace: second.namespace,
-          workflowBundle: bundle,
-          release: noProjects,
-        });
+        const worker = await smokeWorker(connection, second.namespace);
         await handle.signal(proceedSignal);
         const result = (await worker.runUntil(handle.result())) as SmokeResult;
         expect(result.sha256).toBe(sha256('survives a restart'));

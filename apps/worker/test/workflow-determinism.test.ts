@@ -55,8 +55,9 @@ describe('workflow code stays deterministic', () => {
 
   it("Temporal's bundler accepts every workflow the worker serves", async () => {
     const bundle = await bundleWorkflowCode({ workflowsPath, logger: quiet });
-    expect(bundle.code).toContain('async function smoke(');
     expect(bundle.code).toContain('async function release(');
+    // The smoke check is for tests, on its own queue: production workers do not carry it.
+    expect(bundle.code).not.toContain('async function smoke(');
   });
 
   it("Temporal's bundler refuses workflow code that imports a Node builtin", async () => {

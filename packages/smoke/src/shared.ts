@@ -19,3 +19,6 @@ export interface SmokeResult {
 }
 
 export const proceedSignal = defineSignal('proceed');
+
+/** Its own queue: a check of the server and the SDK, never on the queue production workers serve. */
+export const smokeTaskQueue = 'relforge-smoke';
