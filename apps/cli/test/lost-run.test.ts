@@ -4,21 +4,20 @@
  * `relforge resume` starts a new run of the same workflow id, which finds
  * every effect of the lost run and makes only what is missing.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { freePort, s3Client, serverBinary, workspaceRoot } from '@relforge/local-servers';
+import { freePort, s3Client, workspaceRoot } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
-import { taskQueue } from '@relforge/temporal-names';
 import { readStackState, workerEnvironment } from '@relforge/stack';
 import {
   exampleSecrets,
   releaseEffects,
   releasedOnce,
   secretsInHistory,
+  stockStartRelease,
   until,
   type ExampleProject,
 } from '@relforge/testkit';
@@ -183,22 +182,8 @@ describe('relforge resume of a lost release', () => {
       // in its first step, and the CLI still reports the version as released, starting nothing more.
       const { temporal } = readStackState() ?? {};
       if (!temporal) throw new Error('the stack state file has no Temporal server');
-      execFileSync(serverBinary('temporal'), [
-        'workflow',
-        'start',
-        '--address',
-        temporal.address,
-        '--namespace',
-        temporal.namespace,
-        '--type',
-        'release',
-        '--task-queue',
-        taskQueue,
-        '--workflow-id',
-        handle.workflowId,
-        '--input',
-        JSON.stringify({ project: example.project, version }),
-      ]);
+      const stray = await stockStartRelease(temporal, handle.workflowId, { project: example.project, version });
+      expect(stray.ok, stray.output).toBe(true);
       const refused = await until('the stray run to be refused', async () =>
         (await handle.describe()).status.name === 'FAILED' ? true : undefined,
       );

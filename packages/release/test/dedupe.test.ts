@@ -1,41 +1,14 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { serverBinary } from '@relforge/local-servers';
 import { ReleaseFailureType, releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
-import type { release as releaseWorkflow } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
-import { createExampleProject, releaseEffects, releasedOnce, testStack } from '@relforge/testkit';
+import type { release as releaseWorkflow } from '@relforge/release/workflows';
+import { createExampleProject, releaseEffects, releasedOnce, stockStartRelease, testStack } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, releaseWorker, secretsIn, servicesFor, type Connections } from './harness.js';
 
-const run = promisify(execFile);
-
-/** `temporal workflow start` as a tag-triggered CI job would run it: the stock CLI, plain JSON, default policies. */
-async function stockStart(workflowId: string, input: object): Promise<{ ok: boolean; output: string }> {
-  const { temporal } = testStack();
-  const args = [
-    'workflow',
-    'start',
-    '--address',
-    temporal.address,
-    '--namespace',
-    temporal.namespace,
-    '--type',
-    'release',
-    '--task-queue',
-    taskQueue,
-  ];
-  return run(serverBinary('temporal'), [...args, '--workflow-id', workflowId, '--input', JSON.stringify(input)]).then(
-    ({ stdout }) => ({ ok: true, output: stdout }),
-    (error: { stdout?: string; stderr?: string }) => ({
-      ok: false,
-      output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
-    }),
-  );
-}
+const stockStart = (workflowId: string, input: object) => stockStartRelease(testStack().temporal, workflowId, input);
 
 let connections: Connections;
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import {
   releaseEffects,
   releasedOnce,
   secretsInHistory,
+  stockStartRelease,
   testStack,
 } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,22 +217,8 @@ describe('a release started by the stock temporal CLI with plain JSON', () => {
     const example = await createExampleProject();
     const { temporal } = testStack();
     const workflowId = releaseWorkflowId(example.project, '1.2.3');
-    await run(serverBinary('temporal'), [
-      'workflow',
-      'start',
-      '--address',
-      temporal.address,
-      '--namespace',
-      temporal.namespace,
-      '--type',
-      'release',
-      '--task-queue',
-      taskQueue,
-      '--workflow-id',
-      workflowId,
-      '--input',
-      JSON.stringify({ project: example.project, version: '1.2.3' }),
-    ]);
+    const started = await stockStartRelease(temporal, workflowId, { project: example.project, version: '1.2.3' });
+    expect(started.ok, started.output).toBe(true);
     const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
     const status = (await worker.runUntil(connections.client.workflow.getHandle(workflowId).result())) as ReleaseStatus;
     expect(status.state).toBe('succeeded');

@@ -5,3 +5,4 @@ export { createExampleProject, exampleDir, type ExampleOptions, type ExampleProj
 export { exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, type ReleaseEffects } from './effects.js';
 export { until } from './wait.js';
 export { killHard, stopGracefully, workerProcess, type WorkerProcessOptions } from './worker-process.js';
+export { stockStartRelease } from './stock-cli.js';
