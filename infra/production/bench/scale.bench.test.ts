@@ -183,6 +183,8 @@ interface ReleaseFigures {
   events: number;
   bytes: number;
   largestPayload: number;
+  /** The event that carries it, e.g. `ActivityTaskCompleted checksumArtifacts`. */
+  largestPayloadIn: string;
   /** Each activity attempt after the first, as `<activity>: <why the one before ended>`. */
   retries: string[];
   /** Builds that sat in their platform's queue past the first wait for a builder, and were queued again. */
@@ -202,9 +204,24 @@ async function figures(project: string, version: string): Promise<ReleaseFigures
   const history = await handle.fetchHistory();
   const events = history.events ?? [];
   const times = events.map((event) => tsToMs(event.eventTime));
-  const payloadSizes = payloadsIn(events).map(
-    (payload) => temporal.api.common.v1.Payload.encode(payload).finish().length,
-  );
+  const activityOf = (scheduledEventId: unknown) =>
+    events.find((other) => String(other.eventId) === String(scheduledEventId))?.activityTaskScheduledEventAttributes
+      ?.activityType?.name;
+  let largestPayload = 0;
+  let largestPayloadIn = 'none';
+  for (const event of events) {
+    for (const payload of payloadsIn(event)) {
+      const bytes = temporal.api.common.v1.Payload.encode(payload).finish().length;
+      if (bytes <= largestPayload) continue;
+      largestPayload = bytes;
+      const raw: unknown = event.eventType;
+      const type = (typeof raw === 'number' ? temporal.api.enums.v1.EventType[raw] : String(raw)) ?? 'event';
+      const activity =
+        event.activityTaskScheduledEventAttributes?.activityType?.name ??
+        activityOf(event.activityTaskCompletedEventAttributes?.scheduledEventId);
+      largestPayloadIn = [type.replace(/^EVENT_TYPE_/, '').toLowerCase(), activity].filter(Boolean).join(' ');
+    }
+  }
   return {
     project,
     version,
@@ -212,7 +229,8 @@ async function figures(project: string, version: string): Promise<ReleaseFigures
     latencyMs: Math.max(...times) - Math.min(...times),
     events: events.length,
     bytes: temporal.api.history.v1.History.encode(history).finish().length,
-    largestPayload: Math.max(0, ...payloadSizes),
+    largestPayload,
+    largestPayloadIn,
     retries: events.flatMap((event) => {
       const started = event.activityTaskStartedEventAttributes;
       if (!started || (started.attempt ?? 1) <= 1) return [];
@@ -481,6 +499,7 @@ it(
         line(sizes[0] as number, small, wall[0] as number),
         line(sizes[1] as number, big, wall[1] as number),
         '',
+        `  largest payload: ${big.largestPayloadIn} (${(big.largestPayload / (sizes[1] as number) / 1024).toFixed(2)} kB per target)`,
         `  growth: ${((big.bytes - small.bytes) / ((sizes[1] as number) - (sizes[0] as number)) / 1024).toFixed(2)} kB per added target; ` +
           `${(big.bytes / small.bytes).toFixed(2)}× the bytes for ${((sizes[1] as number) / (sizes[0] as number)).toFixed(2)}× the targets. ` +
           `load ${loadAverage()}`,
@@ -543,6 +562,7 @@ it(
         '',
         `  every release succeeded; every target built once (build notes), 22 files digested per release; ` +
           `load after: ${runs.map((run) => run.loadAfter).join(' / ')}; ${machine.join('')}`,
+        `  largest payload in: ${[...new Set(runs.flatMap((run) => run.releases.map((release) => release.largestPayloadIn)))].join(', ')}`,
         '  retries: activity attempts after the first plus builds that waited past the first 15 s for a builder;',
         ...runs.map(
           (run) =>
