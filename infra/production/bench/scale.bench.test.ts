@@ -560,7 +560,7 @@ it(
         ),
         ...runs.map(summary),
         '',
-        `  every release succeeded; every target built once (build notes), 22 files digested per release; ` +
+        `  every release succeeded; every target built, any second run a retry in history (build notes), 22 files digested per release; ` +
           `load after: ${runs.map((run) => run.loadAfter).join(' / ')}; ${machine.join('')}`,
         `  largest payload in: ${[...new Set(runs.flatMap((run) => run.releases.map((release) => release.largestPayloadIn)))].join(', ')}`,
         '  retries: activity attempts after the first plus builds that waited past the first 15 s for a builder;',
