@@ -3,6 +3,7 @@
  * platforms this machine can build, each on its platform's queue — one SDK worker per queue, one process, one
  * connection. `main.ts` runs it as a process; tests run it in-process against the same code.
  */
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { InputError } from '@relforge/errors';
@@ -36,6 +37,9 @@ export interface RelforgeWorker {
   shutdown(): void;
 }
 
+/** Long polls per platform queue: two, so a build is taken while the other poll is being answered. */
+const buildPollers = 2;
+
 export const workflowsPath = fileURLToPath(new URL('./workflows.js', import.meta.url));
 
 export function relforgeActivities(release: RelforgeWorkerOptions['release']): ReleaseActivities {
@@ -68,13 +72,18 @@ export async function createRelforgeWorker(options: RelforgeWorkerOptions): Prom
       }),
     );
   }
-  // A builder runs only builds: the steps that publish stay with the workers of the main queue.
+  // A builder runs only builds: the steps that publish stay with the workers of the main queue. Few pollers and a
+  // core's worth of builds per platform: with the SDK's defaults (10 pollers, 100 activities) a worker of a
+  // 200-platform matrix holds 2,000 long polls, past the namespace's poller limit, and a worker of 9 platforms runs
+  // 900 builds at once on a 2-core machine, so builds miss their heartbeat and run again (measured by the scale bench).
   for (const platform of builds) {
     workers.push(
       await Worker.create({
         ...common,
         taskQueue: buildTaskQueue(platform),
         activities: { buildTarget: activities.buildTarget },
+        maxConcurrentActivityTaskExecutions: availableParallelism(),
+        activityTaskPollerBehavior: { type: 'simple-maximum', maximum: buildPollers },
       }),
     );
   }

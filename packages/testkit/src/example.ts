@@ -36,6 +36,31 @@ export interface ExampleOptions {
    * gives the same digest: big enough for multipart uploads (8 MiB parts) that take seconds to store.
    */
   artifactMiB?: number;
+  /**
+   * The size of the build matrix: the example's four targets, then made-up platforms (`extra1/arch0` … `arch9`,
+   * ten to a distro) up to this many. At least 4: the container repository's Dockerfiles download two of the four.
+   */
+  targets?: number;
+  /** The stages the config runs, e.g. `['build', 'checksum']` for a bench of the build; all of them when unset. */
+  stages?: readonly string[];
+  /**
+   * Which of the stand-in's tokens (`testStack().github.tokens`) the config names, as `RELFORGE_GITHUB_TOKEN_<n>`:
+   * projects released under credentials of their own. Unset: the first token, as `RELFORGE_GITHUB_TOKEN`.
+   */
+  forgeToken?: number;
+}
+
+/** The example's matrix, then ten architectures to each made-up distro, up to `targets` entries. */
+function matrixYaml(targets: number): string {
+  if (!Number.isInteger(targets) || targets < 4)
+    throw new Error(`targets: ${targets} is not a whole number of at least 4 (the example's own targets)`);
+  const lines = ['  matrix:', '    - distro: bookworm', '      arch: [x86_64, arm64]'];
+  lines.push('    - distro: trixie', '      arch: [x86_64, arm64]');
+  for (let distro = 1, left = targets - 4; left > 0; distro++, left -= 10) {
+    const arch = Array.from({ length: Math.min(10, left) }, (_, index) => `arch${index}`);
+    lines.push(`    - distro: extra${distro}`, `      arch: [${arch.join(', ')}]`);
+  }
+  return lines.map((line) => `${line}\n`).join('');
 }
 
 function bigArtifactBuild(mib: number): string {
@@ -77,7 +102,7 @@ export async function createExampleProject(options: ExampleOptions = {}): Promis
   await admin.createRepo({ owner, name: 'hello-website', seedDir: join(seeds, 'website') });
 
   const configPath = join(dir, 'relforge.yaml');
-  const config = readFileSync(join(exampleDir(), 'relforge.yaml'), 'utf8')
+  let config = readFileSync(join(exampleDir(), 'relforge.yaml'), 'utf8')
     .replace(/^project: hello$/m, `project: ${project}`)
     .replaceAll('relforge-examples/', `${owner}/`)
     .replace('bucket: relforge-releases', `bucket: ${bucket}`)
@@ -86,6 +111,15 @@ export async function createExampleProject(options: ExampleOptions = {}): Promis
       /^ {2}command: make dist$/m,
       `  command: ${JSON.stringify(options.artifactMiB ? bigArtifactBuild(options.artifactMiB) : (options.buildCommand ?? 'make dist'))}`,
     );
+  const tokens = stack.github.tokens;
+  const token = options.forgeToken === undefined ? undefined : tokens[options.forgeToken];
+  if (options.forgeToken !== undefined && token === undefined)
+    throw new Error(`forgeToken: ${options.forgeToken} is not one of the stand-in's ${tokens.length} tokens`);
+  const tokenEnv = options.forgeToken === undefined ? undefined : `RELFORGE_GITHUB_TOKEN_${options.forgeToken}`;
+  if (tokenEnv) config = config.replace('token: { env: RELFORGE_GITHUB_TOKEN }', `token: { env: ${tokenEnv} }`);
+  if (options.targets !== undefined)
+    config = config.replace(/^ {2}matrix:\n(?: {4}.*\n)+/m, matrixYaml(options.targets));
+  if (options.stages) config = config.replace(/^build:$/m, `stages: [${options.stages.join(', ')}]\nbuild:`);
   writeFileSync(configPath, config);
 
   return {
@@ -95,6 +129,7 @@ export async function createExampleProject(options: ExampleOptions = {}): Promis
     configPath,
     env: {
       RELFORGE_GITHUB_TOKEN: stack.github.token,
+      ...(tokenEnv && token ? { [tokenEnv]: token } : {}),
       RELFORGE_S3_ACCESS_KEY_ID: stack.s3.accessKeyId,
       RELFORGE_S3_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
       RELFORGE_S3_PORT: new URL(stack.s3.endpoint).port,

@@ -17,7 +17,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const temporal = await startDevServer();
   let s3: Awaited<ReturnType<typeof startS3Server>> | undefined;
   let github: RunningStandIn | undefined;
-  const githubToken = `ghp_${randomBytes(18).toString('hex')}`;
+  // Enough credentials for a test of per-credential write pacing to give each of a few projects its own.
+  const githubTokens = Array.from({ length: 8 }, () => `ghp_${randomBytes(18).toString('hex')}`);
+  const githubToken = githubTokens[0] as string;
   const teardown = async () => {
     await Promise.allSettled([temporal.teardown(), s3?.process.stop(), github?.stop()]);
     rmSync(scratchDir, { recursive: true, force: true });
@@ -30,7 +32,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       accessKeyId: `test-${randomBytes(4).toString('hex')}`,
       secretAccessKey: randomBytes(18).toString('base64url'),
     });
-    github = await spawnGitHubStandIn({ dataDir: join(scratchDir, 'github'), tokens: [githubToken] });
+    github = await spawnGitHubStandIn({ dataDir: join(scratchDir, 'github'), tokens: githubTokens });
   } catch (error) {
     await teardown();
     throw error;
@@ -38,7 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stack: TestStack = {
     temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl },
     s3: s3.endpoint,
-    github: { url: github.url, token: githubToken },
+    github: { url: github.url, token: githubToken, tokens: githubTokens },
     scratchDir,
   };
   project.provide('relforgeStack', stack);

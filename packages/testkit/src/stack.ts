@@ -3,8 +3,11 @@
 export interface TestStack {
   temporal: { address: string; namespace: string; uiUrl: string };
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
-  /** The GitHub stand-in, a process of its own; `token` is the one it accepts. */
-  github: { url: string; token: string };
+  /**
+   * The GitHub stand-in, a process of its own. It accepts each of `tokens`, so tests can release under credentials of
+   * their own (the forge paces writes per credential); `token` is the first, the one tests use unless told.
+   */
+  github: { url: string; token: string; tokens: string[] };
   /** Scratch space of this run; removed at teardown. */
   scratchDir: string;
 }

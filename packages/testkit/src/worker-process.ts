@@ -17,18 +17,21 @@ export interface WorkerProcessOptions {
   builds?: string[];
   /** False for a worker that only builds. */
   serveReleases?: boolean;
+  /** More projects it releases beside `example`, with their secrets; it works in `example`'s work folder. */
+  alsoReleases?: ExampleProject[];
 }
 
 export function workerProcess(example: ExampleProject, options: WorkerProcessOptions): ChildProcess {
   const temporal = options.temporal ?? testStack().temporal;
+  const projects = [example, ...(options.alsoReleases ?? [])];
   const child = spawn(process.execPath, [options.main], {
     env: {
       ...process.env,
-      ...example.env,
+      ...Object.assign({}, ...projects.map((project) => project.env)),
       ...options.env,
       RELFORGE_TEMPORAL_ADDRESS: temporal.address,
       RELFORGE_NAMESPACE: temporal.namespace,
-      RELFORGE_PROJECTS: example.configPath,
+      RELFORGE_PROJECTS: projects.map((project) => project.configPath).join(','),
       RELFORGE_WORK_DIR: example.workRoot,
       RELFORGE_BUILDS: options.builds?.join(',') ?? 'all',
       ...(options.serveReleases === false ? { RELFORGE_SERVE_RELEASES: 'false' } : {}),
