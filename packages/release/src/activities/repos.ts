@@ -34,6 +34,14 @@ import { forgeFor, publicUrl, remoteFor, type ReleaseServices } from './services
 
 const tarballs = (artifacts: ArtifactDigest[]) => artifacts.filter(isTarball);
 
+/** A stage's repository section; the config schema requires it for a stage that runs, so this guards old plans. */
+function configured<Settings>(settings: Settings | undefined, stage: string, section: string): Settings {
+  if (settings) return settings;
+  throw new PermanentError(ReleaseFailureType.InputError, `the ${stage} stage runs but ${section} is not configured`, {
+    fix: `add ${section} to the config`,
+  });
+}
+
 async function freshDir(workDir: string, name: string): Promise<string> {
   const dir = join(workDir, 'repos', name);
   await rm(dir, { recursive: true, force: true });
@@ -46,15 +54,7 @@ export async function updateChecksumRepo(
   input: ChecksumRepoInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ commit?: string; added: number; unchanged: number }> {
   const step = 'plan' in input ? stepInputs.updateChecksumRepo(input.plan, input.artifacts) : input;
-  const settings = step.settings;
-  if (!settings)
-    throw new PermanentError(
-      ReleaseFailureType.InputError,
-      'the checksum-repo stage runs but checksumRepo is not configured',
-      {
-        fix: 'add checksumRepo to the config',
-      },
-    );
+  const settings = configured(step.settings, 'checksum-repo', 'checksumRepo');
   return withHeartbeat(async () => {
     const remote = await remoteFor(forgeFor(step.forge, services), settings.repository);
     const dir = await freshDir(step.workDir, 'checksum-repo');
@@ -161,15 +161,7 @@ export async function updateContainerRepo(
   input: ContainerRepoInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ url: string; branch: string; status: string }> {
   const step = 'plan' in input ? stepInputs.updateContainerRepo(input.plan, input.artifacts) : input;
-  const settings = step.settings;
-  if (!settings)
-    throw new PermanentError(
-      ReleaseFailureType.InputError,
-      'the container-repo stage runs but containerRepo is not configured',
-      {
-        fix: 'add containerRepo to the config',
-      },
-    );
+  const settings = configured(step.settings, 'container-repo', 'containerRepo');
   const version = step.version;
   return withHeartbeat(() =>
     proposeChange(services, step, {
@@ -235,15 +227,7 @@ export async function updateWebsite(
   input: WebsiteInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ url: string; branch: string; status: string }> {
   const step = 'plan' in input ? stepInputs.updateWebsite(input.plan, input.artifacts) : input;
-  const settings = step.settings;
-  if (!settings)
-    throw new PermanentError(
-      ReleaseFailureType.InputError,
-      'the website stage runs but websiteRepo is not configured',
-      {
-        fix: 'add websiteRepo to the config',
-      },
-    );
+  const settings = configured(step.settings, 'website', 'websiteRepo');
   const byDistro = new Map<string, string[]>();
   for (const artifact of step.artifacts) {
     if (artifact.kind !== 'binary' || !artifact.target) continue;
