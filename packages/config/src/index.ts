@@ -17,6 +17,7 @@ export {
   RepoName,
   S3Config,
   SecretRef,
+  SigningConfig,
   Stage,
   stages,
   stagesToRun,

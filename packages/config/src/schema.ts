@@ -5,6 +5,7 @@
  * description, so editors explain a field as it is typed.
  */
 import { z } from 'zod';
+import { ReleaseKeyError, ReleasePublicKey } from '@relforge/signing';
 import { type Placeholder, placeholderProblems } from './templates.js';
 
 /** A message for every issue of a schema except a missing field, which is plainly "required". */
@@ -346,6 +347,31 @@ export const WebsiteRepoConfig = z.strictObject({
   }),
 });
 
+/** A key that signed earlier releases, as its `.pub` line; read by the signing package, so both refuse the same. */
+const FollowedKey = z.string().superRefine((line, ctx) => {
+  try {
+    ReleasePublicKey.parse(line, 'this');
+  } catch (error) {
+    if (!(error instanceof ReleaseKeyError)) throw error;
+    const problem = error.message.replace(/^this /, '');
+    ctx.addIssue({
+      code: 'custom',
+      message: `${problem}; list the whole .pub line ("ssh-ed25519 AAAA…") of the key that signed earlier releases`,
+    });
+  }
+});
+
+export const SigningConfig = z.strictObject({
+  key: SecretRef.meta({
+    description:
+      "Where the project's release key is kept on the worker: an unencrypted OpenSSH ed25519 private key, as `ssh-keygen -t ed25519 -N '' -C relforge-release -f release-key` writes it, e.g. {file: /etc/relforge/release-key} or {env: RELFORGE_RELEASE_KEY}. It signs the SHA256SUMS and SHA512SUMS files (SSHSIG, namespace relforge-release, `<file>.sig`), the SLSA provenance and the publish attestation (DSSE envelopes, `.intoto.jsonl`).",
+  }),
+  follows: z.array(FollowedKey).default([]).meta({
+    description:
+      'Public keys ("ssh-ed25519 AAAA…", the line of their .pub file) that this release key follows. A release whose key is not the one the checksum repository\'s allowed_signers names is refused, unless that one is listed here: then allowed_signers is changed to the new key.',
+  }),
+});
+
 const ProjectConfigFields = z.strictObject({
   $schema: z.string().optional().meta({
     description:
@@ -395,6 +421,10 @@ const ProjectConfigFields = z.strictObject({
   containerRepo: ContainerRepoConfig.optional().meta({
     description:
       'A repository of Dockerfiles; the container-repo stage opens a pull request from branch "update-<version>" with the new versions file and Dockerfiles.',
+  }),
+  signing: SigningConfig.optional().meta({
+    description:
+      "Sign the release with the project's key, verifiable offline by ssh-keygen and cosign: the checksum files, the SLSA provenance of the build and the record of where every file was published. The public key goes to the checksum repository (allowed_signers, release-key.pem) and the release notes. Without it nothing is signed.",
   }),
   websiteRepo: WebsiteRepoConfig.optional().meta({
     description:
