@@ -11,7 +11,8 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { freePort, s3Client, workspaceRoot } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
-import { readStackState, workerEnvironment } from '@relforge/stack';
+import { ReleaseKey } from '@relforge/signing';
+import { localReleaseKey, readStackState, workerEnvironment } from '@relforge/stack';
 import {
   exampleSecrets,
   releaseEffects,
@@ -66,6 +67,7 @@ async function exampleOnStack(stateDir: string): Promise<ExampleProject> {
     bucket: state.s3.bucket,
     configPath: join(example, 'relforge.yaml'),
     env: workerEnvironment(state),
+    releaseKey: ReleaseKey.parse(localReleaseKey().openssh, 'the stack release key'),
     workRoot: join(stateDir, 'work'),
     admin,
     repos: {
@@ -131,8 +133,8 @@ describe('relforge resume of a lost release', () => {
       expect(resume.stdout).toMatch(
         new RegExp(`^released ${example.project} ${version.replaceAll('.', '\\.')} from [0-9a-f]{12}$`, 'm'),
       );
-      expect(resume.stdout).toContain('publish s3: 0 uploaded, 12 already there');
-      expect(resume.stdout).toContain('publish assets: 0 uploaded, 12 already there');
+      expect(resume.stdout).toContain('publish s3: 0 uploaded, 15 already there');
+      expect(resume.stdout).toContain('publish assets: 0 uploaded, 15 already there');
 
       // Two runs of one workflow id: the lost one, terminated, and the one that finished.
       const runs = await until('both runs to be listed', async () => {
@@ -161,8 +163,8 @@ describe('relforge resume of a lost release', () => {
       );
       const publish = finished.stages.find((stage) => stage.name === 'publish');
       expect([publish?.outputs['s3'], publish?.outputs['assets']]).toEqual([
-        '0 uploaded, 12 already there',
-        '0 uploaded, 12 already there',
+        '0 uploaded, 15 already there',
+        '0 uploaded, 15 already there',
       ]);
 
       const { s3 } = readStackState() ?? {};

@@ -199,7 +199,7 @@ const steps = new Map<string, Step>([
       expect: ({ code, stdout }) => {
         expect(stdout).toMatch(/^released hello 1\.2\.3 from [0-9a-f]{12}$/m);
         expect(stdout).toMatch(/ rerelease by \S+@\S+: asset deleted by mistake$/m);
-        expect(stdout).toContain('publish s3: 0 uploaded, 12 already there');
+        expect(stdout).toContain('publish s3: 0 uploaded, 15 already there');
         expect(code).toBe(0);
       },
     },

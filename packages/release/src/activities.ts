@@ -2,6 +2,7 @@
  * The release activities, bound to the services they run against. The
  * workflow imports only the type, through `proxyActivities`.
  */
+import { attestPublication } from './activities/attest.js';
 import { reportingFailures } from './activities/failures.js';
 import { buildSourceTarball, buildTarget } from './activities/build.js';
 import { checksumArtifacts } from './activities/checksum.js';
@@ -31,6 +32,7 @@ export function createReleaseActivities(services: ReleaseServices) {
     updateChecksumRepo: bind(services, updateChecksumRepo),
     updateContainerRepo: bind(services, updateContainerRepo),
     updateWebsite: bind(services, updateWebsite),
+    attestPublication: bind(services, attestPublication),
   });
 }
 

@@ -35,6 +35,8 @@ export const ReleaseFailureType = {
   InputError: 'InputError',
   /** A secret the config names is not set on the worker. */
   SecretError: 'SecretError',
+  /** The release key is unusable (malformed, encrypted, not ed25519), or not the one the project published. */
+  ReleaseKeyError: 'ReleaseKeyError',
 } as const;
 export type ReleaseFailureType = (typeof ReleaseFailureType)[keyof typeof ReleaseFailureType];
 
@@ -87,9 +89,23 @@ export interface ReleasePlan {
   workDir: string;
   /** When the release started, from workflow time: the date on the website page. */
   startedAt: string;
+  /** The public half of the release key, checked by prepare against the published one; absent when nothing is signed. */
+  releaseKey?: ReleaseKeyFacts;
 }
 
-export type ArtifactKind = 'binary' | 'source' | 'checksums' | 'sidecar';
+/** A release key as history may hold it: only its public half. */
+export interface ReleaseKeyFacts {
+  /** `ssh-ed25519 AAAA…` */
+  publicKey: string;
+  /** `SHA256:…`, as `ssh-keygen -l` prints it. */
+  fingerprint: string;
+}
+
+/**
+ * `signature`: a checksums file's SSHSIG signature; `attestation`: a signed in-toto statement (the provenance). Both are
+ * published with the others, never listed in hash lines or Dockerfiles.
+ */
+export type ArtifactKind = 'binary' | 'source' | 'checksums' | 'sidecar' | 'signature' | 'attestation';
 
 /** A built tarball (per target, or the source): what is digested, listed in sums and hash lines, and downloaded. */
 export function isTarball(artifact: { kind: ArtifactKind }): boolean {

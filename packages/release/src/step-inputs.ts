@@ -10,6 +10,7 @@ import {
   type ArtifactKind,
   type BuildTarget,
   type DigestedArtifact,
+  type ReleaseKeyFacts,
   type ReleasePlan,
 } from './shared.js';
 
@@ -34,8 +35,30 @@ export interface BuildInput extends SourceInput {
   target: BuildTarget;
 }
 
+/** The release key as a step is told of it: where the secret is, the public half prepare checked, the keys it follows. */
+export interface SigningInput {
+  key: NonNullable<Config['signing']>['key'];
+  publicKey: string;
+  follows: string[];
+}
+
+/** What the checksum stage signs with, and the facts of the build its provenance states. */
+export interface ProvenanceInput extends SigningInput {
+  forge: Config['forge'];
+  /** Where signing files published by an earlier run are found, so a later run keeps them instead of making others. */
+  s3: Config['publish']['s3'];
+  repository: string;
+  commit: string;
+  configSha256?: string;
+  startedAt: string;
+  /** When the builds had all ended, from workflow time. */
+  builtAt?: string;
+}
+
 export interface ChecksumInput extends StepRelease {
   artifacts: Artifact[];
+  /** Absent when the config signs nothing (and in histories recorded before releases were signed). */
+  signing?: ProvenanceInput;
 }
 
 /**
@@ -54,6 +77,8 @@ export interface UploadInput {
   workDir: string;
   s3: Config['publish']['s3'];
   artifacts: ArtifactDigest[];
+  /** The config signs the release: publishing files without their signatures is refused. */
+  signed?: boolean;
 }
 
 /** A forge release and where its files are downloaded from. */
@@ -68,6 +93,8 @@ export interface DraftInput extends StepRelease, ForgeReleaseInput {
   commit: string;
   publicBaseUrl: string;
   artifacts: ArtifactDigest[];
+  /** Named in the release notes, so downloaders find the key that signed the release. */
+  releaseKey?: ReleaseKeyFacts;
 }
 
 export interface PublishInput extends ForgeReleaseInput {
@@ -82,7 +109,10 @@ export interface RepoInput<Settings> extends StepRelease {
   artifacts: ArtifactDigest[];
 }
 
-export type ChecksumRepoInput = RepoInput<Config['checksumRepo']>;
+export interface ChecksumRepoInput extends RepoInput<Config['checksumRepo']> {
+  /** The public key published beside the hash file (allowed_signers, PEM), and the keys it may replace. */
+  signing?: { publicKey: string; follows: string[] };
+}
 export interface ContainerRepoInput extends RepoInput<Config['containerRepo']> {
   commit: string;
   /** The container repo's versions file points at the source tarball when there is one. */
@@ -91,6 +121,41 @@ export interface ContainerRepoInput extends RepoInput<Config['containerRepo']> {
 export interface WebsiteInput extends RepoInput<Config['websiteRepo']> {
   /** The date on the release page. */
   startedAt: string;
+}
+
+/** Where a release's files were put by the stages after publish, for the publish attestation. */
+export interface Placed {
+  /** The checksum repository's commit that holds the release's hash lines. */
+  checksumCommit?: string;
+  containerPull?: { url: string; branch: string };
+  websitePull?: { url: string; branch: string };
+}
+
+/**
+ * The publish attestation's input: where everything went, each place checked again by the step itself. The tarballs
+ * are listed once, in `artifacts`, not again per repository.
+ */
+export interface AttestInput extends StepRelease {
+  forge: Config['forge'];
+  s3: Config['publish']['s3'];
+  release: ForgeReleaseInput;
+  signing: SigningInput;
+  commit: string;
+  artifacts: ArtifactDigest[];
+  checksumRepo?: { settings: NonNullable<Config['checksumRepo']>; commit: string };
+  containerRepo?: {
+    settings: NonNullable<Config['containerRepo']>;
+    sourceTarball: boolean;
+    pull: { url: string; branch: string };
+  };
+  websiteRepo?: { settings: NonNullable<Config['websiteRepo']>; pull: { url: string; branch: string } };
+}
+
+/** The release key, when the config signs and prepare checked the key (plans recorded before signing have none). */
+function signingOf(plan: ReleasePlan): SigningInput | undefined {
+  const { signing } = plan.config;
+  if (!signing || !plan.releaseKey) return undefined;
+  return { key: signing.key, publicKey: plan.releaseKey.publicKey, follows: signing.follows };
 }
 
 const releaseOf = (plan: ReleasePlan): StepRelease => ({
@@ -148,11 +213,32 @@ export const stepInputs = {
     target,
   }),
   buildSourceTarball: sourceOf,
-  checksumArtifacts: (plan: ReleasePlan, artifacts: Artifact[]): ChecksumInput => ({ ...releaseOf(plan), artifacts }),
+  checksumArtifacts: (plan: ReleasePlan, artifacts: Artifact[], builtAt?: string): ChecksumInput => {
+    const signing = signingOf(plan);
+    return {
+      ...releaseOf(plan),
+      artifacts,
+      ...(signing
+        ? {
+            signing: {
+              ...signing,
+              forge: plan.config.forge,
+              s3: plan.config.publish.s3,
+              repository: plan.config.source.repository,
+              commit: plan.sourceCommit,
+              ...(plan.configFile ? { configSha256: plan.configFile.sha256 } : {}),
+              startedAt: plan.startedAt,
+              ...(builtAt ? { builtAt } : {}),
+            },
+          }
+        : {}),
+    };
+  },
   uploadArtifacts: (plan: ReleasePlan, artifacts: Artifacts): UploadInput => ({
     workDir: plan.workDir,
     s3: plan.config.publish.s3,
     artifacts: digestsOf(artifacts),
+    ...(signingOf(plan) ? { signed: true } : {}),
   }),
   stageForgeRelease: (plan: ReleasePlan, artifacts: Artifacts): DraftInput => ({
     ...releaseOf(plan),
@@ -161,10 +247,16 @@ export const stepInputs = {
     commit: plan.sourceCommit,
     publicBaseUrl: plan.config.publish.s3.publicBaseUrl,
     artifacts: digestsOf(artifacts),
+    ...(signingOf(plan) && plan.releaseKey ? { releaseKey: plan.releaseKey } : {}),
   }),
   publishForgeRelease: (plan: ReleasePlan, releaseId: number): PublishInput => ({ ...forgeReleaseOf(plan), releaseId }),
-  updateChecksumRepo: (plan: ReleasePlan, artifacts: Artifacts): ChecksumRepoInput =>
-    repoOf(plan, plan.config.checksumRepo, artifacts),
+  updateChecksumRepo: (plan: ReleasePlan, artifacts: Artifacts): ChecksumRepoInput => {
+    const signing = signingOf(plan);
+    return {
+      ...repoOf(plan, plan.config.checksumRepo, artifacts),
+      ...(signing ? { signing: { publicKey: signing.publicKey, follows: signing.follows } } : {}),
+    };
+  },
   updateContainerRepo: (plan: ReleasePlan, artifacts: Artifacts): ContainerRepoInput => ({
     ...repoOf(plan, plan.config.containerRepo, artifacts),
     commit: plan.sourceCommit,
@@ -174,6 +266,36 @@ export const stepInputs = {
     ...repoOf(plan, plan.config.websiteRepo, artifacts),
     startedAt: plan.startedAt,
   }),
+  /** Undefined when there is nothing to attest: the release is not signed, or publishes nothing. */
+  attestPublication: (plan: ReleasePlan, artifacts: Artifacts, placed: Placed): AttestInput | undefined => {
+    const signing = signingOf(plan);
+    if (!signing || !plan.stages.includes('publish')) return undefined;
+    const { checksumRepo, containerRepo, websiteRepo } = plan.config;
+    return {
+      ...releaseOf(plan),
+      forge: plan.config.forge,
+      s3: plan.config.publish.s3,
+      release: forgeReleaseOf(plan),
+      signing,
+      commit: plan.sourceCommit,
+      artifacts: digestsOf(artifacts),
+      ...(checksumRepo && placed.checksumCommit
+        ? { checksumRepo: { settings: checksumRepo, commit: placed.checksumCommit } }
+        : {}),
+      ...(containerRepo && placed.containerPull
+        ? {
+            containerRepo: {
+              settings: containerRepo,
+              sourceTarball: plan.config.build.sourceTarball,
+              pull: placed.containerPull,
+            },
+          }
+        : {}),
+      ...(websiteRepo && placed.websitePull
+        ? { websiteRepo: { settings: websiteRepo, pull: placed.websitePull } }
+        : {}),
+    };
+  },
 };
 
 /**

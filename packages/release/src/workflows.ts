@@ -4,7 +4,7 @@
  * It decides and records; every effect happens in an activity that checks
  * before it creates, so a retried step never does anything twice.
  */
-import { proxyActivities, setHandler } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ReleaseActivities } from './activities.js';
 import { abortSignal, resumeUpdate, statusQuery, type ReleaseInput, type ReleaseStatus, type Stage } from './shared.js';
 import { stepInputs } from './step-inputs.js';
@@ -19,7 +19,14 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   setHandler(abortSignal, (abort) => run.abort(abort));
 
   await run.prepare();
-  for (const stage of run.status.stages) await run.runStage(stage, () => stages[stage.name](run));
+  const last = run.status.stages.at(-1);
+  for (const stage of run.status.stages) {
+    await run.runStage(stage, async () => {
+      const outputs = await stages[stage.name](run);
+      // Inside the last stage, so a failed attestation waits for an operator like any step.
+      return stage === last ? { ...outputs, ...(await attest(run)) } : outputs;
+    });
+  }
   return run.succeed();
 }
 
@@ -31,13 +38,29 @@ const {
   updateChecksumRepo,
   updateContainerRepo,
   updateWebsite,
+  attestPublication,
 } = proxyActivities<ReleaseActivities>(remoteStep);
+
+/** The signed record of where every file went, after the last stage; unsigned releases, and older runs, make none. */
+async function attest(run: ReleaseRun): Promise<Record<string, string>> {
+  const input = stepInputs.attestPublication(run.plan, run.artifacts, run.placed);
+  if (!input || !patched('publish-attestation')) return {};
+  const attested = await attestPublication(input);
+  const { file, size, sha256, sha512, url } = attested;
+  run.status.artifacts = [
+    ...run.status.artifacts.filter((artifact) => artifact.file !== file),
+    { file, size, sha256, sha512, url },
+  ];
+  return { attestation: url };
+}
 
 /** Each stage's step: it reads the plan and the artifacts from the run, and returns its outputs for people. */
 const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>> = {
   build: buildStage,
   checksum: async (run) => {
-    run.artifacts = await checksumArtifacts(stepInputs.checksumArtifacts(run.plan, run.built));
+    // Now, from workflow time: when the builds had all ended, as the provenance states.
+    const builtAt = new Date().toISOString();
+    run.artifacts = await checksumArtifacts(stepInputs.checksumArtifacts(run.plan, run.built, builtAt));
     run.status.artifacts = run.artifacts.map(({ file, size, sha256, sha512 }) => ({ file, size, sha256, sha512 }));
     return { files: String(run.artifacts.length) };
   },
@@ -56,6 +79,8 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
   },
   'checksum-repo': async (run) => {
     const result = await updateChecksumRepo(stepInputs.updateChecksumRepo(run.plan, run.artifacts));
+    const holding = result.head ?? result.commit;
+    if (holding) run.placed.checksumCommit = holding;
     return {
       ...(result.commit ? { commit: result.commit } : {}),
       lines: `${result.added} added, ${result.unchanged} already there`,
@@ -63,10 +88,12 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
   },
   'container-repo': async (run) => {
     const result = await updateContainerRepo(stepInputs.updateContainerRepo(run.plan, run.artifacts));
+    if (result.url) run.placed.containerPull = { url: result.url, branch: result.branch };
     return { pullRequest: result.url, branch: result.branch };
   },
   website: async (run) => {
     const result = await updateWebsite(stepInputs.updateWebsite(run.plan, run.artifacts));
+    if (result.url) run.placed.websitePull = { url: result.url, branch: result.branch };
     return { pullRequest: result.url, branch: result.branch };
   },
 };

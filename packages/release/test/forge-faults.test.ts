@@ -152,8 +152,9 @@ describe('a release while GitHub fails and rate-limits', () => {
       expect(status.state).toBe('succeeded');
       const state = await example.admin.state();
       expect(state.faultsPending).toBe(0);
-      // Each faulted request was sent once more, and nothing else was: one create, three listings (find before the
-      // draft, find before publishing, and the 502), twelve uploads and the 429, two pull requests and their faults.
+      // Each faulted request was sent once more, and nothing else was: one create, four listings (find before the
+      // draft, find before publishing, the 502, and the publish attestation's), sixteen uploads (fifteen files at
+      // publish, the publish attestation after the last stage) and the 429, two pull requests and their faults.
       expect(
         requestsBetween(before, state.requests, [
           'POST repos/create-release',
@@ -164,15 +165,15 @@ describe('a release while GitHub fails and rate-limits', () => {
         ]),
       ).toEqual({
         'POST repos/create-release': 2,
-        'GET repos/list-releases': 3,
-        'POST repos/upload-release-asset': 13,
+        'GET repos/list-releases': 4,
+        'POST repos/upload-release-asset': 17,
         'GET pulls/list': 3,
         'POST pulls/create': 4,
       });
       const logged = requestsOf(example);
-      expect(statusesOf(logged, 'GET', releases)).toEqual([502, 200, 200]);
+      expect(statusesOf(logged, 'GET', releases)).toEqual([502, 200, 200, 200]);
       expect(statusesOf(logged, 'POST', releases)).toEqual([500, 201]);
-      expect(statusesOf(logged, 'POST', uploads)).toEqual([429, ...Array<number>(12).fill(201)]);
+      expect(statusesOf(logged, 'POST', uploads)).toEqual([429, ...Array<number>(16).fill(201)]);
       expect(statusesOf(logged, 'GET', containerPulls)).toEqual([403, 200]);
       expect(statusesOf(logged, 'POST', containerPulls)).toEqual([502, 201]);
       expect(statusesOf(logged, 'POST', websitePulls)).toEqual([403, 201]);

@@ -29,7 +29,7 @@ export async function s3Objects(example: ExampleProject): Promise<_Object[]> {
 export async function checkout(
   repository: string,
   branch: string,
-): Promise<{ read(path: string): string; commits: number; head: string; done(): void }> {
+): Promise<{ read(path: string): string; commits: number; head: string; subject: string; done(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'relforge-inspect-'));
   const git = new Git();
   await git.run(['clone', '--quiet', '--branch', branch, remote(repository).url, dir], { remote: remote(repository) });
@@ -38,6 +38,7 @@ export async function checkout(
     read: (path) => readFileSync(join(dir, path), 'utf8'),
     commits: Number(count),
     head: await git.headCommit(dir),
+    subject: await git.run(['log', '-1', '--format=%s'], { cwd: dir }),
     done: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

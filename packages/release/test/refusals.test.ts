@@ -223,6 +223,6 @@ describe('a release started by the stock temporal CLI with plain JSON', () => {
     const status = (await worker.runUntil(connections.client.workflow.getHandle(workflowId).result())) as ReleaseStatus;
     expect(status.state).toBe('succeeded');
     expect(status.stages.every((stage) => stage.state === 'succeeded')).toBe(true);
-    expect(status.artifacts).toHaveLength(12);
+    expect(status.artifacts).toHaveLength(16);
   });
 });

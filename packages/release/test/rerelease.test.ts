@@ -93,8 +93,8 @@ describe('a version that was released already', () => {
       expect(status.sourceCommit).toBe(first.status?.sourceCommit);
       const publish = status.stages.find((stage) => stage.name === 'publish');
       expect(publish?.outputs).toMatchObject({
-        s3: '0 uploaded, 12 already there',
-        assets: '0 uploaded, 12 already there',
+        s3: '0 uploaded, 15 already there',
+        assets: '0 uploaded, 15 already there',
       });
       for (const run of [again, on])
         expect(await secretsIn(connections, example, run.workflowId, run.firstExecutionRunId)).toEqual([]);

@@ -49,9 +49,12 @@ export const RelforgeExternalParameters = z.object({
     uri: z.string().meta({ description: 'Where git fetches it, "git+<url>".' }),
     commit: z.string().meta({ description: 'The commit every file was built from.' }),
   }),
-  config: z.object({
-    sha256: Sha256.meta({ description: "The sha256 of the worker's config file the release ran with." }),
-  }),
+  config: z
+    .object({
+      sha256: Sha256.meta({ description: "The sha256 of the worker's config file the release ran with." }),
+    })
+    .optional()
+    .meta({ description: 'Absent only for releases started before configs were pinned by digest.' }),
 });
 export type RelforgeExternalParameters = z.infer<typeof RelforgeExternalParameters>;
 

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from '@relforge/errors';
+import { ReleaseKey } from '@relforge/signing';
 import { spawnGitHubStandIn } from '@relforge/github-standin';
 import {
   ensureBucket,
@@ -75,6 +76,17 @@ export function localCredentials(): LocalCredentials {
   return credentials;
 }
 
+/** The example's release key, made once per state folder like the credentials: `.relforge/release-key`, mode 0600. */
+export function localReleaseKey(): { file: string; openssh: string } {
+  const file = join(stateDir(), 'release-key');
+  if (existsSync(file)) return { file, openssh: readFileSync(file, 'utf8') };
+  const { key, openssh } = ReleaseKey.generate('relforge-local-stack');
+  mkdirSync(stateDir(), { recursive: true });
+  writeFileSync(file, openssh, { mode: 0o600 });
+  writeFileSync(`${file}.pub`, `${key.publicKey.line} relforge-local-stack\n`);
+  return { file, openssh };
+}
+
 const serverPids = (state: StackState) => [state.temporal.pid, state.s3.pid, state.github.pid];
 
 /** Every server runs; the worker is reported on its own (it may be restarted without the servers). */
@@ -105,6 +117,7 @@ export async function stackUp(settings: StackSettings = defaultStackSettings): P
   const dir = stateDir();
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const credentials = localCredentials();
+  localReleaseKey();
   const started: number[] = [];
   try {
     const dbFile = join(dir, 'temporal.db');
@@ -186,7 +199,7 @@ export function requireRunningStack(): StackState {
 
 /**
  * The environment of a worker releasing on this stack: where Temporal is, the
- * credentials the example config names, and the ports its addresses use.
+ * credentials and the release key the example config names, and the ports its addresses use.
  */
 export function workerEnvironment(state: StackState): Record<string, string> {
   const credentials = localCredentials();
@@ -196,6 +209,7 @@ export function workerEnvironment(state: StackState): Record<string, string> {
     RELFORGE_GITHUB_TOKEN: credentials.githubToken,
     RELFORGE_S3_ACCESS_KEY_ID: credentials.s3.accessKeyId,
     RELFORGE_S3_SECRET_ACCESS_KEY: credentials.s3.secretAccessKey,
+    RELFORGE_RELEASE_KEY: localReleaseKey().openssh,
     RELFORGE_S3_PORT: String(state.s3.port),
     RELFORGE_GITHUB_PORT: String(state.github.port),
   };

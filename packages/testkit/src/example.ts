@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StandInAdmin } from '@relforge/github-standin';
+import { ReleaseKey } from '@relforge/signing';
 import { workspaceRoot } from '@relforge/local-servers';
 import { onTestFinished } from 'vitest';
 import { createTestBucket, testStack } from './fixtures.js';
@@ -19,6 +20,8 @@ export interface ExampleProject {
   configPath: string;
   /** The worker's environment for this project: the secrets its config names and the ports its addresses use. */
   env: Record<string, string>;
+  /** The release key the example signs with (its private half is `env.RELFORGE_RELEASE_KEY`). */
+  releaseKey: ReleaseKey;
   /** A fresh folder for the worker's release work. */
   workRoot: string;
   admin: StandInAdmin;
@@ -29,6 +32,8 @@ export const exampleDir = () => join(workspaceRoot(), 'examples', 'hello');
 
 export interface ExampleOptions {
   seedHashes?: (readme: string, project: string) => string;
+  /** More files in the checksum repository's first commit, by name: e.g. an allowed_signers of an earlier key. */
+  hashesFiles?: Record<string, string>;
   /** Replaces `make dist`, e.g. to make a build slow enough to kill. */
   buildCommand?: string;
   /**
@@ -48,6 +53,8 @@ export interface ExampleOptions {
    * projects released under credentials of their own. Unset: the first token, as `RELFORGE_GITHUB_TOKEN`.
    */
   forgeToken?: number;
+  /** The release key's OpenSSH private key file text; a fresh ed25519 key when unset. */
+  releaseKey?: string;
 }
 
 /** The example's matrix, then ten architectures to each made-up distro, up to `targets` entries. */
@@ -88,13 +95,12 @@ export async function createExampleProject(options: ExampleOptions = {}): Promis
 
   const seeds = join(exampleDir(), 'seeds');
   let hashesSeed = join(seeds, 'hashes');
-  if (options.seedHashes) {
+  if (options.seedHashes || options.hashesFiles) {
     hashesSeed = join(dir, 'hashes-seed');
     mkdirSync(hashesSeed);
-    writeFileSync(
-      join(hashesSeed, 'README'),
-      options.seedHashes(readFileSync(join(seeds, 'hashes', 'README'), 'utf8'), project),
-    );
+    const readme = readFileSync(join(seeds, 'hashes', 'README'), 'utf8');
+    writeFileSync(join(hashesSeed, 'README'), options.seedHashes ? options.seedHashes(readme, project) : readme);
+    for (const [name, text] of Object.entries(options.hashesFiles ?? {})) writeFileSync(join(hashesSeed, name), text);
   }
   await admin.createRepo({ owner, name: 'hello', seedDir: join(exampleDir(), 'src') });
   await admin.createRepo({ owner, name: 'hello-hashes', seedDir: hashesSeed });
@@ -122,12 +128,15 @@ export async function createExampleProject(options: ExampleOptions = {}): Promis
   if (options.stages) config = config.replace(/^build:$/m, `stages: [${options.stages.join(', ')}]\nbuild:`);
   writeFileSync(configPath, config);
 
+  const releaseKeyText = options.releaseKey ?? ReleaseKey.generate().openssh;
   return {
     project,
     owner,
     bucket,
     configPath,
+    releaseKey: ReleaseKey.parse(releaseKeyText, 'the example release key'),
     env: {
+      RELFORGE_RELEASE_KEY: releaseKeyText,
       RELFORGE_GITHUB_TOKEN: stack.github.token,
       ...(tokenEnv && token ? { [tokenEnv]: token } : {}),
       RELFORGE_S3_ACCESS_KEY_ID: stack.s3.accessKeyId,

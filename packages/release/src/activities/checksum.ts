@@ -2,16 +2,36 @@
  * The checksum stage: SHA-256 and SHA-512 of every tarball in one read each,
  * a `sha256sum`-format sidecar per tarball and combined SHA256SUMS/SHA512SUMS
  * files. The digests recorded here are the ones every later step verifies.
+ * When the config signs, the sums files get their signatures and the release
+ * its signed provenance here too, so nothing is published before it is signed.
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
 import { checksumFileNames, checksumsText, digestFile, sidecarText } from '@relforge/checksum';
+import { gitRootFor } from '@relforge/forge';
+import {
+  EnvelopeError,
+  provenanceFileName,
+  provenanceStatement,
+  SignatureError,
+  signatureFileName,
+  signFile,
+  signStatement,
+  slsaProvenanceType,
+  verifyFileSignature,
+  verifyStatement,
+  type ReleaseKey,
+  type ReleasePublicKey,
+  type Subject,
+} from '@relforge/signing';
 import { isTarball, ReleaseFailureType, type Artifact, type DigestedArtifact } from '../shared.js';
-import { stepInputs, type ChecksumInput, type PlanInput } from '../step-inputs.js';
+import { stepInputs, type ChecksumInput, type PlanInput, type ProvenanceInput } from '../step-inputs.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
-import { artifactsDir, type ReleaseServices } from './services.js';
+import { signingKeyFor, trustedKeys } from './release-key.js';
+import { artifactPath, artifactsDir, storeFor, type ReleaseServices } from './services.js';
 
 /** Rewriting the same text would still be a change on disk; a retried checksum step leaves files it agrees with alone. */
 async function writeIfChanged(path: string, text: string): Promise<void> {
@@ -20,10 +40,10 @@ async function writeIfChanged(path: string, text: string): Promise<void> {
 }
 
 export async function checksumArtifacts(
-  _services: ReleaseServices,
+  services: ReleaseServices,
   input: ChecksumInput | PlanInput<{ artifacts: Artifact[] }>,
 ): Promise<DigestedArtifact[]> {
-  const { project, version, workDir, artifacts } =
+  const { project, version, workDir, artifacts, signing } =
     'plan' in input ? stepInputs.checksumArtifacts(input.plan, input.artifacts) : input;
   // A builder of another machine wrote its artifact to its own disk: say so, instead of retrying a missing file.
   const elsewhere = artifacts.filter((artifact) => !existsSync(artifact.path)).map((artifact) => artifact.file);
@@ -36,6 +56,8 @@ export async function checksumArtifacts(
       },
     );
   }
+  // Before anything is written: a key that cannot sign, or is not the one this release was checked with, is refused.
+  const key = signing ? signingKeyFor(signing, services) : undefined;
   return withHeartbeat(async (heartbeat) => {
     const digest = async (artifact: Artifact): Promise<DigestedArtifact> => {
       const { size, sha256, sha512 } = await digestFile(artifact.path, { signal: heartbeat.signal });
@@ -66,6 +88,147 @@ export async function checksumArtifacts(
     }
     const files: DigestedArtifact[] = [...tarballs];
     for (const artifact of written) files.push(await digest(artifact));
-    return files;
+    if (!signing || !key) return files;
+    const signatures: DigestedArtifact[] = [];
+    for (const artifact of await signChecksums(services, workDir, signing, key, files)) {
+      signatures.push(await digest(artifact));
+    }
+    const release = { project, version: version.text, workDir };
+    const provenance = await writeProvenance(services, release, signing, key, [...files, ...signatures]);
+    return [...files, ...signatures, await digest(provenance)];
   });
+}
+
+/** A file an earlier run of this release published, as S3 holds it; undefined when there is none. */
+async function published(
+  services: ReleaseServices,
+  s3: ProvenanceInput['s3'],
+  file: string,
+): Promise<string | undefined> {
+  const store = storeFor(s3, services);
+  const key = `${s3.prefix}${file}`;
+  if (!(await store.head(key))) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of await store.get(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * `<sums>.sig` for each checksums file. A signature an earlier run published is kept when it still verifies, by this
+ * key or one it follows: published files are never replaced, and after a key change the old signature stays true.
+ */
+async function signChecksums(
+  services: ReleaseServices,
+  workDir: string,
+  signing: ProvenanceInput,
+  key: ReleaseKey,
+  files: DigestedArtifact[],
+): Promise<Artifact[]> {
+  const trusted = trustedKeys(signing);
+  const written: Artifact[] = [];
+  for (const sums of files.filter((file) => file.kind === 'checksums')) {
+    const text = await readFile(sums.path);
+    const file = signatureFileName(sums.file);
+    const earlier = await published(services, signing.s3, file);
+    const kept = earlier !== undefined && signatureHolds(earlier, text, trusted, file);
+    const path = artifactPath(workDir, file);
+    await writeIfChanged(path, kept ? earlier : signFile(key, text));
+    written.push({ file, path, size: 0, kind: 'signature' });
+  }
+  return written;
+}
+
+function signatureHolds(signature: string, text: Buffer, trusted: ReleasePublicKey[], name: string): boolean {
+  try {
+    verifyFileSignature(signature, text, trusted, { name });
+    return true;
+  } catch (error) {
+    if (error instanceof SignatureError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The SLSA provenance of the build, signed. It names the run that made it, so a later run of the same release (a
+ * resume after a lost run, a re-release) would state another: the published one is kept while it still attests
+ * exactly these files and verifies.
+ */
+async function writeProvenance(
+  services: ReleaseServices,
+  release: { project: string; version: string; workDir: string },
+  signing: ProvenanceInput,
+  key: ReleaseKey,
+  files: DigestedArtifact[],
+): Promise<Artifact> {
+  const subjects: Subject[] = files.map((file) => ({ name: file.file, digest: { sha256: file.sha256 } }));
+  const file = provenanceFileName(release.project, release.version);
+  const earlier = await published(services, signing.s3, file);
+  const path = artifactPath(release.workDir, file);
+  if (earlier !== undefined && provenanceHolds(earlier, subjects, trustedKeys(signing), file)) {
+    await writeIfChanged(path, earlier);
+  } else {
+    await writeIfChanged(path, signStatement(key, provenanceOf(services, release, signing, subjects, files)));
+  }
+  return { file, path, size: 0, kind: 'attestation' };
+}
+
+function provenanceHolds(text: string, subjects: Subject[], trusted: ReleasePublicKey[], name: string): boolean {
+  try {
+    const { statement } = verifyStatement(text, trusted, name);
+    const listed = (list: Subject[]) => list.map((subject) => `${subject.name} ${subject.digest.sha256}`).sort();
+    return (
+      statement.predicateType === slsaProvenanceType &&
+      JSON.stringify(listed(statement.subject)) === JSON.stringify(listed(subjects))
+    );
+  } catch (error) {
+    if (error instanceof EnvelopeError) return false;
+    throw error;
+  }
+}
+
+function provenanceOf(
+  services: ReleaseServices,
+  release: { project: string; version: string },
+  signing: ProvenanceInput,
+  subjects: Subject[],
+  files: DigestedArtifact[],
+) {
+  const { info } = Context.current();
+  const execution = info.workflowExecution;
+  if (!execution) throw new Error('checksumArtifacts runs only as an activity of the release workflow');
+  const gitRoot = (signing.forge.gitUrl ?? gitRootFor(signing.forge.apiUrl)).replace(/\/$/, '');
+  const source = files.find((file) => file.kind === 'source');
+  return provenanceStatement({
+    subjects,
+    external: {
+      project: release.project,
+      version: release.version,
+      source: {
+        repository: signing.repository,
+        uri: `git+${gitRoot}/${signing.repository}.git`,
+        commit: signing.commit,
+      },
+      ...(signing.configSha256 ? { config: { sha256: signing.configSha256 } } : {}),
+    },
+    internal: {
+      targets: files.flatMap((file) =>
+        file.kind === 'binary' && file.target
+          ? [{ distro: file.target.distro, arch: file.target.arch, file: file.file }]
+          : [],
+      ),
+      ...(source ? { sourceTarball: source.file } : {}),
+    },
+    builderId: builderId(services, info.activityNamespace, info.taskQueue),
+    invocationId: `${execution.workflowId}/${execution.runId}`,
+    startedOn: signing.startedAt,
+    finishedOn: signing.builtAt ?? new Date().toISOString(),
+  });
+}
+
+/**
+ * Who built: the worker deployment, named by the worker's `RELFORGE_BUILDER_ID`, or else by the Temporal namespace and
+ * task queue its workers serve — the same for every release it makes, as verifiers that pin a builder expect.
+ */
+function builderId(services: ReleaseServices, namespace: string, taskQueue: string): string {
+  return services.env['RELFORGE_BUILDER_ID'] || `https://relforge.dev/builders/temporal/${namespace}/${taskQueue}`;
 }

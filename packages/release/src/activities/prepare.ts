@@ -12,6 +12,7 @@ import {
   type ReleasePlan,
 } from '../shared.js';
 import { PermanentError } from './failures.js';
+import { checkReleaseKey } from './release-key.js';
 import { forgeFor, remoteFor, type ReleaseServices } from './services.js';
 
 /**
@@ -121,6 +122,9 @@ export async function prepareRelease(
       },
     );
   }
+  const workDir = join(services.workRoot, config.project, version.text);
+  // Hours of builds are not spent on a release whose key would be refused at the checksum stage.
+  const releaseKey = await checkReleaseKey(config, services, workDir);
   return {
     project: config.project,
     version,
@@ -131,7 +135,8 @@ export async function prepareRelease(
     targets: buildTargets(config),
     tag,
     releaseName: releaseName(config, version),
-    workDir: join(services.workRoot, config.project, version.text),
+    workDir,
     startedAt: input.startedAt,
+    ...(releaseKey ? { releaseKey: { publicKey: releaseKey.line, fingerprint: releaseKey.fingerprint } } : {}),
   };
 }

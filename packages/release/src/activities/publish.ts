@@ -7,10 +7,19 @@
  */
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { verifyFile } from '@relforge/checksum';
+import { checksumFileNames, verifyFile } from '@relforge/checksum';
 import { parseRepo, type Forge, type ForgeAsset, type ForgeRelease, type RepoRef } from '@relforge/forge';
 import { ObjectExistsError, type ObjectInfo, type S3ObjectStore } from '@relforge/object-store';
-import { isTarball, ReleaseFailureType, type DigestedArtifact } from '../shared.js';
+import {
+  allowedSignersFile,
+  allowedSignersLine,
+  provenanceFileName,
+  publicKeyPemFile,
+  ReleasePublicKey,
+  signatureFileName,
+  signatureNamespace,
+} from '@relforge/signing';
+import { isTarball, ReleaseFailureType, type DigestedArtifact, type ReleaseKeyFacts } from '../shared.js';
 import {
   stepInputs,
   type ArtifactDigest,
@@ -30,9 +39,14 @@ export interface UploadedObject {
   status: 'uploaded' | 'unchanged';
 }
 
-const contentType = (file: string) => (file.endsWith('.tar.gz') ? 'application/gzip' : 'text/plain; charset=utf-8');
+export function contentType(file: string): string {
+  if (file.endsWith('.tar.gz')) return 'application/gzip';
+  // A DSSE envelope, one JSON line: the `.intoto.jsonl` of the provenance and the publish attestation.
+  if (file.endsWith('.jsonl')) return 'application/json';
+  return 'text/plain; charset=utf-8';
+}
 
-function conflict(where: string, artifact: ArtifactDigest, found: string): PermanentError {
+export function conflict(where: string, artifact: ArtifactDigest, found: string): PermanentError {
   return new PermanentError(
     ReleaseFailureType.DigestConflict,
     `${where} already holds a different ${artifact.file} (${found}); this release's is sha256 ${artifact.sha256}, ${artifact.size} bytes`,
@@ -43,7 +57,7 @@ function conflict(where: string, artifact: ArtifactDigest, found: string): Perma
 }
 
 /** What S3 holds must be this artifact: same size and the SHA-256 we recorded when we stored it. */
-async function matches(
+export async function matches(
   store: S3ObjectStore,
   key: string,
   info: ObjectInfo,
@@ -58,7 +72,7 @@ async function matches(
   return hash.digest('hex') === artifact.sha256;
 }
 
-async function uploadOne(
+export async function uploadOne(
   store: S3ObjectStore,
   upload: UploadInput,
   artifact: ArtifactDigest,
@@ -111,6 +125,15 @@ export async function uploadArtifacts(
   input: UploadInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ objects: UploadedObject[]; uploaded: number; unchanged: number }> {
   const upload = 'plan' in input ? stepInputs.uploadArtifacts(input.plan, input.artifacts) : input;
+  if (upload.signed && !upload.artifacts.some((artifact) => artifact.kind === 'signature')) {
+    throw new PermanentError(
+      ReleaseFailureType.ReleaseKeyError,
+      'the config signs this release, but its checksum stage made no signatures (it ran before signing was configured); nothing was published',
+      {
+        fix: 'abort this release and start it again, so its checksum stage signs; or remove signing from the config and resume with --reload-config',
+      },
+    );
+  }
   const store = storeFor(upload.s3, services);
   return withHeartbeat(async (heartbeat) => {
     const objects: UploadedObject[] = [];
@@ -130,7 +153,7 @@ async function assetDigest(forge: Forge, repo: RepoRef, asset: ForgeAsset): Prom
     .digest('hex');
 }
 
-async function checkAsset(
+export async function checkAsset(
   forge: Forge,
   repo: RepoRef,
   release: ForgeRelease,
@@ -160,7 +183,38 @@ function releaseBody(draft: DraftInput): string {
     '| --- | --- |',
     ...rows,
     '',
+    ...(draft.releaseKey ? signingNotes(draft, draft.releaseKey) : []),
   ].join('\n');
+}
+
+/** How a downloader checks the release: the key that signed it, and the commands that verify with it offline. */
+function signingNotes(draft: DraftInput, releaseKey: ReleaseKeyFacts): string[] {
+  const key = ReleasePublicKey.parse(releaseKey.publicKey, 'the release key');
+  const sums = checksumFileNames(draft.project, draft.version.text).sha256;
+  const provenance = provenanceFileName(draft.project, draft.version.text);
+  const tarball = draft.artifacts.find(isTarball)?.file ?? '<file>';
+  return [
+    `Signed with the release key \`${key.fingerprint}\` (ed25519). Its \`${allowedSignersFile}\` line:`,
+    '',
+    '```',
+    allowedSignersLine(draft.project, key),
+    '```',
+    '',
+    'Verify the checksums, then a file, then its provenance:',
+    '',
+    '```sh',
+    `ssh-keygen -Y verify -f ${allowedSignersFile} -I ${draft.project} -n ${signatureNamespace} -s ${signatureFileName(sums)} < ${sums}`,
+    `sha256sum --ignore-missing -c ${sums}`,
+    `cosign verify-blob-attestation --key ${publicKeyPemFile} --insecure-ignore-tlog --type slsaprovenance1 --signature ${provenance} ${tarball}`,
+    '```',
+    '',
+    `\`${publicKeyPemFile}\`:`,
+    '',
+    '```',
+    key.pem.trim(),
+    '```',
+    '',
+  ];
 }
 
 export async function stageForgeRelease(

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { checksumFileNames } from '@relforge/checksum';
 import { renderTemplate } from '@relforge/config';
 import type { Forge, PullRequest } from '@relforge/forge';
 import { ForgeError } from '@relforge/forge';
@@ -18,6 +19,7 @@ import {
   renderReleasePage,
   websiteReleasePath,
 } from '@relforge/release-files';
+import { allowedSignersFile, allowedSignersText, publicKeyPemFile, ReleasePublicKey } from '@relforge/signing';
 import { isTarball, ReleaseFailureType, type DigestedArtifact } from '../shared.js';
 import {
   stepInputs,
@@ -30,6 +32,7 @@ import {
 } from '../step-inputs.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
+import { keyChange, publishedSigners, type KeyChange } from './release-key.js';
 import { forgeFor, publicUrl, remoteFor, type ReleaseServices } from './services.js';
 
 const tarballs = (artifacts: ArtifactDigest[]) => artifacts.filter(isTarball);
@@ -52,7 +55,7 @@ async function freshDir(workDir: string, name: string): Promise<string> {
 export async function updateChecksumRepo(
   services: ReleaseServices,
   input: ChecksumRepoInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
-): Promise<{ commit?: string; added: number; unchanged: number }> {
+): Promise<{ commit?: string; head?: string; added: number; unchanged: number; key?: KeyChange }> {
   const step = 'plan' in input ? stepInputs.updateChecksumRepo(input.plan, input.artifacts) : input;
   const settings = configured(step.settings, 'checksum-repo', 'checksumRepo');
   return withHeartbeat(async () => {
@@ -71,13 +74,47 @@ export async function updateChecksumRepo(
     );
     const [first] = merged.conflicts;
     if (first) throw new HashesConflictError(first.file, first.existing, first.incoming);
-    if (merged.added.length === 0) return { added: 0, unchanged: merged.unchanged.length };
-    await writeFile(file, merged.text);
-    const commit = await services.git.commitAll(dir, `Add hashes for ${step.project} ${step.version.text}`);
+    const key = step.signing ? await publishKey(dir, settings, step.project, step.signing) : undefined;
+    const result = {
+      added: merged.added.length,
+      unchanged: merged.unchanged.length,
+      ...(key ? { key: key.change } : {}),
+    };
+    if (merged.added.length === 0 && !key?.written) return { ...result, head: await services.git.headCommit(dir) };
+    if (merged.added.length > 0) await writeFile(file, merged.text);
+    const rotated = key?.change === 'follows' ? `; the release key is now ${key.fingerprint}` : '';
+    const commit = await services.git.commitAll(dir, `Add hashes for ${step.project} ${step.version.text}${rotated}`);
     // A push refused because the branch moved on fails this attempt; the retry clones again and merges anew.
     await services.git.push(remote, dir, `HEAD:refs/heads/${settings.branch}`);
-    return { ...(commit ? { commit } : {}), added: merged.added.length, unchanged: merged.unchanged.length };
+    return { ...result, ...(commit ? { commit, head: commit } : { head: await services.git.headCommit(dir) }) };
   });
+}
+
+/**
+ * Writes the release key beside the hash file: `allowed_signers` for ssh-keygen and `release-key.pem` for cosign. A
+ * key other than the one published there is refused, unless the config says it follows that one.
+ */
+async function publishKey(
+  dir: string,
+  settings: NonNullable<ChecksumRepoInput['settings']>,
+  project: string,
+  signing: NonNullable<ChecksumRepoInput['signing']>,
+): Promise<{ change: KeyChange; written: boolean; fingerprint: string }> {
+  const key = ReleasePublicKey.parse(signing.publicKey, 'the release key');
+  const where = `${settings.repository}:${join(dirname(settings.file), allowedSignersFile)}`;
+  const change = keyChange(await publishedSigners(dir, settings.file), key, signing.follows, where);
+  const sums = checksumFileNames(project, '<version>').sha256;
+  let written = false;
+  for (const [name, text] of [
+    [allowedSignersFile, allowedSignersText(project, key, sums)],
+    [publicKeyPemFile, key.pem],
+  ] as const) {
+    const path = join(dir, dirname(settings.file), name);
+    if (existsSync(path) && (await readFile(path, 'utf8')) === text) continue;
+    await writeFile(path, text);
+    written = true;
+  }
+  return { change, written, fingerprint: key.fingerprint };
 }
 
 interface ProposedChange {
@@ -136,7 +173,11 @@ async function proposeChange(
   }
 }
 
-function artifactFor(step: RepoInput<unknown>, distro?: string, arch?: string): ArtifactDigest {
+function artifactFor(
+  step: Pick<RepoInput<unknown>, 'artifacts' | 'version'>,
+  distro?: string,
+  arch?: string,
+): ArtifactDigest {
   const { artifacts } = step;
   const found = distro
     ? artifacts.find(
@@ -171,19 +212,16 @@ export async function updateContainerRepo(
       title: `Update to version ${version.text}`,
       body: `Relforge release ${step.project} ${version.text} (${step.commit}).`,
       edit: async (dir) => {
-        const main = step.sourceTarball
-          ? artifactFor(step)
-          : artifactFor(step, settings.templates[0]?.distro, settings.templates[0]?.arch);
-        const versionsFile = join(dir, settings.versionsFile);
+        const files = containerFiles(step, settings);
+        const versionsFile = join(dir, files.versions.path);
         const versions = mergeVersionsJson(existsSync(versionsFile) ? await readFile(versionsFile, 'utf8') : '{}\n', {
           majorMinor: version.majorMinor,
           version: version.text,
-          url: publicUrl(step.publicBaseUrl, main.file),
-          sha256: main.sha256,
+          url: publicUrl(step.publicBaseUrl, files.versions.artifact.file),
+          sha256: files.versions.artifact.sha256,
         });
         if (versions.changed) await writeFile(versionsFile, versions.text);
-        for (const entry of settings.templates) {
-          const artifact = artifactFor(step, entry.distro, entry.arch);
+        for (const { entry, artifact, path } of files.dockerfiles) {
           const template = await readFile(join(dir, entry.template), 'utf8').catch(() => {
             throw new PermanentError(
               ReleaseFailureType.MissingArtifact,
@@ -193,13 +231,7 @@ export async function updateContainerRepo(
               },
             );
           });
-          const values = {
-            version: version.text,
-            majorMinor: version.majorMinor,
-            project: step.project,
-            ...(entry.distro ? { distro: entry.distro } : {}),
-          };
-          const output = join(dir, renderTemplate(entry.output, values));
+          const output = join(dir, path);
           await mkdir(dirname(output), { recursive: true });
           await writeFile(
             output,
@@ -220,6 +252,39 @@ export async function updateContainerRepo(
       },
     }),
   );
+}
+
+type ContainerSettings = NonNullable<ContainerRepoInput['settings']>;
+
+/**
+ * The files of the container repository that name a tarball and its digest: the versions file (the source tarball,
+ * or the first template's target) and each template's Dockerfile. The pull request writes them; the publish
+ * attestation reads them back.
+ */
+export function containerFiles(
+  step: Pick<ContainerRepoInput, 'artifacts' | 'version' | 'project' | 'sourceTarball'>,
+  settings: ContainerSettings,
+): {
+  versions: { path: string; artifact: ArtifactDigest };
+  dockerfiles: { path: string; artifact: ArtifactDigest; entry: ContainerSettings['templates'][number] }[];
+} {
+  const { version } = step;
+  const main = step.sourceTarball
+    ? artifactFor(step)
+    : artifactFor(step, settings.templates[0]?.distro, settings.templates[0]?.arch);
+  return {
+    versions: { path: settings.versionsFile, artifact: main },
+    dockerfiles: settings.templates.map((entry) => ({
+      entry,
+      artifact: artifactFor(step, entry.distro, entry.arch),
+      path: renderTemplate(entry.output, {
+        version: version.text,
+        majorMinor: version.majorMinor,
+        project: step.project,
+        ...(entry.distro ? { distro: entry.distro } : {}),
+      }),
+    })),
+  };
 }
 
 export async function updateWebsite(

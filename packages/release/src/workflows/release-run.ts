@@ -29,6 +29,7 @@ import {
   type Stage,
   type StageStatus,
 } from '../shared.js';
+import type { Placed } from '../step-inputs.js';
 import { retry } from './options.js';
 
 const { prepareRelease } = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '2 minutes', retry });
@@ -50,6 +51,8 @@ export class ReleaseRun {
   built: Artifact[] = [];
   /** Every file of the release with the digests the checksum stage recorded; later steps trust only these. */
   artifacts: DigestedArtifact[] = [];
+  /** Where the stages after publish put the release, for the publish attestation. */
+  placed: Placed = {};
   #plan: ReleasePlan | undefined;
   #decision: Decision | undefined;
 

@@ -128,7 +128,15 @@ export interface StubOptions {
   reloadedTimeout?: string;
   /** prepare finds the version released already. */
   alreadyReleased?: boolean;
+  /** prepare checked a release key, so the release is signed (the example's config names one). */
+  signed?: boolean;
 }
+
+/** A public release key as prepare records it; no private key is needed where every step is a stub. */
+const stubKey = {
+  publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHabqSQ4SshGM92v1MmOh0ppQphsqtLKnqs8bjbp7GiI',
+  fingerprint: 'SHA256:mDAVhc/jc9ssyn4FUzaHn2+rSEyAAlxjDKgJ22W2crw',
+};
 
 /** Stub activities with realistic results, recording every call in order. */
 export function stubActivities(options: StubOptions): { activities: ReleaseActivities; calls: Call[] } {
@@ -192,6 +200,7 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
         releaseName: releaseName(config, version),
         workDir,
         startedAt: input.startedAt,
+        ...(options.signed ? { releaseKey: stubKey } : {}),
       } satisfies ReleasePlan;
     },
     async buildTarget(input) {
@@ -208,7 +217,7 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
     },
     async checksumArtifacts(input) {
       record('checksumArtifacts', input);
-      const { project, version, artifacts } = part(input);
+      const { project, version, artifacts, signing } = part(input);
       const tarballs = artifacts.map((artifact) => digested(artifact.file, artifact.kind, artifact.target));
       const names = checksumFileNames(project, version.text);
       return [
@@ -216,6 +225,13 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
         ...tarballs.map((tarball) => digested(`${tarball.file}.sha256`, 'sidecar')),
         digested(names.sha256, 'checksums'),
         digested(names.sha512, 'checksums'),
+        ...(signing
+          ? [
+              digested(`${names.sha256}.sig`, 'signature'),
+              digested(`${names.sha512}.sig`, 'signature'),
+              digested(`${project}-${version.text}.provenance.intoto.jsonl`, 'attestation'),
+            ]
+          : []),
       ];
     },
     async uploadArtifacts(input) {
@@ -266,6 +282,12 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
         branch: `update-website-${version.text}`,
         status: 'created',
       };
+    },
+    async attestPublication(input) {
+      record('attestPublication', input);
+      const { project, version, s3 } = part(input);
+      const file = `${project}-${version.text}.publish.intoto.jsonl`;
+      return { ...digested(file, 'attestation'), url: `${s3.publicBaseUrl}/${file}`, status: 'attested' };
     },
   };
   return { activities, calls };

@@ -84,6 +84,62 @@ describe('the release workflow with stub activities', () => {
     expect((await handle.describe()).typedSearchAttributes.get(RelforgeState)).toBe('succeeded');
   });
 
+  it('signs a release with a checked key: signing files published, then the publish attestation in the last stage', async () => {
+    const input = newRelease();
+    const { activities, calls } = stubActivities({
+      ...input,
+      signed: true,
+      failing: { activity: 'attestPublication', times: 1, type: ReleaseFailureType.DigestConflict },
+    });
+    const workers = await server().workers(activities, platforms);
+    const handle = await server().start(input);
+    const status = await workers.runUntil(async () => {
+      // A failed attestation waits for an operator in the last stage, like any step there.
+      const waiting = await untilWaiting(handle);
+      expect(waiting.currentStage).toBe('website');
+      await handle.executeUpdate(resumeUpdate, { args: [{ note: 'removed the stray attestation' }] });
+      return handle.result();
+    });
+    expect(status.state).toBe('succeeded');
+    const names = calls.map((call) => call.name);
+    // The resumed stage runs again as a whole: its pull request is found, not opened twice (the real step's job).
+    expect(names.slice(-5)).toEqual([
+      'updateContainerRepo',
+      'updateWebsite',
+      'attestPublication',
+      'updateWebsite',
+      'attestPublication',
+    ]);
+    const inputOf = (name: string) => calls.find((call) => call.name === name)?.input as Record<string, unknown>;
+    // Every step is told only the key's public half and where its secret is: the value never enters history.
+    expect(inputOf('checksumArtifacts')['signing']).toMatchObject({
+      key: { env: 'RELFORGE_RELEASE_KEY' },
+      publicKey: expect.stringMatching(/^ssh-ed25519 /),
+      builtAt: expect.any(String),
+    });
+    expect(inputOf('uploadArtifacts')['signed']).toBe(true);
+    expect(inputOf('stageForgeRelease')['releaseKey']).toMatchObject({
+      fingerprint: expect.stringMatching(/^SHA256:/),
+    });
+    // The attestation is told where the stages put the release: the checksum commit and both pull requests.
+    expect(inputOf('attestPublication')).toMatchObject({
+      checksumRepo: { commit: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      containerRepo: { pull: { url: expect.stringContaining('/pull/7'), branch: 'update-1.4.0' } },
+      websiteRepo: { pull: { url: expect.stringContaining('/pull/9'), branch: 'update-website-1.4.0' } },
+    });
+    // 12 files, 2 signatures and the provenance, then the publish attestation: each listed once, with its URL.
+    expect(status.artifacts.map((artifact) => artifact.file).slice(-4)).toEqual([
+      `${input.project}-1.4.0-SHA256SUMS.sig`,
+      `${input.project}-1.4.0-SHA512SUMS.sig`,
+      `${input.project}-1.4.0.provenance.intoto.jsonl`,
+      `${input.project}-1.4.0.publish.intoto.jsonl`,
+    ]);
+    expect(status.artifacts).toHaveLength(16);
+    expect(status.stages.find((stage) => stage.name === 'website')?.outputs['attestation']).toMatch(
+      /publish\.intoto\.jsonl$/,
+    );
+  });
+
   it('parks a step that failed for good, refuses resumes it cannot take, and runs only that step again', async () => {
     const input = newRelease();
     const { activities, calls } = stubActivities({
