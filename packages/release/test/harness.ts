@@ -25,17 +25,22 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 /**
  * Histories recorded from the end-to-end test and the parked-and-resumed test, replayed on every run to catch
  * incompatible changes. The first pair predates builds per platform (every target on the main queue), so it keeps the
- * code behind `patched('build-per-platform')` honest; `pnpm --filter @relforge/release record-history` rewrites only
- * the current pair.
+ * code behind `patched('build-per-platform')` honest; the second predates signed releases, so it keeps the code
+ * behind `patched('publish-attestation')` honest; `pnpm --filter @relforge/release record-history` rewrites only the
+ * current pair.
  */
 export const recordedHistories = {
   beforePlatforms: {
     release: fixture('release-history.json'),
     parked: fixture('parked-resumed-history.json'),
   },
-  current: {
+  beforeSigning: {
     release: fixture('release-per-platform-history.json'),
     parked: fixture('parked-resumed-per-platform-history.json'),
+  },
+  current: {
+    release: fixture('release-signed-history.json'),
+    parked: fixture('parked-resumed-signed-history.json'),
   },
 };
 

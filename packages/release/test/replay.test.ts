@@ -13,6 +13,10 @@ const workflowSdk = '@temporalio/workflow';
 const load = (path: string) => historyFromJSON(JSON.parse(readFileSync(path, 'utf8')));
 type History = ReturnType<typeof load>;
 
+/** The types of the activities a history scheduled, in order. */
+const scheduledTypes = (history: History) =>
+  (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+
 /** The task queues the history's builds of matrix targets were scheduled on. */
 const buildQueues = (history: History) =>
   new Set(
@@ -27,9 +31,21 @@ describe.each([
     recorded: 'before builds per platform',
     paths: recordedHistories.beforePlatforms,
     platformPatch: false,
+    attestationPatch: false,
   },
-  { recorded: 'with builds per platform', paths: recordedHistories.current, platformPatch: true },
-])('the release histories recorded $recorded', ({ paths, platformPatch }) => {
+  {
+    recorded: 'with builds per platform, before signing',
+    paths: recordedHistories.beforeSigning,
+    platformPatch: true,
+    attestationPatch: false,
+  },
+  {
+    recorded: 'signed, with the publish attestation',
+    paths: recordedHistories.current,
+    platformPatch: true,
+    attestationPatch: true,
+  },
+])('the release histories recorded $recorded', ({ paths, platformPatch, attestationPatch }) => {
   const recorded = load(paths.release);
   const parked = load(paths.parked);
 
@@ -51,6 +67,14 @@ describe.each([
           )
         : new Set([taskQueue]),
     );
+  });
+
+  it(`${attestationPatch ? 'attest where the files went, behind its patch' : 'attest nothing'}`, () => {
+    for (const path of [paths.release, paths.parked]) {
+      const text = decodedHistory(readFileSync(path, 'utf8'));
+      expect(text.includes('"id":"publish-attestation"')).toBe(attestationPatch);
+      expect(scheduledTypes(load(path)).includes('attestPublication')).toBe(attestationPatch);
+    }
   });
 
   it('replay on the current workflow code without a determinism error', async () => {
