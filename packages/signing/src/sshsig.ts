@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RelforgeError } from '@relforge/errors';
-import { ReleasePublicKey, type ReleaseKey } from './keys.js';
+import { ReleaseKeyError, ReleasePublicKey, type ReleaseKey } from './keys.js';
 import { sshString, uint32, WireError, WireReader } from './wire.js';
 
 /**
@@ -30,6 +30,18 @@ function signedData(message: Buffer, namespace: string, algorithm: string): Buff
     sshString(algorithm),
     sshString(createHash(algorithm).update(message).digest()),
   ]);
+}
+
+/** The key a signature names; one Relforge never signs with makes the signature not a release signature. */
+function signerOf(blob: Buffer, name: string): ReleasePublicKey {
+  try {
+    return ReleasePublicKey.fromBlob(blob, `the key in ${name}`);
+  } catch (error) {
+    if (!(error instanceof ReleaseKeyError)) throw error;
+    throw new SignatureError(`${name}: ${error.message}`, {
+      fix: "this is not a release signature of this project: check the project's published allowed_signers",
+    });
+  }
 }
 
 /** The armored SSHSIG signature of `message`, the text of a `.sig` file. Deterministic for a key and a message. */
@@ -71,7 +83,7 @@ export function verifyFileSignature(
     const reader = new WireReader(blob);
     if (!reader.raw(preamble.length).equals(preamble) || reader.uint32() !== 1)
       throw refuse('not an SSHSIG version 1 signature', 'download the .sig file again');
-    const signer = ReleasePublicKey.fromBlob(reader.string(), `the key in ${name}`);
+    const signer = signerOf(reader.string(), name);
     const signedNamespace = reader.text();
     reader.string();
     const algorithm = reader.text();

@@ -88,6 +88,15 @@ describe('release file signatures', () => {
       `${sums}.sig: signed for namespace "git", not "${signatureNamespace}"`,
     );
     expect(() => verifyFileSignature(signature.slice(0, 120), text, [key.publicKey], options)).toThrow(SignatureError);
+    // Made by an rsa key: no release signature, refused as one rather than as a key to use.
+    execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', at('rsa-key')]);
+    const rsa = execFileSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', at('rsa-key'), '-n', signatureNamespace], {
+      input: text,
+      encoding: 'utf8',
+    });
+    expect(() => verifyFileSignature(rsa, text, [key.publicKey], options)).toThrow(
+      `${sums}.sig: the key in ${sums}.sig is a ssh-rsa key; Relforge signs releases with ed25519 keys only`,
+    );
   });
 
   it('have an allowed_signers file Relforge reads back: principal, namespace, key', () => {

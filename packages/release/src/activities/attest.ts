@@ -151,7 +151,9 @@ async function inRelease(forge: Forge, repo: RepoRef, release: ForgeRelease, inp
       throw new PermanentError(
         ReleaseFailureType.MissingArtifact,
         `release ${release.tagName} of ${input.release.repository} has no asset ${artifact.file}`,
-        { fix: 'an asset was deleted by hand: release it again (relforge release --rerelease) to upload it again' },
+        {
+          fix: `an asset was deleted by hand: upload ${publicUrl(input.s3.publicBaseUrl, artifact.file)} to the release again under the same name, then resume`,
+        },
       );
     }
     await checkAsset(forge, repo, release, asset, artifact);
