@@ -188,47 +188,62 @@ export const ForgeConfig = z.strictObject({
   }),
 });
 
-export const S3Config = z.strictObject({
-  bucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)')
-    .meta({ description: 'The bucket the release\'s files are uploaded to, e.g. "valkey-releases".' }),
-  prefix: z
-    .string()
-    .regex(/^([^/].*\/)?$/, 'expected "" or a prefix ending in "/", e.g. "releases/"')
-    .default('releases/')
-    .meta({ description: 'Put before each file\'s name to make its object key: "" or a prefix ending in "/".' }),
-  region: z.string().min(1).default('us-east-1').meta({ description: "The bucket's region." }),
-  endpoint: httpUrl().optional().meta({
-    description:
-      'The address of an S3-compatible server (MinIO, versitygw, Cloudflare R2); omit for AWS. May use ${VAR} or ${VAR:-default}.',
-  }),
-  forcePathStyle: z.boolean().default(false).meta({
-    description:
-      'Address the bucket as "<endpoint>/<bucket>" instead of "<bucket>.<endpoint>"; most S3-compatible servers need true.',
-  }),
-  // A trailing "/" would put "//" into every URL made from it.
-  publicBaseUrl: httpUrl()
-    .refine((url) => !url.endsWith('/'), 'drop the trailing "/"')
-    .meta({
+export const S3Config = z
+  .strictObject({
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)')
+      .meta({ description: 'The bucket the release\'s files are uploaded to, e.g. "valkey-releases".' }),
+    prefix: z
+      .string()
+      .regex(/^([^/].*\/)?$/, 'expected "" or a prefix ending in "/", e.g. "releases/"')
+      .default('releases/')
+      .meta({ description: 'Put before each file\'s name to make its object key: "" or a prefix ending in "/".' }),
+    region: z.string().min(1).default('us-east-1').meta({ description: "The bucket's region." }),
+    endpoint: httpUrl().optional().meta({
       description:
-        'Where people download the files from, without a trailing "/": "<publicBaseUrl>/<file>" goes into the hash lines, the Dockerfiles and the website page, e.g. "https://download.valkey.io/releases". May use ${VAR} or ${VAR:-default}.',
+        'The address of an S3-compatible server (MinIO, versitygw, Cloudflare R2); omit for AWS. May use ${VAR} or ${VAR:-default}.',
     }),
-  credentials: z
-    .strictObject({
-      accessKeyId: SecretRef.meta({
-        description: 'Where the access key id is kept, e.g. {env: AWS_ACCESS_KEY_ID}.',
-      }),
-      secretAccessKey: SecretRef.meta({
-        description: 'Where the secret access key is kept, e.g. {env: AWS_SECRET_ACCESS_KEY}.',
-      }),
-    })
-    .optional()
-    .meta({
+    forcePathStyle: z.boolean().default(false).meta({
       description:
-        "The bucket's keys; when omitted, the AWS SDK finds its own on the worker (environment, profile, instance role).",
+        'Address the bucket as "<endpoint>/<bucket>" instead of "<bucket>.<endpoint>"; most S3-compatible servers need true.',
     }),
-});
+    // A trailing "/" would put "//" into every URL made from it.
+    publicBaseUrl: httpUrl()
+      .refine((url) => !url.endsWith('/'), 'drop the trailing "/"')
+      .meta({
+        description:
+          'Where people download the files from, without a trailing "/": "<publicBaseUrl>/<file>" goes into the hash lines, the Dockerfiles and the website page, e.g. "https://download.valkey.io/releases". May use ${VAR} or ${VAR:-default}.',
+      }),
+    publicRead: z.boolean().default(true).meta({
+      description:
+        'Let anyone download the files: before uploading, Relforge adds to the bucket policy, unless it is there, one statement allowing s3:GetObject on "<bucket>/<prefix>*" to everyone, and keeps every other statement. Set false when something else makes publicBaseUrl public (a CDN with its own access to a private bucket, a server without bucket policies). Either way one file is then downloaded from publicBaseUrl without credentials, and the release stops there if that fails.',
+    }),
+    credentials: z
+      .strictObject({
+        accessKeyId: SecretRef.meta({
+          description: 'Where the access key id is kept, e.g. {env: AWS_ACCESS_KEY_ID}.',
+        }),
+        secretAccessKey: SecretRef.meta({
+          description: 'Where the secret access key is kept, e.g. {env: AWS_SECRET_ACCESS_KEY}.',
+        }),
+      })
+      .optional()
+      .meta({
+        description:
+          "The bucket's keys; when omitted, the AWS SDK finds its own on the worker (environment, profile, instance role).",
+      }),
+  })
+  .superRefine((s3, ctx) => {
+    // In a policy's Resource these are patterns and variables: the grant would reach past the prefix.
+    if (s3.publicRead && /[*?$]/.test(s3.prefix)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prefix'],
+        message: 'expected no "*", "?" or "$" while publicRead is true: the bucket policy would read them as patterns',
+      });
+    }
+  });
 
 const releasePlaceholders: Placeholder[] = ['version', 'project', 'majorMinor'];
 

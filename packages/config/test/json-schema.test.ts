@@ -36,6 +36,7 @@ const zodOnly = [
   'bad-config-30-output-distro-without-target.yaml',
   'bad-config-31-source-tarball-not-built.yaml',
   'bad-config-32-public-url-trailing-slash.yaml',
+  'bad-config-48-public-prefix-with-wildcard.yaml',
 ];
 /** Bad configs whose text does not even parse, so no schema sees them. */
 const unparsable =

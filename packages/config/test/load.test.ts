@@ -35,6 +35,7 @@ describe('loading a release config', () => {
           region: 'us-east-1',
           forcePathStyle: false,
           publicBaseUrl: 'https://downloads.example.com',
+          publicRead: true,
         },
         release: { repository: 'example/hello', tag: '{version}', name: '{project} {version}' },
       },

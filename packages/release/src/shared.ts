@@ -29,6 +29,11 @@ export const ReleaseFailureType = {
   MissingArtifact: 'MissingArtifact',
   /** A published file or release that differs from this release's. */
   DigestConflict: 'DigestConflict',
+  /**
+   * People could not download what was published: the bucket refused the policy that makes the release prefix
+   * public, or a published file's URL does not answer an anonymous GET with its bytes.
+   */
+  NotDownloadable: 'NotDownloadable',
   /** The forge refused Relforge's credentials or the request. */
   ForgeError: 'ForgeError',
   /** The release's input or config is wrong. */
