@@ -243,7 +243,8 @@ export class S3ObjectStore implements ObjectStore {
   private refusal(operation: PolicyRefusedError['operation'], error: unknown): unknown {
     const status = statusOf(error);
     const code = (error as Error).name;
-    if (status === 403 || status === 405 || status === 501 || code === 'MalformedPolicy')
+    // Other 403s (a wrong key, a bad signature) are about the credentials, not the policy: they stay as they are.
+    if (code === 'AccessDenied' || code === 'MalformedPolicy' || status === 405 || status === 501)
       return new PolicyRefusedError(this.bucket, operation, code, (error as Error).message);
     return error;
   }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import { GetBucketPolicyCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
 import { Git, type GitRemote } from '@relforge/git';
 import { testS3Client, testStack, type ExampleProject } from '@relforge/testkit';
 
@@ -13,6 +13,20 @@ export function remote(repository: string): GitRemote {
     url: `${github.url}/${repository}.git`,
     authHeader: `Authorization: Basic ${Buffer.from(`x-access-token:${github.token}`).toString('base64')}`,
   };
+}
+
+/** The bucket's policy as S3 hands it out, parsed; undefined when it has none. */
+export async function s3Policy(example: ExampleProject): Promise<{ Statement: unknown[] } | undefined> {
+  const client = testS3Client();
+  try {
+    const { Policy } = await client.send(new GetBucketPolicyCommand({ Bucket: example.bucket }));
+    return Policy ? (JSON.parse(Policy) as { Statement: unknown[] }) : undefined;
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchBucketPolicy') return undefined;
+    throw error;
+  } finally {
+    client.destroy();
+  }
 }
 
 export async function s3Objects(example: ExampleProject): Promise<_Object[]> {
@@ -29,13 +43,15 @@ export async function s3Objects(example: ExampleProject): Promise<_Object[]> {
 export async function checkout(
   repository: string,
   branch: string,
-): Promise<{ read(path: string): string; commits: number; head: string; done(): void }> {
+): Promise<{ read(path: string): string; files: string[]; commits: number; head: string; done(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'relforge-inspect-'));
   const git = new Git();
   await git.run(['clone', '--quiet', '--branch', branch, remote(repository).url, dir], { remote: remote(repository) });
   const count = (await git.run(['rev-list', '--count', 'HEAD'], { cwd: dir })).trim();
+  const files = (await git.run(['ls-files', '-z'], { cwd: dir })).split('\0').filter(Boolean);
   return {
     read: (path) => readFileSync(join(dir, path), 'utf8'),
+    files,
     commits: Number(count),
     head: await git.headCommit(dir),
     done: () => rmSync(dir, { recursive: true, force: true }),

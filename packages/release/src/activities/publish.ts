@@ -125,7 +125,7 @@ function managesPolicy(s3: S3Settings): boolean {
 const resumeHint = 'then resume the release (with --reload-config if you changed the config)';
 
 function policyRefused(error: PolicyRefusedError, s3: S3Settings): PermanentError {
-  const grant = `anyone may read s3://${s3.bucket}/${s3.prefix}*`;
+  const grant = `anyone read s3://${s3.bucket}/${s3.prefix}*`;
   const message = `bucket ${s3.bucket} refused the policy statement that lets ${grant}: ${error.message}`;
   const otherwise = `if the files are served another way (a CDN with its own access to the bucket), set publish.s3.publicRead: false instead; ${resumeHint}`;
   const fix =
