@@ -161,7 +161,11 @@ async function checkPublicDownload(upload: UploadInput, objects: UploadedObject[
   if (!artifact || !url) return;
   const { s3 } = upload;
   const where = `s3://${s3.bucket}/${s3.prefix}${artifact.file}`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((error: unknown) => {
+    // No answer at all (DNS, a refused connection, the timeout) may pass: the activity's retry asks again.
+    throw new Error(`${url} could not be fetched without credentials: ${(error as Error).cause ?? error}`);
+  });
+  if (!response.ok) await response.body?.cancel();
   const refused = (message: string, fix: string) =>
     new PermanentError(ReleaseFailureType.NotDownloadable, `${url}, where people download ${where}, ${message}`, {
       fix: `${fix}; ${resumeHint}`,
@@ -176,7 +180,7 @@ async function checkPublicDownload(upload: UploadInput, objects: UploadedObject[
       'answers 404',
       `publish.s3.publicBaseUrl must be where s3://${s3.bucket}/${s3.prefix} is served, e.g. "<endpoint>/${s3.bucket}/${s3.prefix.replace(/\/$/, '')}" for path-style addresses`,
     );
-  // Anything else (a 5xx, a 429, a redirect loop) may pass: the activity's retry asks again.
+  // Anything else (a 5xx, a 429) may pass as well.
   if (!response.ok || !response.body) throw new Error(`${url} answered ${response.status} to an anonymous GET`);
   const hash = createHash('sha256');
   for await (const chunk of response.body) hash.update(chunk);
