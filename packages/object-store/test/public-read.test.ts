@@ -19,6 +19,17 @@ async function storedPolicy(bucket: string): Promise<{ Statement: { Sid?: string
   }
 }
 
+/** A policy a person set before Relforge came, written as is. */
+async function setPolicyByHand(bucket: string, statements: object[]): Promise<void> {
+  const client = testS3Client();
+  try {
+    const Policy = JSON.stringify({ Version: '2012-10-17', Statement: statements });
+    await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy }));
+  } finally {
+    client.destroy();
+  }
+}
+
 describe('public read of a release prefix on the local S3 server', () => {
   it('lets anyone download the objects under the prefix, and nothing else of the bucket', async () => {
     const bucket = await createTestBucket('public-read');
@@ -50,17 +61,7 @@ describe('public read of a release prefix on the local S3 server', () => {
       Action: ['s3:GetObject'],
       Resource: [`arn:aws:s3:::${bucket}/docs/*`],
     };
-    const client = testS3Client();
-    try {
-      await client.send(
-        new PutBucketPolicyCommand({
-          Bucket: bucket,
-          Policy: JSON.stringify({ Version: '2012-10-17', Statement: [theirs] }),
-        }),
-      );
-    } finally {
-      client.destroy();
-    }
+    await setPolicyByHand(bucket, [theirs]);
 
     expect((await store.allowPublicRead('releases/')).changed).toBe(true);
     const once = await storedPolicy(bucket);
@@ -88,17 +89,7 @@ describe('public read of a release prefix on the local S3 server', () => {
       Action: [ours.Action],
       Resource: [ours.Resource],
     };
-    const client = testS3Client();
-    try {
-      await client.send(
-        new PutBucketPolicyCommand({
-          Bucket: bucket,
-          Policy: JSON.stringify({ Version: '2012-10-17', Statement: [respelled] }),
-        }),
-      );
-    } finally {
-      client.destroy();
-    }
+    await setPolicyByHand(bucket, [respelled]);
     expect((await store.allowPublicRead('releases/')).changed).toBe(false);
     expect((await storedPolicy(bucket)).Statement).toEqual([respelled]);
   });
