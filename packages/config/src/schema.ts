@@ -188,47 +188,68 @@ export const ForgeConfig = z.strictObject({
   }),
 });
 
-export const S3Config = z.strictObject({
-  bucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)')
-    .meta({ description: 'The bucket the release\'s files are uploaded to, e.g. "valkey-releases".' }),
-  prefix: z
-    .string()
-    .regex(/^([^/].*\/)?$/, 'expected "" or a prefix ending in "/", e.g. "releases/"')
-    .default('releases/')
-    .meta({ description: 'Put before each file\'s name to make its object key: "" or a prefix ending in "/".' }),
-  region: z.string().min(1).default('us-east-1').meta({ description: "The bucket's region." }),
-  endpoint: httpUrl().optional().meta({
-    description:
-      'The address of an S3-compatible server (MinIO, versitygw, Cloudflare R2); omit for AWS. May use ${VAR} or ${VAR:-default}.',
-  }),
-  forcePathStyle: z.boolean().default(false).meta({
-    description:
-      'Address the bucket as "<endpoint>/<bucket>" instead of "<bucket>.<endpoint>"; most S3-compatible servers need true.',
-  }),
-  // A trailing "/" would put "//" into every URL made from it.
-  publicBaseUrl: httpUrl()
-    .refine((url) => !url.endsWith('/'), 'drop the trailing "/"')
-    .meta({
-      description:
-        'Where people download the files from, without a trailing "/": "<publicBaseUrl>/<file>" goes into the hash lines, the Dockerfiles and the website page, e.g. "https://download.valkey.io/releases". May use ${VAR} or ${VAR:-default}.',
-    }),
-  credentials: z
-    .strictObject({
-      accessKeyId: SecretRef.meta({
-        description: 'Where the access key id is kept, e.g. {env: AWS_ACCESS_KEY_ID}.',
+export const S3Config = z
+  .strictObject({
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)')
+      .meta({ description: 'The bucket the release\'s files are uploaded to, e.g. "valkey-releases".' }),
+    prefix: z
+      .string()
+      .regex(/^([^/].*\/)?$/, 'expected "" or a prefix ending in "/", e.g. "releases/"')
+      .default('releases/')
+      .meta({ description: 'Put before each file\'s name to make its object key: "" or a prefix ending in "/".' }),
+    stagingPrefix: z
+      .string()
+      .regex(/^[^/].*\/$/, 'expected a prefix ending in "/", e.g. "relforge-staging/"')
+      .default('relforge-staging/')
+      .meta({
+        description:
+          'Where files wait between the machines that make them and the ones that publish them, as "<stagingPrefix><project>/<version>/<file>": a builder stores its tarball there and the checksum stage its files. Must lie outside prefix, which people download from; an S3 lifecycle rule may expire it after the release.',
       }),
-      secretAccessKey: SecretRef.meta({
-        description: 'Where the secret access key is kept, e.g. {env: AWS_SECRET_ACCESS_KEY}.',
-      }),
-    })
-    .optional()
-    .meta({
+    region: z.string().min(1).default('us-east-1').meta({ description: "The bucket's region." }),
+    endpoint: httpUrl().optional().meta({
       description:
-        "The bucket's keys; when omitted, the AWS SDK finds its own on the worker (environment, profile, instance role).",
+        'The address of an S3-compatible server (MinIO, versitygw, Cloudflare R2); omit for AWS. May use ${VAR} or ${VAR:-default}.',
     }),
-});
+    forcePathStyle: z.boolean().default(false).meta({
+      description:
+        'Address the bucket as "<endpoint>/<bucket>" instead of "<bucket>.<endpoint>"; most S3-compatible servers need true.',
+    }),
+    // A trailing "/" would put "//" into every URL made from it.
+    publicBaseUrl: httpUrl()
+      .refine((url) => !url.endsWith('/'), 'drop the trailing "/"')
+      .meta({
+        description:
+          'Where people download the files from, without a trailing "/": "<publicBaseUrl>/<file>" goes into the hash lines, the Dockerfiles and the website page, e.g. "https://download.valkey.io/releases". May use ${VAR} or ${VAR:-default}.',
+      }),
+    credentials: z
+      .strictObject({
+        accessKeyId: SecretRef.meta({
+          description: 'Where the access key id is kept, e.g. {env: AWS_ACCESS_KEY_ID}.',
+        }),
+        secretAccessKey: SecretRef.meta({
+          description: 'Where the secret access key is kept, e.g. {env: AWS_SECRET_ACCESS_KEY}.',
+        }),
+      })
+      .optional()
+      .meta({
+        description:
+          "The bucket's keys; when omitted, the AWS SDK finds its own on the worker (environment, profile, instance role).",
+      }),
+  })
+  .superRefine((s3, ctx) => {
+    if (s3.stagingPrefix.startsWith(s3.prefix)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stagingPrefix'],
+        message:
+          s3.prefix === ''
+            ? 'lies inside prefix "", the public part of the bucket; set prefix (e.g. "releases/") so staged files stay private'
+            : `lies inside prefix "${s3.prefix}", the public part of the bucket; choose a prefix outside it, e.g. "relforge-staging/"`,
+      });
+    }
+  });
 
 const releasePlaceholders: Placeholder[] = ['version', 'project', 'majorMinor'];
 

@@ -32,6 +32,7 @@ describe('loading a release config', () => {
         s3: {
           bucket: 'hello-releases',
           prefix: 'releases/',
+          stagingPrefix: 'relforge-staging/',
           region: 'us-east-1',
           forcePathStyle: false,
           publicBaseUrl: 'https://downloads.example.com',

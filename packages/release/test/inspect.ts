@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
 import { Git, type GitRemote } from '@relforge/git';
 import { testS3Client, testStack, type ExampleProject } from '@relforge/testkit';
 
@@ -20,6 +20,19 @@ export async function s3Objects(example: ExampleProject): Promise<_Object[]> {
   try {
     const page = await client.send(new ListObjectsV2Command({ Bucket: example.bucket }));
     return page.Contents ?? [];
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Deletes what a release staged, as a lifecycle rule on the staging prefix does some time after it. */
+export async function expireStaged(example: ExampleProject): Promise<number> {
+  const client = testS3Client();
+  try {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: example.bucket, Prefix: 'relforge-staging/' }));
+    for (const { Key } of page.Contents ?? [])
+      await client.send(new DeleteObjectCommand({ Bucket: example.bucket, Key }));
+    return page.Contents?.length ?? 0;
   } finally {
     client.destroy();
   }

@@ -98,9 +98,13 @@ describe('a release of the example project, end to end on the real servers', () 
         .split('\n'),
     ).toHaveLength(5);
 
-    // S3: exactly these objects, each the bytes the release recorded.
+    // S3: exactly these objects, each the bytes the release recorded; the same files staged on their way, keyed by
+    // project, version and commit.
     const objects = await s3Objects(example);
-    expect(objects.map((object) => object.Key).sort()).toEqual(files.map((file) => `releases/${file}`));
+    expect(objects.map((object) => object.Key).sort()).toEqual([
+      ...files.map((file) => `releases/${file}`),
+      ...files.map((file) => `relforge-staging/${p}/${version}/${status?.sourceCommit}/${file}`),
+    ]);
     const client = testS3Client();
     try {
       for (const file of files) {
