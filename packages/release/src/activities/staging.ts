@@ -35,8 +35,7 @@ export function stagingFor(
   services: ReleaseServices,
 ): Staging | undefined {
   const { project, version, commit } = release;
-  if (s3?.stagingPrefix === undefined || project === undefined || version === undefined || commit === undefined)
-    return;
+  if (s3?.stagingPrefix === undefined || project === undefined || version === undefined || commit === undefined) return;
   const store = storeFor(s3, services);
   const folder = `${s3.stagingPrefix}${project}/${version.text}/${commit}/`;
   const key = (file: string) => folder + file;
