@@ -63,14 +63,24 @@ export function sha256sumCheck(dir: string, sums: string): string {
   return execFileSync('sha256sum', ['--check', '--strict', sums], { cwd: dir, encoding: 'utf8' });
 }
 
-/** A commit pushed on top of a branch, as a maintainer would after a release: the branch moves on. */
-export async function pushEmptyCommit(repository: string, branch: string, message: string): Promise<string> {
+/**
+ * A commit pushed on top of a branch, as a maintainer would after a release: the branch moves on. `edit` changes the
+ * clone's files first; without it the commit is empty.
+ */
+export async function pushCommit(
+  repository: string,
+  branch: string,
+  message: string,
+  edit?: (dir: string) => void,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'relforge-push-'));
   const git = new Git();
   try {
     await git.run(['clone', '--quiet', '--branch', branch, remote(repository).url, dir], {
       remote: remote(repository),
     });
+    edit?.(dir);
+    await git.run(['add', '--all'], { cwd: dir });
     await git.run(
       [
         '-c',

@@ -27,7 +27,7 @@ import {
   untilState,
   type Connections,
 } from './harness.js';
-import { expireStaged, pushEmptyCommit, s3Objects } from './inspect.js';
+import { expireStaged, pushCommit, s3Objects } from './inspect.js';
 
 let connections: Connections;
 beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('a version that was released already', () => {
       expect(await scheduled(again, 'buildTarget')).toBe(0);
 
       // The branch moved on since: a re-release must still build the released commit, not the branch.
-      const moved = await pushEmptyCommit(example.repos.source, 'main', 'work after 8.0.0');
+      const moved = await pushCommit(example.repos.source, 'main', 'work after 8.0.0');
       expect(moved).not.toBe(first.status?.sourceCommit);
       const on = await startAgain(example, {
         project: example.project,
