@@ -64,6 +64,12 @@ export function releaseWorkflowId(project: string, version: string): string {
   return `release/${project}/${version}`;
 }
 
+/** The one line the Web UI lists a release run by, set when it starts; the commit shows in its details once known. */
+export function releaseSummary(input: ReleaseInput): string {
+  const { project, version, rerelease } = input;
+  return rerelease ? `re-release ${project} ${version}: ${rerelease.reason}` : `release ${project} ${version}`;
+}
+
 /** The visibility query for the runs of a release's workflow id that completed: the version is out. */
 export function completedReleaseQuery(workflowId: string): string {
   return `WorkflowType = "release" AND WorkflowId = ${JSON.stringify(workflowId)} AND ExecutionStatus = "Completed"`;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildTargets, loadProjectConfig } from '@relforge/config';
 import { publicReadStatement } from '@relforge/object-store';
 import { createExampleProject, exampleDir, testS3Client, testStack } from '@relforge/testkit';
@@ -171,17 +171,26 @@ describe('the links a release writes, followed without credentials', () => {
       });
     }
 
-    // The grant is the release prefix only, given once: what else the bucket holds answers 403 to the same request.
-    const s3 = testS3Client();
-    try {
-      await s3.send(new PutObjectCommand({ Bucket: example.bucket, Key: 'notes/private.txt', Body: 'not for you' }));
-    } finally {
-      s3.destroy();
-    }
+    // The grant is the release prefix only, given once: the files staged between machines, and anything else the
+    // bucket holds, answer 403 to the same request.
     expect((await s3Policy(example))?.Statement).toEqual([
       publicReadStatement(example.bucket, config.publish.s3.prefix),
     ]);
-    const outside = `${testStack().s3.endpoint}/${example.bucket}/notes/private.txt`;
-    expect((await fetch(outside)).status).toBe(403);
+    const s3 = testS3Client();
+    let privateKeys: string[];
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: example.bucket, Key: 'notes/private.txt', Body: 'not for you' }));
+      const staged = await s3.send(
+        new ListObjectsV2Command({ Bucket: example.bucket, Prefix: config.publish.s3.stagingPrefix }),
+      );
+      privateKeys = ['notes/private.txt', ...(staged.Contents ?? []).map((object) => object.Key ?? '')];
+    } finally {
+      s3.destroy();
+    }
+    expect(privateKeys.length).toBeGreaterThan(tarballs);
+    for (const key of privateKeys) {
+      const response = await fetch(`${testStack().s3.endpoint}/${example.bucket}/${key}`);
+      expect([key, response.status]).toEqual([key, 403]);
+    }
   });
 });

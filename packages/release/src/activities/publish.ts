@@ -10,6 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { verifyFile } from '@relforge/checksum';
+import type { ProjectConfig } from '@relforge/config';
 import { parseRepo, type Forge, type ForgeAsset, type ForgeRelease, type RepoRef } from '@relforge/forge';
 import {
   ObjectExistsError,
@@ -29,13 +30,28 @@ import {
 } from '../step-inputs.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat, type Heartbeat } from './heartbeat.js';
-import { artifactPath, forgeFor, publicUrl, storeFor, type ReleaseServices } from './services.js';
+import { artifactPath, forgeFor, publicUrl, releaseDir, storeFor, type ReleaseServices } from './services.js';
+import { fetchStaged, stagingFor, type Staging } from './staging.js';
 
 export interface UploadedObject {
   file: string;
   key: string;
   url: string;
   status: 'uploaded' | 'unchanged';
+}
+
+/** Where this worker keeps the release's files, and where it fetches those another worker made. */
+interface LocalFiles {
+  workDir: string;
+  staging: Staging | undefined;
+}
+
+function localFiles(
+  services: ReleaseServices,
+  release: { workDir: string; project?: string; version?: { text: string } },
+  staging: ProjectConfig['publish']['s3'] | undefined,
+): LocalFiles {
+  return { workDir: releaseDir(services, release), staging: stagingFor(staging, release, services) };
 }
 
 const contentType = (file: string) => (file.endsWith('.tar.gz') ? 'application/gzip' : 'text/plain; charset=utf-8');
@@ -69,11 +85,12 @@ async function matches(
 async function uploadOne(
   store: S3ObjectStore,
   upload: UploadInput,
+  files: LocalFiles,
   artifact: ArtifactDigest,
   heartbeat: Heartbeat,
 ): Promise<UploadedObject> {
   const key = `${upload.s3.prefix}${artifact.file}`;
-  const path = artifactPath(upload.workDir, artifact.file);
+  const path = artifactPath(files.workDir, artifact.file);
   const where = `s3://${store.bucket}/${key}`;
   const result = (status: UploadedObject['status']): UploadedObject => ({
     file: artifact.file,
@@ -90,6 +107,7 @@ async function uploadOne(
     await check(existing);
     return result('unchanged');
   }
+  if (files.staging) await fetchStaged(files.staging, artifact.file, path, heartbeat, artifact);
   await verifyFile(path, { sha256: artifact.sha256, size: artifact.size });
   // An attempt on a worker that died mid-upload left its parts behind: abort them before starting afresh.
   await store.abortUnfinishedUploads(key);
@@ -203,11 +221,12 @@ export async function uploadArtifacts(
 }> {
   const upload = 'plan' in input ? stepInputs.uploadArtifacts(input.plan, input.artifacts) : input;
   const store = storeFor(upload.s3, services);
+  const files = localFiles(services, upload, upload.s3);
   return withHeartbeat(async (heartbeat) => {
     // Before the bytes: a bucket that refuses the policy is found out without uploading gigabytes first.
     const bucketPolicy = await allowDownloads(store, upload.s3);
     const objects: UploadedObject[] = [];
-    for (const artifact of upload.artifacts) objects.push(await uploadOne(store, upload, artifact, heartbeat));
+    for (const artifact of upload.artifacts) objects.push(await uploadOne(store, upload, files, artifact, heartbeat));
     await checkPublicDownload(upload, objects);
     return {
       objects,
@@ -264,6 +283,7 @@ export async function stageForgeRelease(
 ): Promise<{ releaseId: number; url: string; uploaded: number; unchanged: number }> {
   const draft = 'plan' in input ? stepInputs.stageForgeRelease(input.plan, input.artifacts) : input;
   const { artifacts } = draft;
+  const files = localFiles(services, draft, draft.staging);
   return withHeartbeat(async (heartbeat) => {
     const forge = forgeFor(draft.forge, services, (reason, seconds) =>
       heartbeat.progress({ waiting: reason, seconds }),
@@ -297,7 +317,8 @@ export async function stageForgeRelease(
           },
         );
       }
-      const path = artifactPath(draft.workDir, artifact.file);
+      const path = artifactPath(files.workDir, artifact.file);
+      if (files.staging) await fetchStaged(files.staging, artifact.file, path, heartbeat, artifact);
       await verifyFile(path, { sha256: artifact.sha256, size: artifact.size });
       heartbeat.progress({ asset: artifact.file });
       await forge.uploadAsset(repo, release, {
