@@ -4,7 +4,7 @@
  * It decides and records; every effect happens in an activity that checks
  * before it creates, so a retried step never does anything twice.
  */
-import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { ReleaseActivities } from './activities.js';
 import { abortSignal, resumeUpdate, statusQuery, type ReleaseInput, type ReleaseStatus, type Stage } from './shared.js';
 import { stepInputs } from './step-inputs.js';
@@ -30,21 +30,16 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   return run.succeed();
 }
 
-const { checksumArtifacts } = proxyActivities<ReleaseActivities>({ ...remoteStep, startToCloseTimeout: '1 hour' });
-const {
-  uploadArtifacts,
-  stageForgeRelease,
-  publishForgeRelease,
-  updateChecksumRepo,
-  updateContainerRepo,
-  updateWebsite,
-  attestPublication,
-} = proxyActivities<ReleaseActivities>(remoteStep);
+/** The steps as the Web UI lists them: each call carries a one-line summary of what it does to what. */
+const step = (summary: string, options: ActivityOptions = remoteStep) =>
+  proxyActivities<ReleaseActivities>({ ...options, summary });
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /** The signed record of where every file went, after the last stage; unsigned releases, and older runs, make none. */
 async function attest(run: ReleaseRun): Promise<Record<string, string>> {
   const input = stepInputs.attestPublication(run.plan, run.artifacts, run.placed);
   if (!input || !patched('publish-attestation')) return {};
+  const { attestPublication } = step(`attest where ${plural(input.artifacts.length, 'file')} were published`);
   const attested = await attestPublication(input);
   const { file, size, sha256, sha512, url } = attested;
   run.status.artifacts = [
@@ -58,6 +53,10 @@ async function attest(run: ReleaseRun): Promise<Record<string, string>> {
 const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>> = {
   build: buildStage,
   checksum: async (run) => {
+    const { checksumArtifacts } = step(`checksum ${plural(run.built.length, 'file')}`, {
+      ...remoteStep,
+      startToCloseTimeout: '1 hour',
+    });
     // Now, from workflow time: when the builds had all ended, as the provenance states.
     const builtAt = new Date().toISOString();
     run.artifacts = await checksumArtifacts(stepInputs.checksumArtifacts(run.plan, run.built, builtAt));
@@ -66,9 +65,18 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
   },
   publish: async (run) => {
     const { plan, artifacts } = run;
+    const { tag } = plan;
+    const { repository } = plan.config.publish.release;
+    const { uploadArtifacts } = step(
+      `upload ${plural(artifacts.length, 'file')} to s3://${plan.config.publish.s3.bucket}`,
+    );
     const uploaded = await uploadArtifacts(stepInputs.uploadArtifacts(plan, artifacts));
     const urls = new Map(uploaded.objects.map((object) => [object.file, object.url]));
     run.status.artifacts = run.status.artifacts.map((artifact) => ({ ...artifact, url: urls.get(artifact.file) }));
+    const { stageForgeRelease } = step(
+      `draft release ${tag} of ${repository} with ${plural(artifacts.length, 'asset')}`,
+    );
+    const { publishForgeRelease } = step(`publish release ${tag} of ${repository}`);
     const staged = await stageForgeRelease(stepInputs.stageForgeRelease(plan, artifacts));
     const published = await publishForgeRelease(stepInputs.publishForgeRelease(plan, staged.releaseId));
     return {
@@ -78,6 +86,7 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
     };
   },
   'checksum-repo': async (run) => {
+    const { updateChecksumRepo } = step(`commit hash lines to ${run.plan.config.checksumRepo?.repository}`);
     const result = await updateChecksumRepo(stepInputs.updateChecksumRepo(run.plan, run.artifacts));
     const holding = result.head ?? result.commit;
     if (holding) run.placed.checksumCommit = holding;
@@ -87,11 +96,15 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
     };
   },
   'container-repo': async (run) => {
+    const { updateContainerRepo } = step(
+      `open the Dockerfiles pull request on ${run.plan.config.containerRepo?.repository}`,
+    );
     const result = await updateContainerRepo(stepInputs.updateContainerRepo(run.plan, run.artifacts));
     if (result.url) run.placed.containerPull = { url: result.url, branch: result.branch };
     return { pullRequest: result.url, branch: result.branch };
   },
   website: async (run) => {
+    const { updateWebsite } = step(`open the release page pull request on ${run.plan.config.websiteRepo?.repository}`);
     const result = await updateWebsite(stepInputs.updateWebsite(run.plan, run.artifacts));
     if (result.url) run.placed.websitePull = { url: result.url, branch: result.branch };
     return { pullRequest: result.url, branch: result.branch };

@@ -11,6 +11,7 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { loadProjectConfig } from '@relforge/config';
 import { serverBinary } from '@relforge/local-servers';
 import { createReleaseActivities } from '@relforge/release/activities';
 import {
@@ -162,16 +163,10 @@ describe('the release key', () => {
   it('is refused when the config signs but the checksum stage made no signatures: nothing is uploaded', async () => {
     const example = await createExampleProject();
     const activities = createReleaseActivities(servicesFor(example));
-    const s3 = { ...testStack().s3, bucket: example.bucket };
+    const { publish } = await loadProjectConfig(example.configPath, example.env);
     const upload = activities.uploadArtifacts({
       workDir: join(example.workRoot, 'unsigned'),
-      s3: {
-        bucket: s3.bucket,
-        prefix: 'releases/',
-        region: s3.region,
-        forcePathStyle: true,
-        publicBaseUrl: 'http://x',
-      },
+      s3: publish.s3,
       artifacts: [{ file: 'hello-1.0.0-SHA256SUMS', size: 10, sha256: 'a'.repeat(64), kind: 'checksums' }],
       signed: true,
     });

@@ -4,9 +4,9 @@
  * sha256 this step read back from that place, in an in-toto statement signed with the release key. It is uploaded
  * to S3 and added to the published release like the other files, create-only.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { digestFile } from '@relforge/checksum';
 import { parseRepo, type Forge, type ForgeRelease, type RepoRef } from '@relforge/forge';
@@ -24,12 +24,22 @@ import {
 } from '@relforge/signing';
 import { ReleaseFailureType, isTarball } from '../shared.js';
 import type { ArtifactDigest, AttestInput } from '../step-inputs.js';
+import { pathInCheckout } from './checkout-paths.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat, type Heartbeat } from './heartbeat.js';
 import { checkAsset, conflict, contentType, matches, uploadOne } from './publish.js';
 import { signingKeyFor, trustedKeys } from './release-key.js';
 import { containerFiles } from './repos.js';
-import { artifactPath, forgeFor, publicUrl, remoteFor, storeFor, type ReleaseServices } from './services.js';
+import {
+  artifactPath,
+  artifactsDir,
+  forgeFor,
+  publicUrl,
+  releaseDir,
+  remoteFor,
+  storeFor,
+  type ReleaseServices,
+} from './services.js';
 
 export interface Attested {
   file: string;
@@ -43,6 +53,9 @@ export interface Attested {
 
 export async function attestPublication(services: ReleaseServices, input: AttestInput): Promise<Attested> {
   const key = signingKeyFor(input.signing, services);
+  // This worker's folder for the release: the attestation is made, uploaded and added here, needing no other file.
+  const workDir = releaseDir(services, input);
+  await mkdir(artifactsDir(workDir), { recursive: true });
   return withHeartbeat(async (heartbeat) => {
     const forge = forgeFor(input.forge, services, (reason, seconds) =>
       heartbeat.progress({ waiting: reason, seconds }),
@@ -62,7 +75,7 @@ export async function attestPublication(services: ReleaseServices, input: Attest
     heartbeat.progress({ checked: 's3' });
     for (const placement of await inRelease(forge, repo, release, input)) place(placement.file, placement.placement);
     const pullRequests: PublishPredicate['pullRequests'] = [];
-    const scratch = await mkdtemp(join(input.workDir, 'attest-'));
+    const scratch = await mkdtemp(join(workDir, 'attest-'));
     try {
       for (const placement of await inRepositories(services, forge, input, scratch, pullRequests)) {
         place(placement.file, placement.placement);
@@ -85,17 +98,13 @@ export async function attestPublication(services: ReleaseServices, input: Attest
       pullRequests,
     };
     const file = publishAttestationFileName(input.project, input.version.text);
-    const status = await writeAttestation(services, input, file, predicate, key);
-    const path = artifactPath(input.workDir, file);
+    const path = artifactPath(workDir, file);
+    const status = await writeAttestation(services, input, path, predicate, key);
     const digest = await digestFile(path);
     const attestation: ArtifactDigest = { file, size: digest.size, sha256: digest.sha256, kind: 'attestation' };
-    await uploadOne(
-      storeFor(input.s3, services),
-      { workDir: input.workDir, s3: input.s3, artifacts: [] },
-      attestation,
-      heartbeat,
-    );
-    await addToRelease(forge, repo, release, input, attestation, heartbeat);
+    const upload = { workDir, s3: input.s3, artifacts: [attestation] };
+    await uploadOne(storeFor(input.s3, services), upload, { workDir, staging: undefined }, attestation, heartbeat);
+    await addToRelease(forge, repo, release, path, attestation, heartbeat);
     return {
       file,
       size: digest.size,
@@ -197,7 +206,13 @@ async function inRepositories(
   if (input.checksumRepo) {
     const { settings, commit: recorded } = input.checksumRepo;
     const { dir, commit } = await checkout(settings.repository, recorded, 'checksum-repo');
-    const path = join(dir, settings.file);
+    const path = await pathInCheckout(dir, {
+      repository: settings.repository,
+      branch: commit,
+      field: 'checksumRepo.file',
+      path: settings.file,
+      use: 'read',
+    });
     const text = existsSync(path) ? await readFile(path, 'utf8') : '';
     const merged = mergeHashes(
       text,
@@ -232,8 +247,19 @@ async function inRepositories(
       { artifacts: tarballs, version: input.version, project: input.project, sourceTarball },
       settings,
     );
-    for (const { path, artifact } of [files.versions, ...files.dockerfiles]) {
-      const text = existsSync(join(dir, path)) ? await readFile(join(dir, path), 'utf8') : '';
+    const named = [
+      { field: 'containerRepo.versionsFile', ...files.versions },
+      ...files.dockerfiles.map((file) => ({ field: `containerRepo.templates[${file.index}].output`, ...file })),
+    ];
+    for (const { field, path, artifact } of named) {
+      const real = await pathInCheckout(dir, {
+        repository: settings.repository,
+        branch: pull.branch,
+        field,
+        path,
+        use: 'read',
+      });
+      const text = existsSync(real) ? await readFile(real, 'utf8') : '';
       if (!text.includes(artifact.sha256))
         throw missing(`${settings.repository}:${path} on ${pull.branch}`, `the sha256 of ${artifact.file}`);
       found.push({
@@ -283,11 +309,11 @@ function storagePlaces(predicate: PublishPredicate): string[] {
 async function writeAttestation(
   services: ReleaseServices,
   input: AttestInput,
-  file: string,
+  path: string,
   predicate: PublishPredicate,
   key: ReturnType<typeof signingKeyFor>,
 ): Promise<Attested['status']> {
-  const path = artifactPath(input.workDir, file);
+  const file = basename(path);
   const store = storeFor(input.s3, services);
   const objectKey = `${input.s3.prefix}${file}`;
   if (await store.head(objectKey)) {
@@ -326,7 +352,7 @@ async function addToRelease(
   forge: Forge,
   repo: RepoRef,
   release: ForgeRelease,
-  input: AttestInput,
+  path: string,
   attestation: ArtifactDigest,
   heartbeat: Heartbeat,
 ): Promise<void> {
@@ -335,7 +361,7 @@ async function addToRelease(
   heartbeat.progress({ asset: attestation.file });
   await forge.uploadAsset(repo, release, {
     name: attestation.file,
-    filePath: artifactPath(input.workDir, attestation.file),
+    filePath: path,
     size: attestation.size,
     contentType: contentType(attestation.file),
   });

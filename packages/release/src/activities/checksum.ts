@@ -31,7 +31,8 @@ import { stepInputs, type ChecksumInput, type PlanInput, type ProvenanceInput } 
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 import { signingKeyFor, trustedKeys } from './release-key.js';
-import { artifactPath, artifactsDir, storeFor, type ReleaseServices } from './services.js';
+import { artifactPath, artifactsDir, releaseDir, storeFor, type ReleaseServices } from './services.js';
+import { fetchStaged, stageFile, stagingFor } from './staging.js';
 
 /** Rewriting the same text would still be a change on disk; a retried checksum step leaves files it agrees with alone. */
 async function writeIfChanged(path: string, text: string): Promise<void> {
@@ -43,10 +44,16 @@ export async function checksumArtifacts(
   services: ReleaseServices,
   input: ChecksumInput | PlanInput<{ artifacts: Artifact[] }>,
 ): Promise<DigestedArtifact[]> {
-  const { project, version, workDir, artifacts, signing } =
-    'plan' in input ? stepInputs.checksumArtifacts(input.plan, input.artifacts) : input;
-  // A builder of another machine wrote its artifact to its own disk: say so, instead of retrying a missing file.
-  const elsewhere = artifacts.filter((artifact) => !existsSync(artifact.path)).map((artifact) => artifact.file);
+  const step = 'plan' in input ? stepInputs.checksumArtifacts(input.plan, input.artifacts) : input;
+  const { project, version, signing } = step;
+  const workDir = releaseDir(services, step);
+  const staging = stagingFor(step.staging, step, services);
+  // Each file as this worker holds it; one a builder of another machine made is fetched from staging below.
+  const artifacts = step.artifacts.map((artifact) => ({ ...artifact, path: artifactPath(workDir, artifact.file) }));
+  // Recorded before staging: a file another machine built is on that machine's disk only. Say so, not retry.
+  const elsewhere = staging
+    ? []
+    : artifacts.filter((artifact) => !existsSync(artifact.path)).map((artifact) => artifact.file);
   if (elsewhere.length > 0) {
     throw new PermanentError(
       ReleaseFailureType.MissingArtifact,
@@ -59,6 +66,10 @@ export async function checksumArtifacts(
   // Before anything is written: a key that cannot sign, or is not the one this release was checked with, is refused.
   const key = signing ? signingKeyFor(signing, services) : undefined;
   return withHeartbeat(async (heartbeat) => {
+    if (staging) {
+      for (const artifact of artifacts.filter(isTarball))
+        await fetchStaged(staging, artifact.file, artifact.path, heartbeat);
+    }
     const digest = async (artifact: Artifact): Promise<DigestedArtifact> => {
       const { size, sha256, sha512 } = await digestFile(artifact.path, { signal: heartbeat.signal });
       heartbeat.progress({ digested: artifact.file });
@@ -88,14 +99,21 @@ export async function checksumArtifacts(
     }
     const files: DigestedArtifact[] = [...tarballs];
     for (const artifact of written) files.push(await digest(artifact));
-    if (!signing || !key) return files;
-    const signatures: DigestedArtifact[] = [];
-    for (const artifact of await signChecksums(services, workDir, signing, key, files)) {
-      signatures.push(await digest(artifact));
+    const signed: DigestedArtifact[] = [];
+    if (signing && key) {
+      for (const artifact of await signChecksums(services, workDir, signing, key, files)) {
+        signed.push(await digest(artifact));
+      }
+      const release = { project, version: version.text, workDir };
+      signed.push(await digest(await writeProvenance(services, release, signing, key, [...files, ...signed])));
     }
-    const release = { project, version: version.text, workDir };
-    const provenance = await writeProvenance(services, release, signing, key, [...files, ...signatures]);
-    return [...files, ...signatures, await digest(provenance)];
+    // The steps after this one may run on another worker of the main queue: they find these files staged.
+    if (staging) {
+      for (const artifact of [...written, ...signed]) {
+        await stageFile(staging, artifact.file, artifact.path, heartbeat);
+      }
+    }
+    return [...files, ...signed];
   });
 }
 

@@ -16,6 +16,7 @@ import {
 } from '@relforge/signing';
 import { ReleaseFailureType } from '../shared.js';
 import type { SigningInput } from '../step-inputs.js';
+import { pathInCheckout } from './checkout-paths.js';
 import { PermanentError } from './failures.js';
 import { describeSecret, resolveSecret } from './secrets.js';
 import { forgeFor, remoteFor, type ReleaseServices } from './services.js';
@@ -94,9 +95,25 @@ export function keyChange(
   );
 }
 
+/** Where the checksum repository publishes the key, for messages: "owner/name:allowed_signers". */
+export function signersPlace(checksumRepo: { repository: string; file: string }): string {
+  return `${checksumRepo.repository}:${join(dirname(checksumRepo.file), allowedSignersFile)}`;
+}
+
 /** The allowed_signers file of a clone of the checksum repository, beside its hash file; undefined when absent. */
-export async function publishedSigners(dir: string, hashFile: string): Promise<string | undefined> {
-  const path = join(dir, dirname(hashFile), allowedSignersFile);
+export async function publishedSigners(checkout: {
+  repository: string;
+  branch: string;
+  dir: string;
+  hashFile: string;
+}): Promise<string | undefined> {
+  const path = await pathInCheckout(checkout.dir, {
+    repository: checkout.repository,
+    branch: checkout.branch,
+    field: 'checksumRepo.file',
+    path: join(dirname(checkout.hashFile), allowedSignersFile),
+    use: 'read',
+  });
   return existsSync(path) ? readFile(path, 'utf8') : undefined;
 }
 
@@ -121,8 +138,13 @@ export async function checkReleaseKey(
   if (!(await services.git.resolveRemoteRef(remote, checksumRepo.branch))) return key.publicKey;
   await services.git.clone(remote, dir, checksumRepo.branch);
   try {
-    const where = `${checksumRepo.repository}:${join(dirname(checksumRepo.file), allowedSignersFile)}`;
-    keyChange(await publishedSigners(dir, checksumRepo.file), key.publicKey, signing.follows, where);
+    const checkout = {
+      repository: checksumRepo.repository,
+      branch: checksumRepo.branch,
+      dir,
+      hashFile: checksumRepo.file,
+    };
+    keyChange(await publishedSigners(checkout), key.publicKey, signing.follows, signersPlace(checksumRepo));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -30,9 +30,10 @@ import {
   type RepoInput,
   type WebsiteInput,
 } from '../step-inputs.js';
+import { pathInCheckout } from './checkout-paths.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
-import { keyChange, publishedSigners, type KeyChange } from './release-key.js';
+import { keyChange, publishedSigners, signersPlace, type KeyChange } from './release-key.js';
 import { forgeFor, publicUrl, remoteFor, type ReleaseServices } from './services.js';
 
 const tarballs = (artifacts: ArtifactDigest[]) => artifacts.filter(isTarball);
@@ -62,7 +63,13 @@ export async function updateChecksumRepo(
     const remote = await remoteFor(forgeFor(step.forge, services), settings.repository);
     const dir = await freshDir(step.workDir, 'checksum-repo');
     await services.git.clone(remote, dir, settings.branch);
-    const file = join(dir, settings.file);
+    const file = await pathInCheckout(dir, {
+      repository: settings.repository,
+      branch: settings.branch,
+      field: 'checksumRepo.file',
+      path: settings.file,
+      use: 'read',
+    });
     const existing = existsSync(file) ? await readFile(file, 'utf8') : '';
     const merged = mergeHashes(
       existing,
@@ -101,15 +108,21 @@ async function publishKey(
   signing: NonNullable<ChecksumRepoInput['signing']>,
 ): Promise<{ change: KeyChange; written: boolean; fingerprint: string }> {
   const key = ReleasePublicKey.parse(signing.publicKey, 'the release key');
-  const where = `${settings.repository}:${join(dirname(settings.file), allowedSignersFile)}`;
-  const change = keyChange(await publishedSigners(dir, settings.file), key, signing.follows, where);
+  const checkout = { repository: settings.repository, branch: settings.branch, dir, hashFile: settings.file };
+  const change = keyChange(await publishedSigners(checkout), key, signing.follows, signersPlace(settings));
   const sums = checksumFileNames(project, '<version>').sha256;
   let written = false;
   for (const [name, text] of [
     [allowedSignersFile, allowedSignersText(project, key, sums)],
     [publicKeyPemFile, key.pem],
   ] as const) {
-    const path = join(dir, dirname(settings.file), name);
+    const path = await pathInCheckout(dir, {
+      repository: settings.repository,
+      branch: settings.branch,
+      field: 'checksumRepo.file',
+      path: join(dirname(settings.file), name),
+      use: 'write',
+    });
     if (existsSync(path) && (await readFile(path, 'utf8')) === text) continue;
     await writeFile(path, text);
     written = true;
@@ -213,7 +226,9 @@ export async function updateContainerRepo(
       body: `Relforge release ${step.project} ${version.text} (${step.commit}).`,
       edit: async (dir) => {
         const files = containerFiles(step, settings);
-        const versionsFile = join(dir, files.versions.path);
+        const inRepository = (field: string, path: string, use: 'read' | 'write') =>
+          pathInCheckout(dir, { repository: settings.repository, branch: settings.base, field, path, use });
+        const versionsFile = await inRepository('containerRepo.versionsFile', files.versions.path, 'read');
         const versions = mergeVersionsJson(existsSync(versionsFile) ? await readFile(versionsFile, 'utf8') : '{}\n', {
           majorMinor: version.majorMinor,
           version: version.text,
@@ -221,8 +236,10 @@ export async function updateContainerRepo(
           sha256: files.versions.artifact.sha256,
         });
         if (versions.changed) await writeFile(versionsFile, versions.text);
-        for (const { entry, artifact, path } of files.dockerfiles) {
-          const template = await readFile(join(dir, entry.template), 'utf8').catch(() => {
+        for (const { entry, artifact, path, index } of files.dockerfiles) {
+          const field = `containerRepo.templates[${index}]`;
+          const templateFile = await inRepository(`${field}.template`, entry.template, 'read');
+          const template = await readFile(templateFile, 'utf8').catch(() => {
             throw new PermanentError(
               ReleaseFailureType.MissingArtifact,
               `${settings.repository} has no template ${entry.template} on ${settings.base}`,
@@ -231,7 +248,7 @@ export async function updateContainerRepo(
               },
             );
           });
-          const output = join(dir, path);
+          const output = await inRepository(`${field}.output`, path, 'write');
           await mkdir(dirname(output), { recursive: true });
           await writeFile(
             output,
@@ -266,7 +283,12 @@ export function containerFiles(
   settings: ContainerSettings,
 ): {
   versions: { path: string; artifact: ArtifactDigest };
-  dockerfiles: { path: string; artifact: ArtifactDigest; entry: ContainerSettings['templates'][number] }[];
+  dockerfiles: {
+    path: string;
+    artifact: ArtifactDigest;
+    entry: ContainerSettings['templates'][number];
+    index: number;
+  }[];
 } {
   const { version } = step;
   const main = step.sourceTarball
@@ -274,8 +296,9 @@ export function containerFiles(
     : artifactFor(step, settings.templates[0]?.distro, settings.templates[0]?.arch);
   return {
     versions: { path: settings.versionsFile, artifact: main },
-    dockerfiles: settings.templates.map((entry) => ({
+    dockerfiles: settings.templates.map((entry, index) => ({
       entry,
+      index,
       artifact: artifactFor(step, entry.distro, entry.arch),
       path: renderTemplate(entry.output, {
         version: version.text,
@@ -306,7 +329,13 @@ export async function updateWebsite(
       title: `Add release page for ${step.project} ${step.version.text}`,
       body: `Relforge release ${step.project} ${step.version.text}.`,
       edit: async (dir) => {
-        const page = join(dir, websiteReleasePath(settings.path, step.version.text));
+        const page = await pathInCheckout(dir, {
+          repository: settings.repository,
+          branch: settings.base,
+          field: 'websiteRepo.path',
+          path: websiteReleasePath(settings.path, step.version.text),
+          use: 'write',
+        });
         await mkdir(dirname(page), { recursive: true });
         await writeFile(
           page,
