@@ -7,6 +7,7 @@ import { abortCommand, resumeCommand } from './operator-commands.js';
 import { releaseCommand } from './release-command.js';
 import { stackCommand } from './stack-command.js';
 import { statusCommand } from './status-command.js';
+import { verifyCommand } from './verify-command.js';
 import { workerCommand } from './worker-command.js';
 
 // The AWS SDK release pinned in pnpm-workspace.yaml supports Node 20; its warning is about later
@@ -22,6 +23,7 @@ const program = new Command('relforge')
   .addCommand(abortCommand())
   .addCommand(workerCommand())
   .addCommand(stackCommand())
+  .addCommand(verifyCommand())
   .addCommand(demoCommand());
 
 /** Commander exits by itself unless told otherwise, and added subcommands do not inherit the setting. */

@@ -129,7 +129,8 @@ export function serveGitHttp(
     projectRoot: string;
     pathInfo: string;
     query: string;
-    remoteUser: string;
+    /** The signed-in caller; none for an anonymous clone or fetch. */
+    remoteUser?: string;
     onError: (message: string) => void;
     /** The request body, when it was read already (a held push): served even if the client is gone. */
     body?: Buffer;
@@ -146,7 +147,7 @@ export function serveGitHttp(
     QUERY_STRING: options.query,
     REQUEST_METHOD: request.method ?? 'GET',
     // http-backend enables receive-pack only for an authenticated user.
-    REMOTE_USER: options.remoteUser,
+    ...(options.remoteUser === undefined ? {} : { REMOTE_USER: options.remoteUser }),
     REMOTE_ADDR: request.socket.remoteAddress ?? '127.0.0.1',
     CONTENT_TYPE: header('content-type') ?? '',
     GIT_PROTOCOL: header('git-protocol') ?? '',

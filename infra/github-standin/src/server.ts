@@ -316,8 +316,14 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       const reply = faultReply(fault);
       return sendJson(response, reply.status, reply.json, reply.headers);
     }
-    const caller = auth.callerFor(credentialOf(request.headers));
-    if (!caller) {
+    const credential = credentialOf(request.headers);
+    const caller = auth.callerFor(credential);
+    const [, owner = '', name = '', rest = ''] = match;
+    // Every repository here is public, as the example's are on GitHub: anyone may clone or fetch without signing in;
+    // a push needs a caller, and a wrong credential is refused whatever it is for.
+    const fetching =
+      rest === '/git-upload-pack' || (rest === '/info/refs' && url.searchParams.get('service') === 'git-upload-pack');
+    if (!caller && (credential !== undefined || !fetching)) {
       request.resume();
       // git asks for credentials only after a 401 that names the Basic scheme.
       return sendJson(response, 401, basicError('Bad credentials', ''), { 'www-authenticate': 'Basic realm="GitHub"' });
@@ -329,7 +335,6 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       for await (const chunk of request) chunks.push(chunk as Buffer);
       body = Buffer.concat(chunks);
     });
-    const [, owner = '', name = '', rest = ''] = match;
     if (!store.data.repos[`${owner}/${name}`] || !bareRepoExists(bareRepoPath(gitRoot, owner, name))) {
       request.resume();
       return sendJson(response, 404, basicError('Repository not found.', ''));
@@ -338,7 +343,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       projectRoot: gitRoot,
       pathInfo: `/${owner}/${name}.git${rest}`,
       query: url.search.replace(/^\?/, ''),
-      remoteUser: caller.login,
+      ...(caller ? { remoteUser: caller.login } : {}),
       onError: (message) => log(`git http-backend: ${message}`),
       ...(body ? { body } : {}),
     });

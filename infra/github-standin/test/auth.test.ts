@@ -41,9 +41,13 @@ describe('authentication', () => {
     expect(response.status).toBe(401);
   });
 
-  it('asks git for Basic credentials and refuses a wrong token', () => {
+  it('lets anyone clone a public repository, asks git for Basic credentials to push, and refuses a wrong token', () => {
     const remote = `${standIn.url}/${owner}/${repo}.git`;
-    expect(() => gitClient(space, null)(['ls-remote', remote])).toThrow(
+    const anonymous = gitClient(space, null);
+    const checkout = join(space.dir, 'anonymous-checkout');
+    anonymous(['clone', '--quiet', remote, checkout]);
+    anonymous(['-C', checkout, 'commit', '--quiet', '--allow-empty', '-m', 'anonymous']);
+    expect(() => anonymous(['-C', checkout, 'push', '--quiet', 'origin', 'HEAD:main'])).toThrow(
       /could not read Username|Authentication failed/,
     );
     expect(() => gitClient(space, 'ghp_wrong')(['ls-remote', remote])).toThrow(

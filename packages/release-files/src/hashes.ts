@@ -54,6 +54,22 @@ export class HashesFormatError extends RelforgeError {}
 
 const hashLine = /^hash[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]*$/;
 
+/** A `hash` line as a reader of the checksum repository sees it. */
+export interface HashLine {
+  file: string;
+  algorithm: string;
+  digest: string;
+  url: string;
+}
+
+/** The well-formed `hash` lines of a hashes file, in order; anything else in the file is prose for people. */
+export function readHashLines(text: string): HashLine[] {
+  return text.split(/\r?\n/).flatMap((line) => {
+    const [, file, algorithm, digest, url] = hashLine.exec(line) ?? [];
+    return file && algorithm && digest && url ? [{ file, algorithm, digest: digest.toLowerCase(), url }] : [];
+  });
+}
+
 /** Lines with their own terminators, so that joining them gives back the exact input. */
 function splitLines(text: string): string[] {
   return text === '' ? [] : text.split(/(?<=\n)/);

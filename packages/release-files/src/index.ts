@@ -5,6 +5,8 @@ export {
   HashesConflictError,
   HashesFormatError,
   mergeHashes,
+  readHashLines,
+  type HashLine,
   type HashesConflict,
   type HashesMerge,
 } from './hashes.js';
