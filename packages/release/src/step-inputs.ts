@@ -68,6 +68,11 @@ export interface DraftInput extends StepRelease, ForgeReleaseInput {
   commit: string;
   publicBaseUrl: string;
   artifacts: ArtifactDigest[];
+  /**
+   * A release a person published for this tag, named by a `release` trigger: its assets are added to it instead of a
+   * draft's. Any other published release for the tag is still refused.
+   */
+  adopt?: { releaseId: number };
 }
 
 export interface PublishInput extends ForgeReleaseInput {

@@ -4,9 +4,17 @@
  * It decides and records; every effect happens in an activity that checks
  * before it creates, so a retried step never does anything twice.
  */
-import { proxyActivities, setHandler } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ReleaseActivities } from './activities.js';
-import { abortSignal, resumeUpdate, statusQuery, type ReleaseInput, type ReleaseStatus, type Stage } from './shared.js';
+import {
+  abortSignal,
+  resumeUpdate,
+  statusQuery,
+  triggerSignal,
+  type ReleaseInput,
+  type ReleaseStatus,
+  type Stage,
+} from './shared.js';
 import { stepInputs } from './step-inputs.js';
 import { buildStage } from './workflows/builds.js';
 import { remoteStep } from './workflows/options.js';
@@ -17,6 +25,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   setHandler(statusQuery, () => run.status);
   setHandler(resumeUpdate, (resume) => run.resume(resume), { validator: (resume) => run.validateResume(resume) });
   setHandler(abortSignal, (abort) => run.abort(abort));
+  // A run that began on older code left any trigger signal unhandled; on replay it must stay so.
+  if (patched('github-triggers')) setHandler(triggerSignal, (trigger) => run.recordTrigger(trigger));
 
   await run.prepare();
   for (const stage of run.status.stages) await run.runStage(stage, () => stages[stage.name](run));
@@ -46,7 +56,11 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
     const uploaded = await uploadArtifacts(stepInputs.uploadArtifacts(plan, artifacts));
     const urls = new Map(uploaded.objects.map((object) => [object.file, object.url]));
     run.status.artifacts = run.status.artifacts.map((artifact) => ({ ...artifact, url: urls.get(artifact.file) }));
-    const staged = await stageForgeRelease(stepInputs.stageForgeRelease(plan, artifacts));
+    const adopt = run.adoptedRelease(plan.tag);
+    const staged = await stageForgeRelease({
+      ...stepInputs.stageForgeRelease(plan, artifacts),
+      ...(adopt ? { adopt } : {}),
+    });
     const published = await publishForgeRelease(stepInputs.publishForgeRelease(plan, staged.releaseId));
     return {
       s3: `${uploaded.uploaded} uploaded, ${uploaded.unchanged} already there`,
