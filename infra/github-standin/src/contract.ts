@@ -31,6 +31,13 @@ export const servedOperationIds = [
   'pulls/get',
   'rate-limit/get',
   'apps/create-installation-access-token',
+  'repos/list-webhooks',
+  'repos/create-webhook',
+  'repos/get-webhook',
+  'repos/update-webhook',
+  'repos/list-webhook-deliveries',
+  'repos/get-webhook-delivery',
+  'repos/redeliver-webhook-delivery',
 ] as const;
 
 export type OperationId = (typeof servedOperationIds)[number];
@@ -60,8 +67,8 @@ export interface RequestParts {
   body?: unknown;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
 /** The part of the description the stand-in serves: its operations and every component they reach. */
 export interface PrunedDescription {
@@ -73,7 +80,7 @@ const specId = 'api.github.com';
 const specFile = '@octokit/openapi/generated/api.github.com.json';
 const methods = ['get', 'post', 'patch', 'put', 'delete'];
 
-function isObject(value: Json | undefined): value is JsonObject {
+export function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -102,7 +109,7 @@ function admitNullWhereNullable(node: Json): Json {
   return { anyOf: [out, { type: 'null' }] };
 }
 
-function collectRefs(node: Json, found: Set<string>): void {
+export function collectRefs(node: Json, found: Set<string>): void {
   if (Array.isArray(node)) {
     for (const item of node) collectRefs(item, found);
     return;
@@ -114,7 +121,7 @@ function collectRefs(node: Json, found: Set<string>): void {
   }
 }
 
-function resolvePointer(root: JsonObject, ref: string): Json | undefined {
+export function resolvePointer(root: JsonObject, ref: string): Json | undefined {
   let node: Json | undefined = root;
   for (const raw of ref.replace(/^#\//, '').split('/')) {
     const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -123,7 +130,7 @@ function resolvePointer(root: JsonObject, ref: string): Json | undefined {
   return node;
 }
 
-function setPointer(root: JsonObject, ref: string, value: Json): void {
+export function setPointer(root: JsonObject, ref: string, value: Json): void {
   const segments = ref
     .replace(/^#\//, '')
     .split('/')
@@ -203,6 +210,29 @@ function templateToPattern(template: string): { pattern: RegExp; names: string[]
   };
 }
 
+/** Ajv as GitHub's descriptions need it: OpenAPI-only keywords tolerated, GitHub's own formats known. */
+export function contractAjv(coerceTypes: boolean): Ajv {
+  // strict off: the description carries OpenAPI-only keywords (example, discriminator, x-github, ...).
+  const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes, validateSchema: false, logger: false });
+  addFormats(ajv);
+  // GitHub-specific formats with no checkable meaning; known to ajv so they are not reported as unknown.
+  for (const format of [
+    'repo.nwo',
+    'int32',
+    'int64',
+    'binary',
+    'uri-template',
+    'ssh-key',
+    'email',
+    'hostname',
+    'ipv4',
+    'ipv6',
+  ]) {
+    if (!ajv.formats[format]) ajv.addFormat(format, true);
+  }
+  return ajv;
+}
+
 export class Contract {
   readonly operations: readonly Operation[];
   private readonly document: JsonObject;
@@ -215,36 +245,14 @@ export class Contract {
   constructor({ document, operations }: PrunedDescription) {
     this.document = document;
     this.operations = operations;
-    this.ajv = Contract.newAjv(false);
-    this.parameterAjv = Contract.newAjv(true);
+    this.ajv = contractAjv(false);
+    this.parameterAjv = contractAjv(true);
     this.ajv.addSchema(document, specId);
     this.parameterAjv.addSchema(document, specId);
     // Literal segments first, so `/releases/tags/{tag}` wins over `/releases/{release_id}/...`-like shapes.
     this.routes = operations
       .map((operation) => ({ operation, ...templateToPattern(operation.template) }))
       .sort((a, b) => b.literals - a.literals);
-  }
-
-  private static newAjv(coerceTypes: boolean): Ajv {
-    // strict off: the description carries OpenAPI-only keywords (example, discriminator, x-github, ...).
-    const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes, validateSchema: false, logger: false });
-    addFormats(ajv);
-    // GitHub-specific formats with no checkable meaning; known to ajv so they are not reported as unknown.
-    for (const format of [
-      'repo.nwo',
-      'int32',
-      'int64',
-      'binary',
-      'uri-template',
-      'ssh-key',
-      'email',
-      'hostname',
-      'ipv4',
-      'ipv6',
-    ]) {
-      if (!ajv.formats[format]) ajv.addFormat(format, true);
-    }
-    return ajv;
   }
 
   route(method: string, path: string): RoutedOperation | undefined {
