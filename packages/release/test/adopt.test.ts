@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { loadProjectConfig, parseVersion } from '@relforge/config';
 import { ReleaseFailureType } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
