@@ -3,8 +3,7 @@
  * release published in its release repository, whose tag is one of the project's release tags. The configs are read
  * only to route; the release runs with the worker's own file, the one source of truth.
  */
-import { loadProjectConfig, versionOfTag, type ProjectConfig } from '@relforge/config';
-import { InputError } from '@relforge/errors';
+import { loadProjectConfigs, versionOfTag, type ProjectConfig } from '@relforge/config';
 
 export interface RoutedRelease {
   project: string;
@@ -20,20 +19,7 @@ export class ProjectRoutes {
   private constructor(private readonly configs: ProjectConfig[]) {}
 
   static async load(paths: string[], env: NodeJS.ProcessEnv): Promise<ProjectRoutes> {
-    const configs: ProjectConfig[] = [];
-    const files = new Map<string, string>();
-    for (const path of paths) {
-      const config = await loadProjectConfig(path, env);
-      const other = files.get(config.project);
-      if (other) {
-        throw new InputError(`project "${config.project}" is configured twice: ${other} and ${path}`, {
-          fix: 'give each project one config file (--config or RELFORGE_PROJECTS)',
-        });
-      }
-      files.set(config.project, path);
-      configs.push(config);
-    }
-    return new ProjectRoutes(configs);
+    return new ProjectRoutes([...(await loadProjectConfigs(paths, env)).configs.values()]);
   }
 
   get projects(): string[] {

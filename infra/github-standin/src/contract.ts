@@ -77,7 +77,6 @@ export interface PrunedDescription {
 }
 
 const specId = 'api.github.com';
-const specFile = '@octokit/openapi/generated/api.github.com.json';
 const methods = ['get', 'post', 'patch', 'put', 'delete'];
 
 export function isObject(value: Json | undefined): value is JsonObject {
@@ -354,30 +353,42 @@ export class Contract {
 }
 
 /**
- * Reads the pinned description from @octokit/openapi and keeps the part the stand-in serves. Parsing the
- * 13 MB file costs about 0.4 s, so the pruned result (190 kB) is cached in node_modules/.cache, keyed by
- * the package version, the served operations and this module's own code, so any change rebuilds it.
+ * A part of one of GitHub's published descriptions (a package's JSON file), pruned once and cached in
+ * node_modules/.cache, keyed by the package version, what is kept, and the calling module's own code, so any change
+ * rebuilds it. Parsing a description costs about 0.4 s; the pruned part loads in milliseconds.
  */
-export function loadContract(): Contract {
+export function cachedPrune<T>(options: {
+  /** e.g. `@octokit/openapi`; its `package.json` gives the version. */
+  packageName: string;
+  /** The JSON file inside the package. */
+  file: string;
+  /** What is kept, part of the cache key. */
+  kept: readonly string[];
+  /** `import.meta.url` of the module that prunes: its code is part of the key. */
+  module: string;
+  prune: (full: JsonObject) => T;
+}): T {
   const require = createRequire(import.meta.url);
-  const { version } = JSON.parse(readFileSync(require.resolve('@octokit/openapi/package.json'), 'utf8')) as {
+  const { version } = JSON.parse(readFileSync(require.resolve(`${options.packageName}/package.json`), 'utf8')) as {
     version: string;
   };
   const key = createHash('sha256')
-    .update(`${version}\n${servedOperationIds.join(',')}\n`)
+    .update(`${version}\n${options.kept.join(',')}\n`)
+    .update(readFileSync(fileURLToPath(options.module)))
     .update(readFileSync(fileURLToPath(import.meta.url)))
     .digest('hex')
     .slice(0, 16);
+  const name = options.packageName.replace(/^@octokit\//, '');
   const cacheFile = fileURLToPath(
-    new URL(`../node_modules/.cache/github-standin/contract-${version}-${key}.json`, import.meta.url),
+    new URL(`../node_modules/.cache/github-standin/${name}-${version}-${key}.json`, import.meta.url),
   );
   try {
-    return new Contract(JSON.parse(readFileSync(cacheFile, 'utf8')) as PrunedDescription);
+    return JSON.parse(readFileSync(cacheFile, 'utf8')) as T;
   } catch {
     // No cache yet (or an unreadable one): prune from the full description below.
   }
-  const full = JSON.parse(readFileSync(require.resolve(specFile), 'utf8')) as Json;
-  const pruned = pruneDescription(isObject(full) ? full : {});
+  const full = JSON.parse(readFileSync(require.resolve(`${options.packageName}/${options.file}`), 'utf8')) as Json;
+  const pruned = options.prune(isObject(full) ? full : {});
   try {
     mkdirSync(dirname(cacheFile), { recursive: true });
     const temporary = `${cacheFile}.${process.pid}.tmp`;
@@ -386,5 +397,18 @@ export function loadContract(): Contract {
   } catch {
     // A read-only install still works; it just prunes on every start.
   }
-  return new Contract(pruned);
+  return pruned;
+}
+
+/** The pinned REST description from @octokit/openapi, cut to the operations the stand-in serves (190 kB of 13 MB). */
+export function loadContract(): Contract {
+  return new Contract(
+    cachedPrune({
+      packageName: '@octokit/openapi',
+      file: 'generated/api.github.com.json',
+      kept: servedOperationIds,
+      module: import.meta.url,
+      prune: pruneDescription,
+    }),
+  );
 }

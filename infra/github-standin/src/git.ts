@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { CommitFacts } from './shapes.js';
 
 const run = promisify(execFile);
 
@@ -220,20 +221,7 @@ export async function listRefs(path: string): Promise<Map<string, string>> {
 }
 
 /** What a webhook says of a commit (an annotated tag is peeled to its commit); undefined when there is none. */
-export async function commitFacts(
-  path: string,
-  object: string,
-): Promise<
-  | {
-      id: string;
-      treeId: string;
-      message: string;
-      timestamp: string;
-      author: { name: string; email: string };
-      committer: { name: string; email: string };
-    }
-  | undefined
-> {
+export async function commitFacts(path: string, object: string): Promise<CommitFacts | undefined> {
   const commit = await resolveCommit(path, object);
   if (!commit) return undefined;
   const fields = (

@@ -3,20 +3,15 @@
  * description (`@octokit/openapi-webhooks`), cut down to the events sent here and checked with ajv, like the REST
  * contract. A payload that breaks it is recorded as a violation before it goes out.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import {
+  cachedPrune,
   collectRefs,
   contractAjv,
   isObject,
   resolvePointer,
   setPointer,
   type ContractIssue,
-  type Json,
   type JsonObject,
 } from './contract.js';
 
@@ -25,7 +20,6 @@ export const sentWebhooks = ['ping', 'push', 'create', 'release-published'] as c
 export type SentWebhook = (typeof sentWebhooks)[number];
 
 const specId = 'webhooks.github.com';
-const specFile = '@octokit/openapi-webhooks/generated/api.github.com.json';
 
 /** Each sent webhook's payload schema pointer, and every component those reach. */
 function prune(full: JsonObject): JsonObject {
@@ -76,34 +70,15 @@ export class WebhookContract {
   }
 }
 
-/** Reads the pinned description and keeps the part sent here, cached in node_modules/.cache like the REST contract. */
+/** The pinned webhook description, cut to the payloads sent here, cached like the REST contract. */
 export function loadWebhookContract(): WebhookContract {
-  const require = createRequire(import.meta.url);
-  const { version } = JSON.parse(readFileSync(require.resolve('@octokit/openapi-webhooks/package.json'), 'utf8')) as {
-    version: string;
-  };
-  const key = createHash('sha256')
-    .update(`${version}\n${sentWebhooks.join(',')}\n`)
-    .update(readFileSync(fileURLToPath(import.meta.url)))
-    .digest('hex')
-    .slice(0, 16);
-  const cacheFile = fileURLToPath(
-    new URL(`../node_modules/.cache/github-standin/webhooks-${version}-${key}.json`, import.meta.url),
+  return new WebhookContract(
+    cachedPrune({
+      packageName: '@octokit/openapi-webhooks',
+      file: 'generated/api.github.com.json',
+      kept: sentWebhooks,
+      module: import.meta.url,
+      prune,
+    }),
   );
-  try {
-    return new WebhookContract(JSON.parse(readFileSync(cacheFile, 'utf8')) as JsonObject);
-  } catch {
-    // No cache yet: prune from the full description below.
-  }
-  const full = JSON.parse(readFileSync(require.resolve(specFile), 'utf8')) as Json;
-  const pruned = prune(isObject(full) ? full : {});
-  try {
-    mkdirSync(dirname(cacheFile), { recursive: true });
-    const temporary = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(pruned));
-    renameSync(temporary, cacheFile);
-  } catch {
-    // A read-only install still works; it just prunes on every start.
-  }
-  return new WebhookContract(pruned);
 }

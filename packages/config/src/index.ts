@@ -22,7 +22,7 @@ export {
   stagesToRun,
   WebsiteRepoConfig,
 } from './schema.js';
-export { loadProjectConfig, parseProjectConfig } from './load.js';
+export { loadProjectConfig, loadProjectConfigs, parseProjectConfig } from './load.js';
 export { expandableFields } from './expand.js';
 export { closestMatch, configErrorMap, formatIssues } from './issues.js';
 export { compareVersions, parseVersion, ReleaseVersion, ReleaseVersionText } from './version.js';
