@@ -153,6 +153,11 @@ describe('relforge resume of a lost release', () => {
         [true, 'TERMINATED'],
         [false, 'COMPLETED'],
       ]);
+      // Both commands start their run with the one line the Web UI lists it by.
+      for (const run of runs) {
+        const description = await client.workflow.getHandle(handle.workflowId, run.runId).describe();
+        expect(await description.staticSummary()).toBe(`release ${example.project} ${version}`);
+      }
       const finished = (await client.workflow.getHandle(handle.workflowId, runs[1]?.runId).result()) as ReleaseStatus;
       expect(finished.stages.map((stage) => [stage.name, stage.state])).toEqual(
         ['build', 'checksum', 'publish', 'checksum-repo', 'container-repo', 'website'].map((name) => [

@@ -95,7 +95,10 @@ async function releaseOnce(client: Client, kill: boolean): Promise<Run> {
     await until(
       'a multipart upload in progress',
       async () =>
-        (await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket }))).Uploads?.length ? true : undefined,
+        (await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket, Prefix: 'releases/' }))).Uploads
+          ?.length
+          ? true
+          : undefined,
       240_000,
       20,
     );

@@ -4,7 +4,7 @@
  * only builder is killed mid-build is finished by the next one, once; a platform with no builder shows as waiting for
  * one, with the command that starts it, and completes when it comes.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -85,12 +85,22 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
 }
 
 describe('builds routed to the workers of their platform', () => {
-  it('builds every target on its platform queue, by a worker that builds that platform', async () => {
+  it('builds every target on its platform queue, by a worker that builds that platform, on machines sharing no disk', async () => {
     const example = await createExampleProject();
     const version = '6.0.0';
-    const releases = workerProcess(example, { builds: [] });
-    const bookworm = workerProcess(example, { builds: ['bookworm/x86_64', 'bookworm/arm64'], serveReleases: false });
-    const trixie = workerProcess(example, { builds: ['trixie/x86_64', 'trixie/arm64'], serveReleases: false });
+    // Three machines: each worker has a work folder of its own; files travel through the bucket's staging prefix.
+    const machine = (name: string) => join(example.workRoot, '..', name);
+    const releases = workerProcess(example, { builds: [], workDir: machine('releases') });
+    const bookworm = workerProcess(example, {
+      builds: ['bookworm/x86_64', 'bookworm/arm64'],
+      serveReleases: false,
+      workDir: machine('bookworm'),
+    });
+    const trixie = workerProcess(example, {
+      builds: ['trixie/x86_64', 'trixie/arm64'],
+      serveReleases: false,
+      workDir: machine('trixie'),
+    });
     const builderOf = new Map([
       [queueOf('bookworm/x86_64'), bookworm.pid],
       [queueOf('bookworm/arm64'), bookworm.pid],
@@ -114,6 +124,18 @@ describe('builds routed to the workers of their platform', () => {
       const others = runs.filter((run) => run.type !== 'buildTarget');
       expect(others.map((run) => run.type)).toContain('buildSourceTarball');
       expect(others.every((run) => run.taskQueue === taskQueue && run.pid === releases.pid)).toBe(true);
+      // Each tarball was made on its platform's machine and fetched by the one that publishes; none was built twice.
+      const artifactsOn = (name: string) =>
+        readdirSync(join(machine(name), example.project, version, 'artifacts')).filter((file) =>
+          file.endsWith('.tar.gz'),
+        );
+      expect(artifactsOn('bookworm').sort()).toEqual([
+        `${example.project}-${version}-bookworm-arm64.tar.gz`,
+        `${example.project}-${version}-bookworm-x86_64.tar.gz`,
+      ]);
+      expect(artifactsOn('trixie')).toHaveLength(2);
+      expect(artifactsOn('releases')).toHaveLength(5);
+      expect(existsSync(join(machine('releases'), example.project, version, 'build', 'bookworm-arm64'))).toBe(false);
     } finally {
       await stopAll([releases, bookworm, trixie]);
     }

@@ -44,8 +44,9 @@ function startRelease(
   });
 }
 
+/** Published objects only: the staged copies are made at the build and checksum stages. */
 async function objectCount(s3: S3Client, bucket: string): Promise<number> {
-  return (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount ?? 0;
+  return (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'releases/' }))).KeyCount ?? 0;
 }
 
 /**
@@ -194,7 +195,8 @@ describe('an upload step cut off by the S3 server going down', () => {
             async () => {
               const stored = await objectCount(s3, example.bucket);
               const open =
-                (await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket }))).Uploads?.length ?? 0;
+                (await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket, Prefix: 'releases/' })))
+                  .Uploads?.length ?? 0;
               return stored > 0 && open > 0 ? { stored, open } : undefined;
             },
             240_000,

@@ -51,7 +51,10 @@ describe('a worker killed with SIGKILL in the middle of a multipart upload', () 
           interrupted = await until(
             'a multipart upload in progress',
             async () => {
-              const upload = (await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket }))).Uploads?.[0];
+              // The publish step's upload, not a builder's staging one.
+              const upload = (
+                await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket, Prefix: 'releases/' }))
+              ).Uploads?.[0];
               return upload?.Key && upload.UploadId ? { key: upload.Key, uploadId: upload.UploadId } : undefined;
             },
             240_000,

@@ -5,7 +5,10 @@
  * description, so editors explain a field as it is typed.
  */
 import { z } from 'zod';
-import { type Placeholder, placeholderProblems } from './templates.js';
+import { refNameProblem, type RefKind } from './git-refs.js';
+import { type PathPlace, repositoryPathProblem, s3PrefixProblem } from './repository-paths.js';
+import { type Placeholder, placeholderProblems, renderTemplate, type TemplateValues } from './templates.js';
+import { parseVersion } from './version.js';
 
 /** A message for every issue of a schema except a missing field, which is plainly "required". */
 const unlessMissing = (message: string) => (issue: { input: unknown }) =>
@@ -56,8 +59,63 @@ export const ProjectName = z
 
 const Token = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected lowercase letters, digits, ".", "_" or "-"');
 
-const httpUrl = () =>
-  z.url({ protocol: /^https?$/, error: unlessMissing('expected an http:// or https:// URL'), abort: true });
+/*
+ * The parsed config is kept in the release's workflow history, so a credential written into an address (or put
+ * there by a ${VAR}) would be kept with it. The message quotes none of the URL.
+ */
+const withoutUserinfo = (fix: string) =>
+  [
+    (url: string) => {
+      const { username, password } = new URL(url);
+      return username === '' && password === '';
+    },
+    `must not carry a user name or password ("user:token@"), which the release's history would keep; remove it and ${fix}`,
+  ] as const;
+
+const httpUrl = (credentialFix: string) =>
+  z
+    .url({ protocol: /^https?$/, error: unlessMissing('expected an http:// or https:// URL'), abort: true })
+    .refine(...withoutUserinfo(credentialFix));
+
+const forgeCredentialFix = 'name the credential in forge.auth';
+
+/** A `problem(text)` function as a zod refinement: one issue with its message, or none. */
+function refusing(problem: (text: string) => string | undefined) {
+  return (text: string, ctx: z.RefinementCtx<string>) => {
+    const message = problem(text);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+  };
+}
+
+/** A path inside a repository's checkout: relative, without "..", not into .git (see repositoryPathProblem). */
+const RepositoryPath = (place: PathPlace) =>
+  z
+    .string()
+    .min(1, { abort: true })
+    .superRefine(refusing((path) => repositoryPathProblem(path, place)));
+
+const refFix: Record<RefKind, string> = {
+  branch: 'give a branch name git accepts, e.g. "main"',
+  tag: 'write a tag git accepts, e.g. "v{version}"',
+  ref: 'name a branch, a tag or a full commit id, e.g. "main"',
+};
+
+const refLabel: Record<RefKind, string> = { branch: 'branch', tag: 'tag', ref: 'branch or tag' };
+
+const refMessage = (kind: RefKind, problem: string) =>
+  `is not a valid git ${refLabel[kind]} name: it ${problem}; ${refFix[kind]}`;
+
+/** A branch (or, for `ref`, a branch, tag or commit id) by git's rules for ref names (see refNameProblem). */
+const RefName = (kind: RefKind) =>
+  z
+    .string()
+    .min(1, { abort: true })
+    .superRefine(
+      refusing((name) => {
+        const problem = refNameProblem(name, kind);
+        return problem === undefined ? undefined : refMessage(kind, problem);
+      }),
+    );
 
 /**
  * Durations as Temporal writes them: "90s", "10 minutes", "1h". Only spaces may separate number and unit, as in
@@ -171,16 +229,17 @@ export const ForgeAuth = z.union(
 );
 
 export const ForgeConfig = z.strictObject({
-  apiUrl: httpUrl().default('https://api.github.com').meta({
+  apiUrl: httpUrl(forgeCredentialFix).default('https://api.github.com').meta({
     description:
-      "The REST API root: GitHub's, a GitHub Enterprise server's \"https://<host>/api/v3\", or, in tests, Relforge's GitHub stand-in. May use ${VAR} or ${VAR:-default}.",
+      "The REST API root: GitHub's, a GitHub Enterprise server's \"https://<host>/api/v3\", or, in tests, Relforge's GitHub stand-in. May use ${VAR} or ${VAR:-default}; never a user name or password, even from a variable.",
   }),
   gitUrl: z
-    .url({ protocol: /^(https?|file)$/, error: 'expected an http://, https:// or file:// URL' })
+    .url({ protocol: /^(https?|file)$/, error: 'expected an http://, https:// or file:// URL', abort: true })
+    .refine(...withoutUserinfo(forgeCredentialFix))
     .optional()
     .meta({
       description:
-        'Where git clones from and pushes to, as "<gitUrl>/<owner>/<name>.git"; when omitted, "https://github.com" for GitHub and the API\'s host without "/api/v3" otherwise. May use ${VAR} or ${VAR:-default}.',
+        'Where git clones from and pushes to, as "<gitUrl>/<owner>/<name>.git"; when omitted, "https://github.com" for GitHub and the API\'s host without "/api/v3" otherwise. May use ${VAR} or ${VAR:-default}; never a user name or password, even from a variable.',
     }),
   auth: ForgeAuth.meta({
     description:
@@ -188,47 +247,85 @@ export const ForgeConfig = z.strictObject({
   }),
 });
 
-export const S3Config = z.strictObject({
-  bucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)')
-    .meta({ description: 'The bucket the release\'s files are uploaded to, e.g. "valkey-releases".' }),
-  prefix: z
-    .string()
-    .regex(/^([^/].*\/)?$/, 'expected "" or a prefix ending in "/", e.g. "releases/"')
-    .default('releases/')
-    .meta({ description: 'Put before each file\'s name to make its object key: "" or a prefix ending in "/".' }),
-  region: z.string().min(1).default('us-east-1').meta({ description: "The bucket's region." }),
-  endpoint: httpUrl().optional().meta({
-    description:
-      'The address of an S3-compatible server (MinIO, versitygw, Cloudflare R2); omit for AWS. May use ${VAR} or ${VAR:-default}.',
-  }),
-  forcePathStyle: z.boolean().default(false).meta({
-    description:
-      'Address the bucket as "<endpoint>/<bucket>" instead of "<bucket>.<endpoint>"; most S3-compatible servers need true.',
-  }),
-  // A trailing "/" would put "//" into every URL made from it.
-  publicBaseUrl: httpUrl()
-    .refine((url) => !url.endsWith('/'), 'drop the trailing "/"')
-    .meta({
-      description:
-        'Where people download the files from, without a trailing "/": "<publicBaseUrl>/<file>" goes into the hash lines, the Dockerfiles and the website page, e.g. "https://download.valkey.io/releases". May use ${VAR} or ${VAR:-default}.',
-    }),
-  credentials: z
-    .strictObject({
-      accessKeyId: SecretRef.meta({
-        description: 'Where the access key id is kept, e.g. {env: AWS_ACCESS_KEY_ID}.',
+export const S3Config = z
+  .strictObject({
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase, 3-63 characters)')
+      .meta({ description: 'The bucket the release\'s files are uploaded to, e.g. "valkey-releases".' }),
+    prefix: z
+      .string()
+      .regex(/^([^/].*\/)?$/, { error: 'expected "" or a prefix ending in "/", e.g. "releases/"', abort: true })
+      .superRefine(refusing(s3PrefixProblem))
+      .default('releases/')
+      .meta({
+        description:
+          'Put before each file\'s name to make its object key: "" or a prefix ending in "/", without "." or ".." parts or "//".',
       }),
-      secretAccessKey: SecretRef.meta({
-        description: 'Where the secret access key is kept, e.g. {env: AWS_SECRET_ACCESS_KEY}.',
+    stagingPrefix: z
+      .string()
+      .regex(/^[^/].*\/$/, { error: 'expected a prefix ending in "/", e.g. "relforge-staging/"', abort: true })
+      .superRefine(refusing(s3PrefixProblem))
+      .default('relforge-staging/')
+      .meta({
+        description:
+          'Where files wait between the machines that make them and the ones that publish them, as "<stagingPrefix><project>/<version>/<commit>/<file>": a builder stores its tarball there and the checksum stage its files. Must lie outside prefix, which people download from; an S3 lifecycle rule may expire it after the release.',
       }),
-    })
-    .optional()
-    .meta({
+    region: z.string().min(1).default('us-east-1').meta({ description: "The bucket's region." }),
+    endpoint: httpUrl('name the keys in publish.s3.credentials').optional().meta({
       description:
-        "The bucket's keys; when omitted, the AWS SDK finds its own on the worker (environment, profile, instance role).",
+        'The address of an S3-compatible server (MinIO, versitygw, Cloudflare R2); omit for AWS. May use ${VAR} or ${VAR:-default}; never a user name or password, even from a variable.',
     }),
-});
+    forcePathStyle: z.boolean().default(false).meta({
+      description:
+        'Address the bucket as "<endpoint>/<bucket>" instead of "<bucket>.<endpoint>"; most S3-compatible servers need true.',
+    }),
+    // A trailing "/" would put "//" into every URL made from it.
+    publicBaseUrl: httpUrl('let the files be downloaded without one')
+      .refine((url) => !url.endsWith('/'), 'drop the trailing "/"')
+      .meta({
+        description:
+          'Where people download the files from, without a trailing "/": "<publicBaseUrl>/<file>" goes into the hash lines, the Dockerfiles and the website page, e.g. "https://download.valkey.io/releases". May use ${VAR} or ${VAR:-default}; never a user name or password, even from a variable.',
+      }),
+    publicRead: z.boolean().default(true).meta({
+      description:
+        'Let anyone download the files: before uploading, Relforge adds to the bucket policy, unless it is there, one statement allowing s3:GetObject on "<bucket>/<prefix>*" to everyone, and keeps every other statement; stagingPrefix stays private. Set false when something else makes publicBaseUrl public (a CDN with its own access to a private bucket, a server without bucket policies). Either way one file is then downloaded from publicBaseUrl without credentials, and the release stops there if that fails.',
+    }),
+    credentials: z
+      .strictObject({
+        accessKeyId: SecretRef.meta({
+          description: 'Where the access key id is kept, e.g. {env: AWS_ACCESS_KEY_ID}.',
+        }),
+        secretAccessKey: SecretRef.meta({
+          description: 'Where the secret access key is kept, e.g. {env: AWS_SECRET_ACCESS_KEY}.',
+        }),
+      })
+      .optional()
+      .meta({
+        description:
+          "The bucket's keys; when omitted, the AWS SDK finds its own on the worker (environment, profile, instance role).",
+      }),
+  })
+  .superRefine((s3, ctx) => {
+    // In a policy's Resource these are patterns and variables: the grant would reach past the prefix.
+    if (s3.publicRead && /[*?$]/.test(s3.prefix)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prefix'],
+        message: 'expected no "*", "?" or "$" while publicRead is true: the bucket policy would read them as patterns',
+      });
+    }
+    if (s3.stagingPrefix.startsWith(s3.prefix)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stagingPrefix'],
+        message:
+          s3.prefix === ''
+            ? 'lies inside prefix "", the public part of the bucket; set prefix (e.g. "releases/") so staged files stay private'
+            : `lies inside prefix "${s3.prefix}", the public part of the bucket; choose a prefix outside it, e.g. "relforge-staging/"`,
+      });
+    }
+  });
 
 const releasePlaceholders: Placeholder[] = ['version', 'project', 'majorMinor'];
 
@@ -243,7 +340,7 @@ export const ReleaseConfig = z.strictObject({
     .default('{version}')
     .meta({
       description:
-        'The tag the release creates on the release commit, when it is published. Must contain {version}; may use {project} and {majorMinor}. "v{version}" tags 8.1.0 as "v8.1.0".',
+        'The tag the release creates on the release commit, when it is published. Must contain {version}; may use {project} and {majorMinor}; once they are replaced, a name git accepts. "v{version}" tags 8.1.0 as "v8.1.0".',
     }),
   name: z
     .string()
@@ -257,27 +354,30 @@ export const ChecksumRepoConfig = z.strictObject({
   repository: RepoName.meta({
     description: 'The repository of published digests, as "owner/name", e.g. "valkey-io/valkey-hashes".',
   }),
-  branch: z
-    .string()
-    .min(1)
+  branch: RefName('branch')
     .default('main')
     .meta({ description: 'The branch the hash lines are committed to, directly (no pull request).' }),
-  file: z
-    .string()
-    .min(1)
-    .default('README')
-    .meta({ description: 'The file that gets a "hash <file> sha256 <hex> <url>" line for each published file.' }),
+  file: RepositoryPath({ repository: 'the checksum repository', example: 'README' }).default('README').meta({
+    description:
+      'The file that gets a "hash <file> sha256 <hex> <url>" line for each published file; a path from the top of the repository, without "..".',
+  }),
 });
+
+const outputExample = '{majorMinor}/{distro}/Dockerfile';
+const containerRepoPlace: PathPlace = { repository: 'the container repository', example: outputExample };
+
+const outputPlaceholders = (distro: string | undefined): Placeholder[] =>
+  distro === undefined ? releasePlaceholders : [...releasePlaceholders, 'distro'];
 
 export const ContainerTemplate = z
   .strictObject({
-    template: z
-      .string()
-      .min(1)
-      .meta({ description: 'The path of the template in the container repository, e.g. "Dockerfile.template".' }),
-    output: z.string().min(1).meta({
+    template: RepositoryPath({ repository: 'the container repository', example: 'Dockerfile.template' }).meta({
       description:
-        'Where the Dockerfile is written in the container repository; {majorMinor}, {version}, {project} and, with distro, {distro} are replaced, e.g. "{majorMinor}/{distro}/Dockerfile".',
+        'The path of the template in the container repository, from its top and without "..", e.g. "Dockerfile.template".',
+    }),
+    output: RepositoryPath(containerRepoPlace).meta({
+      description:
+        'Where the Dockerfile is written in the container repository, from its top and without ".."; {majorMinor}, {version}, {project} and, with distro, {distro} are replaced, e.g. "{majorMinor}/{distro}/Dockerfile".',
     }),
     distro: Token.optional().meta({
       description:
@@ -300,16 +400,12 @@ export const ContainerTemplate = z
         message: 'required with distro: both name the build target to download',
       });
     }
-    const allowed: Placeholder[] = ['version', 'project', 'majorMinor'];
-    if (template.distro !== undefined) allowed.push('distro');
-    for (const message of placeholderProblems(template.output, allowed)) {
+    for (const message of placeholderProblems(template.output, outputPlaceholders(template.distro))) {
       ctx.addIssue({ code: 'custom', path: ['output'], message });
     }
   });
 
-const PullRequestBase = z
-  .string()
-  .min(1)
+const PullRequestBase = RefName('branch')
   .default('main')
   .meta({ description: 'The branch the pull request is opened against.' });
 
@@ -318,10 +414,12 @@ export const ContainerRepoConfig = z.strictObject({
     description: 'The repository of Dockerfiles, as "owner/name", e.g. "valkey-io/valkey-container".',
   }),
   base: PullRequestBase,
-  versionsFile: z.string().min(1).default('versions.json').meta({
-    description:
-      'The JSON file with one entry per "<major>.<minor>" line naming the release its images build, the download URL and its sha256; keys Relforge does not own are kept.',
-  }),
+  versionsFile: RepositoryPath({ repository: 'the container repository', example: 'versions.json' })
+    .default('versions.json')
+    .meta({
+      description:
+        'The JSON file with one entry per "<major>.<minor>" line naming the release its images build, the download URL and its sha256; keys Relforge does not own are kept. A path from the top of the repository, without "..".',
+    }),
   envPrefix: z
     .string()
     .regex(/^[A-Z][A-Z0-9_]*$/, 'expected an upper-case identifier, e.g. "VALKEY"')
@@ -340,10 +438,12 @@ export const WebsiteRepoConfig = z.strictObject({
     description: 'The website\'s repository, as "owner/name", e.g. "valkey-io/valkey-io.github.io".',
   }),
   base: PullRequestBase,
-  path: z.string().min(1).default('content/download/releases').meta({
-    description:
-      'The folder of release pages; the new page is "v<version with dots as dashes>.md", e.g. "v8-1-0.md" for 8.1.0.',
-  }),
+  path: RepositoryPath({ repository: 'the website repository', example: 'content/download/releases', folder: true })
+    .default('content/download/releases')
+    .meta({
+      description:
+        'The folder of release pages, from the top of the repository and without ".."; the new page is "v<version with dots as dashes>.md", e.g. "v8-1-0.md" for 8.1.0.',
+    }),
 });
 
 const ProjectConfigFields = z.strictObject({
@@ -360,7 +460,7 @@ const ProjectConfigFields = z.strictObject({
       repository: RepoName.meta({
         description: 'The repository the release is built from, as "owner/name", e.g. "valkey-io/valkey".',
       }),
-      ref: z.string().min(1).default('main').meta({
+      ref: RefName('ref').default('main').meta({
         description:
           'The branch, tag or full commit id to release; resolved to one commit when the release starts, and every target is built from that commit.',
       }),
@@ -477,9 +577,59 @@ function checkContainerTargets(config: ProjectConfigFields, ctx: z.RefinementCtx
   });
 }
 
+/*
+ * Templates are tried with one version: any other gives a name of the same shape, since a version is letters,
+ * digits, "." and "-", begins with a digit and has no "/". {project} and {distro} are tried with the config's own
+ * values, which are all they can be; a value that is itself refused is left to its own message.
+ */
+const sampleVersion = parseVersion('1.2.3');
+
+function templateValues(config: ProjectConfigFields, distro?: string): TemplateValues | undefined {
+  if (!ProjectName.safeParse(config.project).success) return undefined;
+  if (distro !== undefined && !Token.safeParse(distro).success) return undefined;
+  return {
+    version: sampleVersion.text,
+    majorMinor: sampleVersion.majorMinor,
+    project: config.project,
+    ...(distro === undefined ? {} : { distro }),
+  };
+}
+
+const onceReplaced = `once its placeholders are replaced (for version ${sampleVersion.text}),`;
+
+function checkReleaseTag(config: ProjectConfigFields, ctx: z.RefinementCtx<ProjectConfigFields>) {
+  const { tag } = config.publish.release;
+  const values = templateValues(config);
+  if (values === undefined || placeholderProblems(tag, releasePlaceholders).length > 0) return;
+  const problem = refNameProblem(renderTemplate(tag, values), 'tag');
+  if (problem === undefined) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['publish', 'release', 'tag'],
+    message: `${onceReplaced} ${refMessage('tag', problem)}`,
+  });
+}
+
+function checkContainerOutputs(config: ProjectConfigFields, ctx: z.RefinementCtx<ProjectConfigFields>) {
+  config.containerRepo?.templates.forEach(({ output, distro }, index) => {
+    const values = templateValues(config, distro);
+    if (values === undefined || placeholderProblems(output, outputPlaceholders(distro)).length > 0) return;
+    if (repositoryPathProblem(output, containerRepoPlace) !== undefined) return;
+    const problem = repositoryPathProblem(renderTemplate(output, values), containerRepoPlace);
+    if (problem === undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['containerRepo', 'templates', index, 'output'],
+      message: `${onceReplaced} ${problem}`,
+    });
+  });
+}
+
 export const ProjectConfig = ProjectConfigFields.superRefine((config, ctx) => {
   checkStages(config, ctx);
   checkContainerTargets(config, ctx);
+  checkReleaseTag(config, ctx);
+  checkContainerOutputs(config, ctx);
 }).meta({
   title: 'Relforge release config',
   description:

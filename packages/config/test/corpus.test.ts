@@ -40,6 +40,8 @@ describe('the bad-input corpus', () => {
     );
     expect(withoutExpectation).toEqual([]);
     expect(badConfigs.length).toBeGreaterThanOrEqual(30);
+    // Attacks on confinement: paths out of a repository, refs git misreads, credentials in addresses.
+    expect(badConfigs.filter((name) => name.includes('-escape-')).length).toBeGreaterThanOrEqual(25);
   });
 
   it.each(badConfigs)('refuses %s with the expected text', async (name) => {

@@ -36,6 +36,14 @@ const zodOnly = [
   'bad-config-30-output-distro-without-target.yaml',
   'bad-config-31-source-tarball-not-built.yaml',
   'bad-config-32-public-url-trailing-slash.yaml',
+  'bad-config-87-staging-inside-public-prefix.yaml',
+  'bad-config-88-staging-in-public-bucket.yaml',
+  'bad-config-89-public-prefix-with-wildcard.yaml',
+  // Paths that leave their repository, ref names git refuses, credentials in addresses: only zod says why. (An
+  // address still holding its ${VAR} is no URL to an editor, which refuses it for that.)
+  ...readdirSync(corpus).filter(
+    (name) => name.includes('-escape-') && !name.includes('-expanded-') && !name.endsWith('.expected.txt'),
+  ),
 ];
 /** Bad configs whose text does not even parse, so no schema sees them. */
 const unparsable =

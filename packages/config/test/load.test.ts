@@ -32,9 +32,11 @@ describe('loading a release config', () => {
         s3: {
           bucket: 'hello-releases',
           prefix: 'releases/',
+          stagingPrefix: 'relforge-staging/',
           region: 'us-east-1',
           forcePathStyle: false,
           publicBaseUrl: 'https://downloads.example.com',
+          publicRead: true,
         },
         release: { repository: 'example/hello', tag: '{version}', name: '{project} {version}' },
       },
@@ -120,5 +122,25 @@ describe('addresses from the environment', () => {
     );
     const config = await loadProjectConfig(join(dir, 'other.yaml'), { GITHUB_API: 'http://127.0.0.1:7080' });
     expect(config.build.command).toBe('make dist TOKEN=${GITHUB_API}');
+  });
+
+  it('refuses an address whose variable brings a credential, quoting neither', async () => {
+    const token = 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB';
+    const refused = await loadProjectConfig(file, {
+      S3_PORT: `1@x`,
+      GITHUB_API: `https://bot:${token}@ghe.example.com`,
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(InputError);
+    const { message, fix } = refused as InputError;
+    expect(message.split('\n').slice(1)).toEqual([
+      '  forge.apiUrl: must not carry a user name or password ("user:token@"), which the release\'s history would keep; remove it and name the credential in forge.auth',
+      '  publish.s3.endpoint: must not carry a user name or password ("user:token@"), which the release\'s history would keep; remove it and name the keys in publish.s3.credentials',
+      '  publish.s3.publicBaseUrl: must not carry a user name or password ("user:token@"), which the release\'s history would keep; remove it and let the files be downloaded without one',
+    ]);
+    expect(`${message}${fix}`).not.toContain(token);
+    expect(`${message}${fix}`).not.toContain('bot');
   });
 });

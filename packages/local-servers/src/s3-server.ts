@@ -25,6 +25,8 @@ export interface StartS3Options {
   secretAccessKey: string;
   detached?: boolean;
   host?: string;
+  /** Keeps accounts besides root in this folder (versitygw's internal IAM), for tests of what a lesser key may not do. */
+  iamDir?: string;
 }
 
 export function s3Client(endpoint: S3Endpoint): S3Client {
@@ -45,6 +47,7 @@ export async function startS3Server(
   await assertPortFree(options.port, { service: 'S3 server', override: '--s3-port or RELFORGE_S3_PORT' }, host);
   const bucketsDir = join(options.dataDir, 'buckets');
   mkdirSync(bucketsDir, { recursive: true });
+  if (options.iamDir) mkdirSync(options.iamDir, { recursive: true });
   const endpoint: S3Endpoint = {
     endpoint: `http://${host}:${options.port}`,
     region: 'us-east-1',
@@ -57,7 +60,15 @@ export async function startS3Server(
     const server = await startServer({
       name: 'S3 server (versitygw)',
       command,
-      args: ['--port', `${host}:${options.port}`, '--region', endpoint.region, 'posix', bucketsDir],
+      args: [
+        '--port',
+        `${host}:${options.port}`,
+        '--region',
+        endpoint.region,
+        ...(options.iamDir ? ['--iam-dir', options.iamDir] : []),
+        'posix',
+        bucketsDir,
+      ],
       env: { ROOT_ACCESS_KEY_ID: options.accessKeyId, ROOT_SECRET_ACCESS_KEY: options.secretAccessKey },
       logFile: options.logFile,
       detached: options.detached ?? false,

@@ -13,6 +13,7 @@ import {
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import {
   ReleaseFailureType,
+  releaseSummary,
   releaseWorkflowId,
   triggerSignal,
   type ReleaseInput,
@@ -104,7 +105,13 @@ async function startOrSignal(
     const latest = client.workflow.getHandle<typeof release>(workflowId);
     if (await refusedAsReleased(latest)) return { handle: latest, how: 'completed' };
   }
-  const options = { taskQueue, workflowId, args: [input] as [ReleaseInput], ...idPolicies(input) };
+  const options = {
+    taskQueue,
+    workflowId,
+    args: [input] as [ReleaseInput],
+    staticSummary: releaseSummary(input),
+    ...idPolicies(input),
+  };
   try {
     const handle = trigger
       ? await client.workflow.signalWithStart<typeof release, [ReleaseTrigger]>('release', {

@@ -3,6 +3,7 @@ export {
   ReleaseFailureType,
   abortSignal,
   completedReleaseQuery,
+  releaseSummary,
   releaseWorkflowId,
   resumeUpdate,
   statusQuery,

@@ -29,6 +29,11 @@ export const ReleaseFailureType = {
   MissingArtifact: 'MissingArtifact',
   /** A published file or release that differs from this release's. */
   DigestConflict: 'DigestConflict',
+  /**
+   * People could not download what was published: the bucket refused the policy that makes the release prefix
+   * public, or a published file's URL does not answer an anonymous GET with its bytes.
+   */
+  NotDownloadable: 'NotDownloadable',
   /** The forge refused Relforge's credentials or the request. */
   ForgeError: 'ForgeError',
   /** The release's input or config is wrong. */
@@ -85,6 +90,12 @@ export interface ReleaseTrigger {
 /** One workflow per project and version: a second start of the same id attaches instead of releasing twice. */
 export function releaseWorkflowId(project: string, version: string): string {
   return `release/${project}/${version}`;
+}
+
+/** The one line the Web UI lists a release run by, set when it starts; the commit shows in its details once known. */
+export function releaseSummary(input: ReleaseInput): string {
+  const { project, version, rerelease } = input;
+  return rerelease ? `re-release ${project} ${version}: ${rerelease.reason}` : `release ${project} ${version}`;
 }
 
 /** The visibility query for the runs of a release's workflow id that completed: the version is out. */

@@ -15,15 +15,26 @@ import {
 
 type Config = ProjectConfig;
 
-/** The release a step works for, and its folder on the worker: where every step's input starts. */
+/**
+ * The release a step works for, and its folder on the worker that prepared it: where every step's input starts. A
+ * step that handles files works in its own worker's folder for the release, which is this one on a single machine.
+ */
 export interface StepRelease {
   project: string;
   version: ReleaseVersion;
   workDir: string;
 }
 
+/** A step that makes or reads the release's files: the bucket whose staging prefix carries them between machines. */
+export interface StagedFiles {
+  /** Absent in inputs recorded before files were staged: those steps find every file in `workDir`. */
+  staging?: Config['publish']['s3'];
+  /** The commit being released; it keys the staged files. */
+  commit?: string;
+}
+
 /** A checkout of the commit being released. */
-export interface SourceInput extends StepRelease {
+export interface SourceInput extends StepRelease, StagedFiles {
   forge: Config['forge'];
   repository: string;
   commit: string;
@@ -34,7 +45,7 @@ export interface BuildInput extends SourceInput {
   target: BuildTarget;
 }
 
-export interface ChecksumInput extends StepRelease {
+export interface ChecksumInput extends StepRelease, StagedFiles {
   artifacts: Artifact[];
 }
 
@@ -52,6 +63,10 @@ export interface ArtifactDigest {
 
 export interface UploadInput {
   workDir: string;
+  /** Absent in inputs recorded before files were staged. */
+  project?: string;
+  version?: ReleaseVersion;
+  commit?: string;
   s3: Config['publish']['s3'];
   artifacts: ArtifactDigest[];
 }
@@ -63,7 +78,7 @@ export interface ForgeReleaseInput {
   tag: string;
 }
 
-export interface DraftInput extends StepRelease, ForgeReleaseInput {
+export interface DraftInput extends StepRelease, StagedFiles, ForgeReleaseInput {
   releaseName: string;
   commit: string;
   publicBaseUrl: string;
@@ -106,6 +121,7 @@ const releaseOf = (plan: ReleasePlan): StepRelease => ({
 
 const sourceOf = (plan: ReleasePlan): SourceInput => ({
   ...releaseOf(plan),
+  staging: plan.config.publish.s3,
   forge: plan.config.forge,
   repository: plan.config.source.repository,
   commit: plan.sourceCommit,
@@ -153,14 +169,21 @@ export const stepInputs = {
     target,
   }),
   buildSourceTarball: sourceOf,
-  checksumArtifacts: (plan: ReleasePlan, artifacts: Artifact[]): ChecksumInput => ({ ...releaseOf(plan), artifacts }),
+  checksumArtifacts: (plan: ReleasePlan, artifacts: Artifact[]): ChecksumInput => ({
+    ...releaseOf(plan),
+    staging: plan.config.publish.s3,
+    commit: plan.sourceCommit,
+    artifacts,
+  }),
   uploadArtifacts: (plan: ReleasePlan, artifacts: Artifacts): UploadInput => ({
-    workDir: plan.workDir,
+    ...releaseOf(plan),
+    commit: plan.sourceCommit,
     s3: plan.config.publish.s3,
     artifacts: digestsOf(artifacts),
   }),
   stageForgeRelease: (plan: ReleasePlan, artifacts: Artifacts): DraftInput => ({
     ...releaseOf(plan),
+    staging: plan.config.publish.s3,
     ...forgeReleaseOf(plan),
     releaseName: plan.releaseName,
     commit: plan.sourceCommit,

@@ -4,7 +4,7 @@
  * It decides and records; every effect happens in an activity that checks
  * before it creates, so a retried step never does anything twice.
  */
-import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { ReleaseActivities } from './activities.js';
 import {
   abortSignal,
@@ -33,29 +33,37 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   return run.succeed();
 }
 
-const { checksumArtifacts } = proxyActivities<ReleaseActivities>({ ...remoteStep, startToCloseTimeout: '1 hour' });
-const {
-  uploadArtifacts,
-  stageForgeRelease,
-  publishForgeRelease,
-  updateChecksumRepo,
-  updateContainerRepo,
-  updateWebsite,
-} = proxyActivities<ReleaseActivities>(remoteStep);
+/** The steps as the Web UI lists them: each call carries a one-line summary of what it does to what. */
+const step = (summary: string, options: ActivityOptions = remoteStep) =>
+  proxyActivities<ReleaseActivities>({ ...options, summary });
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /** Each stage's step: it reads the plan and the artifacts from the run, and returns its outputs for people. */
 const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>> = {
   build: buildStage,
   checksum: async (run) => {
+    const { checksumArtifacts } = step(`checksum ${plural(run.built.length, 'file')}`, {
+      ...remoteStep,
+      startToCloseTimeout: '1 hour',
+    });
     run.artifacts = await checksumArtifacts(stepInputs.checksumArtifacts(run.plan, run.built));
     run.status.artifacts = run.artifacts.map(({ file, size, sha256, sha512 }) => ({ file, size, sha256, sha512 }));
     return { files: String(run.artifacts.length) };
   },
   publish: async (run) => {
     const { plan, artifacts } = run;
+    const { tag } = plan;
+    const { repository } = plan.config.publish.release;
+    const { uploadArtifacts } = step(
+      `upload ${plural(artifacts.length, 'file')} to s3://${plan.config.publish.s3.bucket}`,
+    );
     const uploaded = await uploadArtifacts(stepInputs.uploadArtifacts(plan, artifacts));
     const urls = new Map(uploaded.objects.map((object) => [object.file, object.url]));
     run.status.artifacts = run.status.artifacts.map((artifact) => ({ ...artifact, url: urls.get(artifact.file) }));
+    const { stageForgeRelease } = step(
+      `draft release ${tag} of ${repository} with ${plural(artifacts.length, 'asset')}`,
+    );
+    const { publishForgeRelease } = step(`publish release ${tag} of ${repository}`);
     const adopt = run.adoptedRelease(plan.tag);
     const staged = await stageForgeRelease({
       ...stepInputs.stageForgeRelease(plan, artifacts),
@@ -69,6 +77,7 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
     };
   },
   'checksum-repo': async (run) => {
+    const { updateChecksumRepo } = step(`commit hash lines to ${run.plan.config.checksumRepo?.repository}`);
     const result = await updateChecksumRepo(stepInputs.updateChecksumRepo(run.plan, run.artifacts));
     return {
       ...(result.commit ? { commit: result.commit } : {}),
@@ -76,10 +85,14 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
     };
   },
   'container-repo': async (run) => {
+    const { updateContainerRepo } = step(
+      `open the Dockerfiles pull request on ${run.plan.config.containerRepo?.repository}`,
+    );
     const result = await updateContainerRepo(stepInputs.updateContainerRepo(run.plan, run.artifacts));
     return { pullRequest: result.url, branch: result.branch };
   },
   website: async (run) => {
+    const { updateWebsite } = step(`open the release page pull request on ${run.plan.config.websiteRepo?.repository}`);
     const result = await updateWebsite(stepInputs.updateWebsite(run.plan, run.artifacts));
     return { pullRequest: result.url, branch: result.branch };
   },

@@ -227,6 +227,12 @@ describe('a token refused while opening the container pull request', () => {
       expect(waiting.error).toContain('environment variable RELFORGE_GITHUB_TOKEN');
       expect(waiting.error).not.toContain(example.env['RELFORGE_GITHUB_TOKEN']);
       expect((await handle.describe()).typedSearchAttributes.get(RelforgeState)).toBe('waiting-for-operator');
+      // The Web UI shows what it waits for and the commands that end the wait, in the run's current details.
+      const { currentDetails } = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(currentDetails).toContain('**Waiting for an operator** at container-repo');
+      expect(currentDetails).toContain('environment variable RELFORGE_GITHUB_TOKEN');
+      expect(currentDetails).toContain(`\`relforge resume ${example.project} ${version}\``);
+      expect(currentDetails).not.toContain(example.env['RELFORGE_GITHUB_TOKEN']);
       expect((await example.admin.state()).faultsPending).toBe(0);
       expect(await remoteRef(example.repos.container, branch)).toMatch(/^[0-9a-f]{40}$/);
 

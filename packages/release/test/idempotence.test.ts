@@ -6,7 +6,7 @@ import { createReleaseActivities, type ReleaseActivities } from '@relforge/relea
 import { createExampleProject, type ExampleProject } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, release, servicesFor, type Connections } from './harness.js';
-import { checkout, remoteRef, s3Objects } from './inspect.js';
+import { checkout, remoteRef, s3Objects, s3Policy } from './inspect.js';
 
 let connections: Connections;
 beforeAll(async () => {
@@ -43,6 +43,7 @@ async function effects(example: ExampleProject, version: string) {
   hashes.done();
   return {
     s3: (await s3Objects(example)).map((object) => [object.Key, object.ETag, object.LastModified?.toISOString()]),
+    bucketPolicy: await s3Policy(example),
     releases: state.repos[example.repos.source]?.releases,
     containerPulls: state.repos[example.repos.container]?.pulls,
     websitePulls: state.repos[example.repos.website]?.pulls,
@@ -71,6 +72,7 @@ describe('each release activity run a second time', () => {
     expect(before.releases?.[0]?.assets.every((asset) => asset.uploads === 1)).toBe(true);
     expect(before.containerPulls).toHaveLength(1);
     expect(before.websitePulls).toHaveLength(1);
+    expect(before.bucketPolicy?.Statement).toHaveLength(1);
     // Run as a retry of the same run would be: with its workflow id and run id, and a client (prepare looks for earlier runs).
     const environment = new MockActivityEnvironment(
       { workflowExecution: { workflowId: first.handle.workflowId, runId: first.handle.firstExecutionRunId } },
@@ -86,7 +88,7 @@ describe('each release activity run a second time', () => {
       reruns.set(call, results[call.name]);
     }
     expect(await effects(example, version)).toEqual(before);
-    expect(results['uploadArtifacts']).toMatchObject({ uploaded: 0, unchanged: 12 });
+    expect(results['uploadArtifacts']).toMatchObject({ uploaded: 0, unchanged: 12, bucketPolicy: 'unchanged' });
     expect(results['stageForgeRelease']).toMatchObject({ uploaded: 0, unchanged: 12 });
     expect(results['publishForgeRelease']).toMatchObject({ alreadyPublished: true });
     expect(results['updateChecksumRepo']).toMatchObject({ added: 0, unchanged: 5 });

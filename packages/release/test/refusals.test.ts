@@ -134,6 +134,7 @@ describe('a caller holding another config file than the worker', () => {
     expect(await scheduled(handle, 'buildSourceTarball')).toBe(0);
     expect(await releaseEffects(example, '7.0.0')).toEqual({
       objects: 0,
+      staged: 0,
       unfinishedUploads: 0,
       releases: 0,
       drafts: 0,

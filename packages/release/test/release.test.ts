@@ -58,6 +58,28 @@ describe('a release of the example project, end to end on the real servers', () 
     }
     expect(recorded).toContain('RELFORGE_GITHUB_TOKEN');
 
+    // The Web UI lists each step by what it does to what.
+    const summaries = (history.events ?? [])
+      .filter((event) => event.activityTaskScheduledEventAttributes)
+      .map((event) => {
+        const data = event.userMetadata?.summary?.data;
+        return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : undefined;
+      });
+    expect(summaries.sort()).toEqual(
+      [
+        'load the config and resolve the commit to release',
+        ...targets.map((target) => `build ${target.replace('-', '/')} on relforge-build-${target}`),
+        'build the source tarball',
+        'checksum 5 files',
+        `upload 12 files to s3://${example.bucket}`,
+        `draft release v1.2.3 of ${example.repos.source} with 12 assets`,
+        `publish release v1.2.3 of ${example.repos.source}`,
+        `commit hash lines to ${example.repos.hashes}`,
+        `open the Dockerfiles pull request on ${example.repos.container}`,
+        `open the release page pull request on ${example.repos.website}`,
+      ].sort(),
+    );
+
     const p = example.project;
     const tarballs = [...targets.map((target) => `${p}-${version}-${target}.tar.gz`), `${p}-${version}.tar.gz`];
     const files = [
@@ -76,9 +98,13 @@ describe('a release of the example project, end to end on the real servers', () 
         .split('\n'),
     ).toHaveLength(5);
 
-    // S3: exactly these objects, each the bytes the release recorded.
+    // S3: exactly these objects, each the bytes the release recorded; the same files staged on their way, keyed by
+    // project, version and commit.
     const objects = await s3Objects(example);
-    expect(objects.map((object) => object.Key).sort()).toEqual(files.map((file) => `releases/${file}`));
+    expect(objects.map((object) => object.Key).sort()).toEqual([
+      ...files.map((file) => `releases/${file}`),
+      ...files.map((file) => `relforge-staging/${p}/${version}/${status?.sourceCommit}/${file}`),
+    ]);
     const client = testS3Client();
     try {
       for (const file of files) {

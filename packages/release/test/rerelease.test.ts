@@ -27,7 +27,7 @@ import {
   untilState,
   type Connections,
 } from './harness.js';
-import { pushEmptyCommit, s3Objects } from './inspect.js';
+import { expireStaged, pushCommit, s3Objects } from './inspect.js';
 
 let connections: Connections;
 beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('a version that was released already', () => {
       expect(await scheduled(again, 'buildTarget')).toBe(0);
 
       // The branch moved on since: a re-release must still build the released commit, not the branch.
-      const moved = await pushEmptyCommit(example.repos.source, 'main', 'work after 8.0.0');
+      const moved = await pushCommit(example.repos.source, 'main', 'work after 8.0.0');
       expect(moved).not.toBe(first.status?.sourceCommit);
       const on = await startAgain(example, {
         project: example.project,
@@ -125,6 +125,7 @@ describe('a version that was released already', () => {
     expect(await releaseEffects(example, '8.0.2')).toEqual({
       ...releasedOnce,
       objects: 0,
+      staged: 0,
       releases: 0,
       assets: 0,
       uploadsPerAsset: [],
@@ -140,6 +141,8 @@ describe('a version that was released already', () => {
     const version = '8.1.0';
     const first = await release(connections, example, version);
     expect(first.status?.state).toBe('succeeded');
+    // A builder that never saw the first release's files: not on its disk, and expired from staging.
+    expect(await expireStaged(example)).toBe(releasedOnce.staged);
     const objectsBefore = await s3Objects(example);
 
     const elsewhere = { ...servicesFor(example), workRoot: join(example.workRoot, '..', 'another-worker') };
@@ -164,8 +167,8 @@ describe('a version that was released already', () => {
       expect(await secretsIn(connections, example, handle.workflowId, handle.firstExecutionRunId)).toEqual([]);
     });
     expect(await releaseEffects(example, version)).toEqual(releasedOnce);
-    expect((await s3Objects(example)).map(({ Key, ETag }) => [Key, ETag])).toEqual(
-      objectsBefore.map(({ Key, ETag }) => [Key, ETag]),
-    );
+    // The published files are untouched; staging holds the rebuilt ones, which were never published.
+    const published = (await s3Objects(example)).filter(({ Key }) => Key?.startsWith('releases/'));
+    expect(published.map(({ Key, ETag }) => [Key, ETag])).toEqual(objectsBefore.map(({ Key, ETag }) => [Key, ETag]));
   }, 300_000);
 });

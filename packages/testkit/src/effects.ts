@@ -12,7 +12,10 @@ import type { ExampleProject } from './example.js';
 import { decodedHistory, testS3Client } from './fixtures.js';
 
 export interface ReleaseEffects {
+  /** Objects under the release prefix, `releases/`: what people download. */
   objects: number;
+  /** Objects staged for this version under `relforge-staging/`: the files on their way between workers. */
+  staged: number;
   unfinishedUploads: number;
   releases: number;
   drafts: number;
@@ -26,9 +29,13 @@ export interface ReleaseEffects {
   contractViolations: number;
 }
 
-/** The example's release done exactly once: 5 tarballs, 5 sidecars and 2 sums files; one hash line per tarball. */
+/**
+ * The example's release done exactly once: 5 tarballs, 5 sidecars and 2 sums files, published and staged; one hash
+ * line per tarball.
+ */
 export const releasedOnce: ReleaseEffects = {
   objects: 12,
+  staged: 12,
   unfinishedUploads: 0,
   releases: 1,
   drafts: 0,
@@ -46,9 +53,16 @@ export async function releaseEffects(
   s3 = testS3Client(),
 ): Promise<ReleaseEffects> {
   let objects: number;
+  let staged: number;
   let unfinishedUploads: number;
+  const count = async (prefix: string) =>
+    (await s3.send(new ListObjectsV2Command({ Bucket: example.bucket, Prefix: prefix }))).KeyCount ?? 0;
   try {
-    objects = (await s3.send(new ListObjectsV2Command({ Bucket: example.bucket }))).KeyCount ?? 0;
+    const all = (await s3.send(new ListObjectsV2Command({ Bucket: example.bucket }))).KeyCount ?? 0;
+    objects = await count('releases/');
+    staged = await count(`relforge-staging/${example.project}/${version}/`);
+    // Anything elsewhere in the bucket is a stray effect, counted with the published objects so it shows.
+    objects += all - objects - (await count('relforge-staging/'));
     unfinishedUploads = ((await s3.send(new ListMultipartUploadsCommand({ Bucket: example.bucket }))).Uploads ?? [])
       .length;
   } finally {
@@ -59,6 +73,7 @@ export async function releaseEffects(
   const assets = releases.flatMap((release) => release.assets);
   return {
     objects,
+    staged,
     unfinishedUploads,
     releases: releases.length,
     drafts: releases.filter((release) => release.draft).length,

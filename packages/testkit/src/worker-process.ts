@@ -19,6 +19,8 @@ export interface WorkerProcessOptions {
   serveReleases?: boolean;
   /** More projects it releases beside `example`, with their secrets; it works in `example`'s work folder. */
   alsoReleases?: ExampleProject[];
+  /** A work folder of its own, as on another machine; `example.workRoot` unless told. */
+  workDir?: string;
 }
 
 export function workerProcess(example: ExampleProject, options: WorkerProcessOptions): ChildProcess {
@@ -32,7 +34,7 @@ export function workerProcess(example: ExampleProject, options: WorkerProcessOpt
       RELFORGE_TEMPORAL_ADDRESS: temporal.address,
       RELFORGE_NAMESPACE: temporal.namespace,
       RELFORGE_PROJECTS: projects.map((project) => project.configPath).join(','),
-      RELFORGE_WORK_DIR: example.workRoot,
+      RELFORGE_WORK_DIR: options.workDir ?? example.workRoot,
       RELFORGE_BUILDS: options.builds?.join(',') ?? 'all',
       ...(options.serveReleases === false ? { RELFORGE_SERVE_RELEASES: 'false' } : {}),
     },

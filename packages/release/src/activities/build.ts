@@ -7,13 +7,14 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { artifactFileName } from '@relforge/config';
 import { ReleaseFailureType, type Artifact, type BuildTarget } from '../shared.js';
 import { stepInputs, type BuildInput, type PlanInput, type SourceInput } from '../step-inputs.js';
 import { PermanentError } from './failures.js';
-import { withHeartbeat } from './heartbeat.js';
-import { artifactPath, forgeFor, remoteFor, type ReleaseServices } from './services.js';
+import { withHeartbeat, type Heartbeat } from './heartbeat.js';
+import { artifactPath, forgeFor, releaseDir, remoteFor, type ReleaseServices } from './services.js';
+import { stagedSize, stageFile, stagingFor, type Staging } from './staging.js';
 
 /** The artifact if an earlier attempt built it from this commit. */
 async function alreadyBuilt(path: string, commit: string): Promise<number | undefined> {
@@ -32,6 +33,37 @@ async function keep(path: string, built: string, commit: string): Promise<number
   return (await stat(path)).size;
 }
 
+/**
+ * An artifact made before, here or (staged) by another builder: kept, so a retried or resumed release does not
+ * rebuild it. One built here but not yet staged, by an attempt that died in between, is staged now.
+ */
+async function madeBefore(
+  path: string,
+  file: string,
+  commit: string,
+  staging: Staging | undefined,
+): Promise<number | undefined> {
+  const here = await alreadyBuilt(path, commit);
+  if (here !== undefined) {
+    if (staging) await withHeartbeat((heartbeat) => stageFile(staging, file, path, heartbeat));
+    return here;
+  }
+  return staging ? stagedSize(staging, file) : undefined;
+}
+
+/** Keeps a new artifact in this worker's artifacts folder, and stages it for the steps that may run elsewhere. */
+async function keepAndStage(
+  path: string,
+  built: string,
+  commit: string,
+  staging: Staging | undefined,
+  heartbeat: Heartbeat,
+): Promise<number> {
+  const size = await keep(path, built, commit);
+  if (staging) await stageFile(staging, basename(path), path, heartbeat);
+  return size;
+}
+
 async function tail(file: string, lines: number): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.trimEnd().split('\n').slice(-lines).join('\n');
@@ -48,10 +80,12 @@ export async function buildTarget(
   input: BuildInput | PlanInput<{ target: BuildTarget }>,
 ): Promise<Artifact> {
   const build = 'plan' in input ? stepInputs.buildTarget(input.plan, input.target) : input;
-  const { target, workDir, commit } = build;
+  const { target, commit } = build;
+  const workDir = releaseDir(services, build);
+  const staging = stagingFor(build.staging, build, services);
   const file = artifactFileName(build.project, build.version.text, target);
   const path = artifactPath(workDir, file);
-  const existing = await alreadyBuilt(path, commit);
+  const existing = await madeBefore(path, file, commit, staging);
   if (existing !== undefined) return { file, path, size: existing, kind: 'binary', target };
 
   const name = `${target.distro}-${target.arch}`;
@@ -116,7 +150,8 @@ export async function buildTarget(
         },
       );
     }
-    return { file, path, size: await keep(path, built, commit), kind: 'binary' as const, target };
+    const size = await keepAndStage(path, built, commit, staging, heartbeat);
+    return { file, path, size, kind: 'binary' as const, target };
   });
 }
 
@@ -125,16 +160,19 @@ export async function buildSourceTarball(
   input: SourceInput | PlanInput<object>,
 ): Promise<Artifact> {
   const release = 'plan' in input ? stepInputs.buildSourceTarball(input.plan) : input;
-  const { workDir, commit } = release;
+  const { commit } = release;
+  const workDir = releaseDir(services, release);
+  const staging = stagingFor(release.staging, release, services);
   const file = artifactFileName(release.project, release.version.text);
   const path = artifactPath(workDir, file);
-  const existing = await alreadyBuilt(path, commit);
+  const existing = await madeBefore(path, file, commit, staging);
   if (existing !== undefined) return { file, path, size: existing, kind: 'source' };
-  return withHeartbeat(async () => {
+  return withHeartbeat(async (heartbeat) => {
     const source = join(workDir, 'build', 'source', 'src');
     await checkout(services, release, source);
     const built = join(workDir, 'build', 'source', file);
     await services.git.archive(source, commit, `${release.project}-${release.version.text}`, built);
-    return { file, path, size: await keep(path, built, commit), kind: 'source' as const };
+    const size = await keepAndStage(path, built, commit, staging, heartbeat);
+    return { file, path, size, kind: 'source' as const };
   });
 }

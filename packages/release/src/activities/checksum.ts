@@ -11,7 +11,8 @@ import { isTarball, ReleaseFailureType, type Artifact, type DigestedArtifact } f
 import { stepInputs, type ChecksumInput, type PlanInput } from '../step-inputs.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
-import { artifactsDir, type ReleaseServices } from './services.js';
+import { artifactPath, artifactsDir, releaseDir, type ReleaseServices } from './services.js';
+import { fetchStaged, stageFile, stagingFor } from './staging.js';
 
 /** Rewriting the same text would still be a change on disk; a retried checksum step leaves files it agrees with alone. */
 async function writeIfChanged(path: string, text: string): Promise<void> {
@@ -20,13 +21,19 @@ async function writeIfChanged(path: string, text: string): Promise<void> {
 }
 
 export async function checksumArtifacts(
-  _services: ReleaseServices,
+  services: ReleaseServices,
   input: ChecksumInput | PlanInput<{ artifacts: Artifact[] }>,
 ): Promise<DigestedArtifact[]> {
-  const { project, version, workDir, artifacts } =
-    'plan' in input ? stepInputs.checksumArtifacts(input.plan, input.artifacts) : input;
-  // A builder of another machine wrote its artifact to its own disk: say so, instead of retrying a missing file.
-  const elsewhere = artifacts.filter((artifact) => !existsSync(artifact.path)).map((artifact) => artifact.file);
+  const step = 'plan' in input ? stepInputs.checksumArtifacts(input.plan, input.artifacts) : input;
+  const { project, version } = step;
+  const workDir = releaseDir(services, step);
+  const staging = stagingFor(step.staging, step, services);
+  // Each file as this worker holds it; one a builder of another machine made is fetched from staging below.
+  const artifacts = step.artifacts.map((artifact) => ({ ...artifact, path: artifactPath(workDir, artifact.file) }));
+  // Recorded before staging: a file another machine built is on that machine's disk only. Say so, not retry.
+  const elsewhere = staging
+    ? []
+    : artifacts.filter((artifact) => !existsSync(artifact.path)).map((artifact) => artifact.file);
   if (elsewhere.length > 0) {
     throw new PermanentError(
       ReleaseFailureType.MissingArtifact,
@@ -37,6 +44,10 @@ export async function checksumArtifacts(
     );
   }
   return withHeartbeat(async (heartbeat) => {
+    if (staging) {
+      for (const artifact of artifacts.filter(isTarball))
+        await fetchStaged(staging, artifact.file, artifact.path, heartbeat);
+    }
     const digest = async (artifact: Artifact): Promise<DigestedArtifact> => {
       const { size, sha256, sha512 } = await digestFile(artifact.path, { signal: heartbeat.signal });
       heartbeat.progress({ digested: artifact.file });
@@ -66,6 +77,8 @@ export async function checksumArtifacts(
     }
     const files: DigestedArtifact[] = [...tarballs];
     for (const artifact of written) files.push(await digest(artifact));
+    // The steps after this one may run on another worker of the main queue: they find these files staged.
+    if (staging) for (const artifact of written) await stageFile(staging, artifact.file, artifact.path, heartbeat);
     return files;
   });
 }

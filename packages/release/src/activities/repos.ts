@@ -28,6 +28,7 @@ import {
   type RepoInput,
   type WebsiteInput,
 } from '../step-inputs.js';
+import { pathInCheckout } from './checkout-paths.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 import { forgeFor, publicUrl, remoteFor, type ReleaseServices } from './services.js';
@@ -59,7 +60,13 @@ export async function updateChecksumRepo(
     const remote = await remoteFor(forgeFor(step.forge, services), settings.repository);
     const dir = await freshDir(step.workDir, 'checksum-repo');
     await services.git.clone(remote, dir, settings.branch);
-    const file = join(dir, settings.file);
+    const file = await pathInCheckout(dir, {
+      repository: settings.repository,
+      branch: settings.branch,
+      field: 'checksumRepo.file',
+      path: settings.file,
+      use: 'read',
+    });
     const existing = existsSync(file) ? await readFile(file, 'utf8') : '';
     const merged = mergeHashes(
       existing,
@@ -174,7 +181,9 @@ export async function updateContainerRepo(
         const main = step.sourceTarball
           ? artifactFor(step)
           : artifactFor(step, settings.templates[0]?.distro, settings.templates[0]?.arch);
-        const versionsFile = join(dir, settings.versionsFile);
+        const inRepository = (field: string, path: string, use: 'read' | 'write') =>
+          pathInCheckout(dir, { repository: settings.repository, branch: settings.base, field, path, use });
+        const versionsFile = await inRepository('containerRepo.versionsFile', settings.versionsFile, 'read');
         const versions = mergeVersionsJson(existsSync(versionsFile) ? await readFile(versionsFile, 'utf8') : '{}\n', {
           majorMinor: version.majorMinor,
           version: version.text,
@@ -182,9 +191,11 @@ export async function updateContainerRepo(
           sha256: main.sha256,
         });
         if (versions.changed) await writeFile(versionsFile, versions.text);
-        for (const entry of settings.templates) {
+        for (const [index, entry] of settings.templates.entries()) {
           const artifact = artifactFor(step, entry.distro, entry.arch);
-          const template = await readFile(join(dir, entry.template), 'utf8').catch(() => {
+          const field = `containerRepo.templates[${index}]`;
+          const templateFile = await inRepository(`${field}.template`, entry.template, 'read');
+          const template = await readFile(templateFile, 'utf8').catch(() => {
             throw new PermanentError(
               ReleaseFailureType.MissingArtifact,
               `${settings.repository} has no template ${entry.template} on ${settings.base}`,
@@ -199,7 +210,7 @@ export async function updateContainerRepo(
             project: step.project,
             ...(entry.distro ? { distro: entry.distro } : {}),
           };
-          const output = join(dir, renderTemplate(entry.output, values));
+          const output = await inRepository(`${field}.output`, renderTemplate(entry.output, values), 'write');
           await mkdir(dirname(output), { recursive: true });
           await writeFile(
             output,
@@ -241,7 +252,13 @@ export async function updateWebsite(
       title: `Add release page for ${step.project} ${step.version.text}`,
       body: `Relforge release ${step.project} ${step.version.text}.`,
       edit: async (dir) => {
-        const page = join(dir, websiteReleasePath(settings.path, step.version.text));
+        const page = await pathInCheckout(dir, {
+          repository: settings.repository,
+          branch: settings.base,
+          field: 'websiteRepo.path',
+          path: websiteReleasePath(settings.path, step.version.text),
+          use: 'write',
+        });
         await mkdir(dirname(page), { recursive: true });
         await writeFile(
           page,

@@ -81,6 +81,18 @@ export function publicUrl(publicBaseUrl: string, file: string): string {
   return `${publicBaseUrl.replace(/\/$/, '')}/${file}`;
 }
 
+/**
+ * The release's folder on this worker. The plan names the folder on the worker that prepared the release; a step
+ * on another machine works in its own worker's folder, found the same way.
+ */
+export function releaseDir(
+  services: ReleaseServices,
+  release: { workDir: string; project?: string; version?: { text: string } },
+): string {
+  if (release.project === undefined || release.version === undefined) return release.workDir;
+  return join(services.workRoot, release.project, release.version.text);
+}
+
 /** Every file a release makes lives in one folder of its work folder, under its own name. */
 export const artifactsDir = (workDir: string) => join(workDir, 'artifacts');
 export const artifactPath = (workDir: string, file: string) => join(artifactsDir(workDir), file);

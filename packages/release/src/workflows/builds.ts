@@ -27,16 +27,18 @@ export async function buildStage(run: ReleaseRun): Promise<Record<string, string
     heartbeatTimeout: '30 seconds',
     retry,
   };
-  const onMainQueue = proxyActivities<ReleaseActivities>(options);
+  const onMainQueue = (summary: string) => proxyActivities<ReleaseActivities>({ ...options, summary });
   // Older runs built every target on the main queue, on whichever worker took it.
   const perPlatform = patched('build-per-platform');
   const built = await Promise.all([
     ...plan.targets.map((target) =>
       perPlatform
         ? buildOnItsPlatform(run, target, options)
-        : onMainQueue.buildTarget(stepInputs.buildTarget(plan, target)),
+        : onMainQueue(`build ${target.distro}/${target.arch}`).buildTarget(stepInputs.buildTarget(plan, target)),
     ),
-    ...(plan.config.build.sourceTarball ? [onMainQueue.buildSourceTarball(stepInputs.buildSourceTarball(plan))] : []),
+    ...(plan.config.build.sourceTarball
+      ? [onMainQueue('build the source tarball').buildSourceTarball(stepInputs.buildSourceTarball(plan))]
+      : []),
   ]);
   run.built = built;
   return { artifacts: String(built.length) };
@@ -50,6 +52,7 @@ async function buildOnItsPlatform(run: ReleaseRun, target: BuildTarget, options:
       ...options,
       taskQueue,
       scheduleToStartTimeout: waited ? laterWaitForBuilder : firstWaitForBuilder,
+      summary: `build ${target.distro}/${target.arch} on ${taskQueue}`,
     });
     try {
       const artifact = await buildTarget(stepInputs.buildTarget(run.plan, target));

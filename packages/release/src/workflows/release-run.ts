@@ -10,6 +10,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { RelforgeProject, RelforgeStage, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
@@ -33,7 +34,11 @@ import {
 } from '../shared.js';
 import { retry } from './options.js';
 
-const { prepareRelease } = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '2 minutes', retry });
+const { prepareRelease } = proxyActivities<ReleaseActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry,
+  summary: 'load the config and resolve the commit to release',
+});
 
 type Decision = { resume: ResumeInput } | { abort: AbortInput };
 
@@ -69,6 +74,7 @@ export class ReleaseRun {
       { key: RelforgeVersion, value: input.version },
       { key: RelforgeState, value: searchedAs.preparing },
     ]);
+    this.showDetails();
   }
 
   get plan(): ReleasePlan {
@@ -80,6 +86,33 @@ export class ReleaseRun {
   setState(state: ReleaseState): void {
     this.status.state = state;
     upsertSearchAttributes([{ key: RelforgeState, value: searchedAs[state] }]);
+    this.showDetails();
+  }
+
+  /** What the Web UI shows as the run's current details: where it is, and what it waits for with the command that ends the wait. */
+  showDetails(): void {
+    const { project, version, state, currentStage, sourceCommit, error } = this.status;
+    const release = `${project} ${version}${sourceCommit ? ` from ${sourceCommit.slice(0, 7)}` : ''}`;
+    const stage = this.status.stages.find((candidate) => candidate.name === currentStage);
+    const lines: string[] = [];
+    if (state === 'preparing') lines.push(`Preparing ${release}: loading the config and resolving the commit.`);
+    else if (state === 'running')
+      lines.push(`Running **${currentStage ?? 'the first stage'}** (attempt ${stage?.attempts ?? 1}) of ${release}.`);
+    else if (state === 'waiting')
+      lines.push(
+        `**Waiting for an operator** at ${currentStage ?? 'a stage'} of ${release}: ${error ?? 'a step failed'}`,
+        '',
+        `Fix the cause, then \`relforge resume ${project} ${version}\`, or \`relforge abort ${project} ${version} --reason "<why>"\`.`,
+      );
+    else lines.push(`${release} ${state}${state === 'failed' && error ? `: ${error}` : '.'}`);
+    for (const build of this.status.builds ?? []) {
+      if (build.state !== 'waiting-for-builder') continue;
+      lines.push(
+        '',
+        `Build ${build.target.distro}/${build.target.arch} waits for a builder on ${build.taskQueue}: \`${build.startBuilder ?? ''}\``,
+      );
+    }
+    setCurrentDetails(lines.join('\n'));
   }
 
   /** Fixes the plan (config, commit, stages) or fails the release, having done nothing. */
@@ -116,6 +149,7 @@ export class ReleaseRun {
     for (;;) {
       stage.state = 'running';
       stage.attempts = (stage.attempts ?? 0) + 1;
+      this.showDetails();
       try {
         stage.outputs = await step();
         stage.state = 'succeeded';
@@ -211,6 +245,7 @@ export class ReleaseRun {
     } else {
       delete build.startBuilder;
     }
+    this.showDetails();
   }
 
   /** Ends the run as failed; the final status rides along as the failure's details, readable without a worker. */

@@ -9,7 +9,7 @@ import { ReleaseFailureType } from '@relforge/release';
 import { createReleaseActivities } from '@relforge/release/activities';
 import { afterAll, describe, expect, it } from 'vitest';
 
-describe('the checksum stage on a worker without the artifacts', () => {
+describe('the checksum stage of a release recorded before staging, on a worker without the artifacts', () => {
   const workRoot = mkdtempSync(join(tmpdir(), 'relforge-elsewhere-'));
   afterAll(() => rmSync(workRoot, { recursive: true, force: true }));
 

@@ -227,7 +227,7 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
         url: `${s3.publicBaseUrl}/${artifact.file}`,
         status: 'uploaded' as const,
       }));
-      return { objects, uploaded: objects.length, unchanged: 0 };
+      return { objects, uploaded: objects.length, unchanged: 0, bucketPolicy: 'added' as const };
     },
     async stageForgeRelease(input) {
       record('stageForgeRelease', input);
