@@ -18,6 +18,7 @@ import {
   deliveryAnswer,
   github,
   newSecret,
+  redeliver,
   secretVariable,
   sourceClone,
   startGateway,
@@ -116,6 +117,35 @@ describe('the gateway, up', () => {
         '200 push to refs/heads/main starts nothing: only a release tag does',
       ].sort(),
     );
+  });
+
+  it('starts nothing for a redelivery that reached a run since ended unfinished, even across a gateway restart', async () => {
+    const example = await createExampleProject();
+    gateway = await startGateway(example, { secret });
+    const hookId = await createHook(example, gateway.hookUrl, secret);
+    const clone = sourceClone(example);
+    clone.git(['tag', 'v4.0.0']);
+    clone.git(['push', '--quiet', 'origin', 'v4.0.0']);
+    const push = (await deliveries(example, hookId)).find((delivery) => delivery.event === 'push');
+    expect(push?.status_code).toBe(202);
+    // No worker serves this suite: the run waits until it is lost from outside, as a terminated run is.
+    const workflowId = releaseWorkflowId(example.project, '4.0.0');
+    await client().workflow.getHandle(workflowId).terminate('lost on purpose');
+    await gateway.stop();
+    gateway = await startGateway(example, { secret });
+    await github('PATCH', `/repos/${example.repos.source}/hooks/${hookId}`, { config: { url: gateway.hookUrl } });
+
+    await redeliver(example, hookId, push?.id ?? 0);
+    const again = (await deliveries(example, hookId)).at(-1);
+    expect(again).toMatchObject({ guid: push?.guid, redelivery: true, status_code: 200 });
+    expect(await deliveryAnswer(example, hookId, again?.id ?? 0)).toMatchObject({
+      ignored: `this delivery reached ${workflowId} before, in a run that has ended; nothing was started`,
+      releases: [{ workflowId, how: 'delivered-before' }],
+    });
+    const runs: string[] = [];
+    for await (const execution of client().workflow.list({ query: `WorkflowId = ${JSON.stringify(workflowId)}` }))
+      runs.push(execution.runId);
+    expect(runs).toHaveLength(1);
   });
 
   it('reports not ready, while up, when Temporal cannot be reached', async () => {
