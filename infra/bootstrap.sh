@@ -41,7 +41,7 @@ case "$what" in
   setup) echo "set up: servers in infra/.bin, workspace built, relforge on the PATH ($global_bin/relforge)" ;;
   demo) node apps/cli/dist/main.js demo ;;
   test)
-    servers() { pgrep -f "$(pwd)/infra/(\.bin/|github-standin/dist/main)" | sort || true; }
+    servers() { pgrep -f "$(pwd)/(infra/(\.bin/|github-standin/dist/main)|apps/gateway/dist/main)" | sort || true; }
     before=$(servers)
     rm -rf .relforge/test-results
     pnpm format:check >/dev/null || die 'code is not formatted: run `pnpm format`, then commit'

@@ -7,58 +7,26 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { Command } from 'commander';
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { loadProjectConfig, parseVersion } from '@relforge/config';
 import { InputError } from '@relforge/errors';
-import { releaseSummary, releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
-import type { release } from '@relforge/release/workflows';
-import { taskQueue } from '@relforge/temporal-names';
+import type { ReleaseInput, ReleaseStatus } from '@relforge/release';
+import { startRelease } from '@relforge/release-start';
 import { exitCodeOf } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
-import { endedStatus, type ReleaseRun } from './release-state.js';
+import type { ReleaseRun } from './release-state.js';
 import { connect, temporalTarget, type TemporalTarget } from './temporal-target.js';
 import { followWatched } from './workers.js';
 
-async function startOrAttach(
-  client: Client,
-  input: ReleaseInput,
-): Promise<{ handle: WorkflowHandle<typeof release>; how: ReleaseRun['how'] }> {
-  const workflowId = releaseWorkflowId(input.project, input.version);
-  const before = await client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then((description) => description.status.name)
-    .catch(() => undefined);
-  if (before === 'FAILED' && !input.rerelease) {
-    // The last run may be a stray start refused because the release had completed: that is "released", not "retry".
-    const latest = client.workflow.getHandle<typeof release>(workflowId);
-    const ended = await endedStatus(latest).catch(() => undefined);
-    if (ended?.alreadyReleased) return { handle: latest, how: 'completed' };
+async function startOrAttach(client: Client, input: ReleaseInput) {
+  const started = await startRelease(client, input);
+  if (started.how === 'attached' && input.rerelease) {
+    console.error(
+      `relforge: ${input.project} ${input.version} is being released right now; following that run ` +
+        '(--rerelease applies only to a finished release)',
+    );
   }
-  try {
-    const handle = await client.workflow.start<typeof release>('release', {
-      taskQueue,
-      workflowId,
-      args: [input],
-      staticSummary: releaseSummary(input),
-      // Running: attach to it. Completed: refuse a second release, unless re-releasing on purpose (audited, and the
-      // workflow refuses it without the flag too). Failed or terminated: a new run may finish the job.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: input.rerelease ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
-    // Only for the message: another client may start it between the look and the start, and the start still attaches.
-    const how = before === 'RUNNING' ? 'attached' : 'started';
-    if (how === 'attached' && input.rerelease) {
-      console.error(
-        `relforge: ${input.project} ${input.version} is being released right now; following that run ` +
-          '(--rerelease applies only to a finished release)',
-      );
-    }
-    return { handle, how };
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    return { handle: client.workflow.getHandle<typeof release>(workflowId), how: 'completed' };
-  }
+  return started;
 }
 
 /** Starts or attaches, then follows to the end; says so, within seconds, while no worker serves the queue. */

@@ -66,6 +66,11 @@ export function printOutcome(run: ReleaseRun, target: TemporalTarget): void {
       `  ${entry.at} ${entry.action}${entry.stage ? ` at ${entry.stage}` : ''}${entry.by ? ` by ${entry.by}` : ''}${entry.note ? `: ${entry.note}` : ''}`,
     );
   }
+  for (const trigger of status.triggers ?? []) {
+    console.log(
+      `  ${trigger.at} webhook ${trigger.event} ${trigger.tag}${trigger.sender ? ` by ${trigger.sender}` : ''} (delivery ${trigger.deliveryId})`,
+    );
+  }
   if (status.config) console.log(`  config: ${status.config.path}  sha256 ${status.config.sha256}`);
   for (const stage of status.stages) {
     for (const [key, value] of Object.entries(stage.outputs)) console.log(`  ${stage.name} ${key}: ${value}`);

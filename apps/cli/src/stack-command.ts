@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { InputError } from '@relforge/errors';
 import {
   defaultStackSettings,
+  gatewayIsRunning,
   readStackState,
   stackDown,
   stackIsRunning,
@@ -11,6 +12,7 @@ import {
   type StackSettings,
   type StackState,
 } from '@relforge/stack';
+import { ensureStackGateway } from './gateway-process.js';
 import { ensureStackWorker, exampleConfig } from './worker-process.js';
 
 function port(value: string): number {
@@ -38,6 +40,7 @@ export interface StackOptions {
   uiPort?: number;
   s3Port?: number;
   githubPort?: number;
+  gatewayPort?: number;
   namespace?: string;
 }
 
@@ -47,6 +50,7 @@ export function withStackOptions(command: Command): Command {
     .option('--ui-port <port>', 'Temporal Web UI port (env RELFORGE_UI_PORT)', port)
     .option('--s3-port <port>', 'S3 server port (env RELFORGE_S3_PORT)', port)
     .option('--github-port <port>', 'GitHub stand-in port (env RELFORGE_GITHUB_PORT)', port)
+    .option('--gateway-port <port>', 'gateway port, where GitHub webhooks come in (env RELFORGE_GATEWAY_PORT)', port)
     .option('--namespace <name>', 'Temporal namespace (env RELFORGE_NAMESPACE)');
 }
 
@@ -57,6 +61,7 @@ export function stackSettings(options: StackOptions): StackSettings {
     uiPort: options.uiPort ?? envPort('RELFORGE_UI_PORT', defaultStackSettings.uiPort),
     s3Port: options.s3Port ?? envPort('RELFORGE_S3_PORT', defaultStackSettings.s3Port),
     githubPort: options.githubPort ?? envPort('RELFORGE_GITHUB_PORT', defaultStackSettings.githubPort),
+    gatewayPort: options.gatewayPort ?? envPort('RELFORGE_GATEWAY_PORT', defaultStackSettings.gatewayPort),
     namespace: options.namespace ?? process.env['RELFORGE_NAMESPACE'] ?? defaultStackSettings.namespace,
     bucket: defaultStackSettings.bucket,
   };
@@ -71,17 +76,31 @@ export function printStack(state: StackState): void {
     const running = workerIsRunning(state) ? 'running' : 'not running (`relforge stack up` starts it again)';
     console.log(`worker     ${running}, pid ${state.worker.pid}, releases ${state.worker.configs.join(', ')}`);
   }
-  const logs = [state.temporal.logFile, state.s3.logFile, state.github.logFile, state.worker?.logFile];
+  if (state.gateway) {
+    const running = gatewayIsRunning(state) ? 'running' : 'not running (`relforge stack up` starts it again)';
+    console.log(
+      `gateway    ${state.gateway.url}  (${running}; GitHub webhooks at ${state.gateway.url}/github/webhooks)`,
+    );
+  }
+  const logs = [
+    state.temporal.logFile,
+    state.s3.logFile,
+    state.github.logFile,
+    state.worker?.logFile,
+    state.gateway?.logFile,
+  ];
   console.log(`logs       ${logs.filter(Boolean).join(', ')}`);
 }
 
-/** The servers, then the stack's worker for `configs`: both no-ops when already running. */
+/** The servers, then the stack's worker and gateway for `configs`: no-ops for what already runs. */
 export async function startStack(options: StackOptions, configs: string[]): Promise<StackState> {
   const before = readStackState();
   const serversWereUp = before !== undefined && stackIsRunning(before);
-  const servers = await stackUp(stackSettings(options));
+  const settings = stackSettings(options);
+  const servers = await stackUp(settings);
   try {
-    return await ensureStackWorker(servers, configs);
+    const withWorker = await ensureStackWorker(servers, configs);
+    return await ensureStackGateway(withWorker, settings.gatewayPort, configs);
   } catch (error) {
     // A worker that cannot start (a broken config) leaves nothing this command started running.
     if (!serversWereUp) await stackDown();
@@ -93,10 +112,10 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function stackCommand(): Command {
   const stack = new Command('stack').description(
-    'start, inspect and stop the local stack: Temporal dev server + Web UI, S3, GitHub stand-in, and a worker',
+    'start, inspect and stop the local stack: Temporal dev server + Web UI, S3, GitHub stand-in, a worker and the gateway',
   );
   withStackOptions(stack.command('up'))
-    .description('start the local servers and a worker in the background (no-op for what already runs)')
+    .description('start the local servers, a worker and the gateway in the background (no-op for what already runs)')
     .option(
       '-c, --config <file>',
       'a project config the stack worker releases; repeat for more (default: the bundled example)',
@@ -110,7 +129,7 @@ export function stackCommand(): Command {
     });
   stack
     .command('status')
-    .description('show where the local servers listen, and whether they and the worker run')
+    .description('show where the local servers listen, and whether they, the worker and the gateway run')
     .action(() => {
       const state = readStackState();
       if (!state) {
@@ -118,7 +137,7 @@ export function stackCommand(): Command {
         process.exitCode = 1;
         return;
       }
-      const running = stackIsRunning(state) && workerIsRunning(state);
+      const running = stackIsRunning(state) && workerIsRunning(state) && gatewayIsRunning(state);
       const half = 'stopped or half-running (run `relforge stack down`, then `relforge stack up`)';
       console.log(`local stack: ${running ? 'running' : half}`);
       printStack(state);
@@ -126,7 +145,7 @@ export function stackCommand(): Command {
     });
   stack
     .command('down')
-    .description('stop the local servers and the worker; their data stays for the next `stack up`')
+    .description('stop the gateway, the worker and the local servers; their data stays for the next `stack up`')
     .action(async () => {
       const state = await stackDown();
       console.log(state ? 'local stack stopped' : 'local stack was not running');

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, isAlive, workspaceRoot } from '@relforge/local-servers';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { until } from '@relforge/testkit';
 import { seedExampleRepositories } from '../src/example-seeds.js';
 import { runCli, startCli } from './run-cli.js';
@@ -13,6 +13,7 @@ interface StackFile {
   s3: { pid: number; endpoint: string };
   github: { pid: number; url: string };
   worker?: { pid: number; logFile: string };
+  gateway?: { pid: number; url: string; logFile: string };
 }
 
 const dirs: string[] = [];
@@ -32,6 +33,7 @@ async function stackEnv() {
     RELFORGE_UI_PORT: String(await freePort()),
     RELFORGE_S3_PORT: String(await freePort()),
     RELFORGE_GITHUB_PORT: String(await freePort()),
+    RELFORGE_GATEWAY_PORT: String(await freePort()),
   };
 }
 
@@ -67,11 +69,24 @@ describe('relforge stack', () => {
       'relforge worker: polling task queues "relforge", "relforge-build-bookworm-x86_64", "relforge-build-bookworm-arm64"',
     );
 
+    // The gateway too, ready (it reaches Temporal), on the port asked for.
+    const gateway = state.gateway;
+    expect(gateway?.url).toBe(`http://127.0.0.1:${env.RELFORGE_GATEWAY_PORT}`);
+    expect(up.stdout).toContain(
+      `gateway    ${gateway?.url}  (running; GitHub webhooks at ${gateway?.url}/github/webhooks)`,
+    );
+    expect(await (await fetch(`${gateway?.url}/readyz`)).json()).toMatchObject({
+      status: 'ready',
+      projects: ['hello'],
+    });
+    expect(readFileSync(gateway?.logFile ?? '', 'utf8')).toContain('relforge gateway: routes GitHub events for hello');
+
     const again = await runCli(['stack', 'up'], env);
     expect(again.code).toBe(0);
     const sameState = JSON.parse(readFileSync(join(env.RELFORGE_STATE_DIR, 'stack.json'), 'utf8')) as StackFile;
     expect(sameState.temporal.pid).toBe(state.temporal.pid);
     expect(sameState.worker?.pid).toBe(state.worker?.pid);
+    expect(sameState.gateway?.pid).toBe(state.gateway?.pid);
 
     const status = await runCli(['stack', 'status'], env);
     expect(status.code).toBe(0);
@@ -84,6 +99,7 @@ describe('relforge stack', () => {
     expect(isAlive(state.s3.pid)).toBe(false);
     expect(isAlive(state.github.pid)).toBe(false);
     expect(isAlive(worker?.pid ?? 0)).toBe(false);
+    expect(isAlive(gateway?.pid ?? 0)).toBe(false);
 
     const after = await runCli(['stack', 'status'], env);
     expect(after.code).toBe(1);
@@ -161,6 +177,25 @@ describe('relforge demo', () => {
     expect(link).toBe(`http://127.0.0.1:${env.RELFORGE_UI_PORT}/namespaces/relforge/workflows/release%2Fhello%2F1.2.3`);
     expect((await fetch(link as string)).status).toBe(200);
 
+    // The example's webhook delivers to the stack's gateway, signed with the secret both were given: the demo's own
+    // publishing (its tag, its release) was delivered and accepted, none refused.
+    const { githubToken } = JSON.parse(readFileSync(join(env.RELFORGE_STATE_DIR, 'credentials.json'), 'utf8')) as {
+      githubToken: string;
+    };
+    const api = (path: string) =>
+      fetch(`http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}/repos/relforge-examples/hello${path}`, {
+        headers: { authorization: `Bearer ${githubToken}` },
+      }).then((response) => response.json() as Promise<unknown>);
+    const hooks = (await api('/hooks')) as { id: number; config: { url: string } }[];
+    expect(hooks.map((hook) => hook.config.url)).toEqual([
+      `http://127.0.0.1:${env.RELFORGE_GATEWAY_PORT}/github/webhooks`,
+    ]);
+    const delivered = await until('the demo release events to be delivered', async () => {
+      const list = (await api(`/hooks/${hooks[0]?.id}/deliveries`)) as { event: string; status_code: number }[];
+      return list.some((delivery) => delivery.event === 'release') ? list : undefined;
+    });
+    expect(delivered.every((delivery) => [200, 202].includes(delivery.status_code))).toBe(true);
+
     const again = await runCli(['demo'], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('hello 1.2.3 is already released; nothing was changed.');
@@ -229,7 +264,10 @@ describe('a release nobody serves', () => {
         temporal: { namespace: string };
         s3: { bucket: string };
       };
+      // The seeds' webhook is made with the stack's credentials, read from its state folder as the CLI reads them.
+      vi.stubEnv('RELFORGE_STATE_DIR', env.RELFORGE_STATE_DIR);
       await seedExampleRepositories(state as never);
+      vi.unstubAllEnvs();
 
       // A namespace nobody polls: Temporal lists no poller for its queue at all.
       const unserved = startCli(['release', '7.0.0', '--project', 'hello'], { ...env, RELFORGE_NAMESPACE: 'default' });

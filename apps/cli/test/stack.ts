@@ -29,6 +29,7 @@ export async function stackUp() {
     RELFORGE_UI_PORT: String(await freePort()),
     RELFORGE_S3_PORT: String(await freePort()),
     RELFORGE_GITHUB_PORT: String(await freePort()),
+    RELFORGE_GATEWAY_PORT: String(await freePort()),
   };
   cleanups.push(async () => {
     await runCli(['stack', 'down'], { RELFORGE_STATE_DIR: dir });

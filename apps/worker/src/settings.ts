@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { arch as hostArch } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildTargets, loadProjectConfig, type BuildTarget, type ProjectConfig } from '@relforge/config';
+import { buildTargets, loadProjectConfigs, type BuildTarget, type ProjectConfig } from '@relforge/config';
 import { InputError } from '@relforge/errors';
 import { temporalSettingsFromEnv, type TemporalSettings } from '@relforge/temporal-connection';
 
@@ -53,23 +53,6 @@ function listed(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-async function loadProjects(paths: string[], env: NodeJS.ProcessEnv) {
-  const projects = new Map<string, string>();
-  const configs = new Map<string, ProjectConfig>();
-  for (const path of paths) {
-    const config = await loadProjectConfig(path, env);
-    const other = projects.get(config.project);
-    if (other) {
-      throw new InputError(`project "${config.project}" is configured twice: ${other} and ${path}`, {
-        fix: 'give each project one config file (--config or RELFORGE_PROJECTS)',
-      });
-    }
-    projects.set(config.project, path);
-    configs.set(config.project, config);
-  }
-  return { projects, configs };
-}
-
 /**
  * The platforms to build: as asked, each checked against the configs' matrices (a platform no target uses is a
  * typo or a config that was not deployed); by default this machine's, when a matrix has it.
@@ -105,7 +88,7 @@ export async function workerSettings(
       fix: 'pass --config <file> for each project (e.g. relforge worker --config relforge.yaml), or set RELFORGE_PROJECTS=<file>,<file>',
     });
   }
-  const { projects, configs } = await loadProjects(
+  const { files: projects, configs } = await loadProjectConfigs(
     paths.map((path) => resolve(path)),
     env,
   );

@@ -128,6 +128,8 @@ export const standInState = z.object({
   requests: z.record(z.string(), z.number()),
   rejectedUploads: z.array(z.object({ releaseId: z.number(), name: z.string(), reason: z.string() })),
   faultsPending: z.number(),
+  /** Webhook deliveries still being made, and every delivery made (redeliveries included). */
+  deliveries: z.object({ pending: z.number(), sent: z.number() }),
   /** Requests held by a hold fault: being held now, and ever. */
   held: z.object({ now: z.number(), total: z.number() }),
   violations: z.number(),

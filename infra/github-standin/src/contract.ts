@@ -31,6 +31,13 @@ export const servedOperationIds = [
   'pulls/get',
   'rate-limit/get',
   'apps/create-installation-access-token',
+  'repos/list-webhooks',
+  'repos/create-webhook',
+  'repos/get-webhook',
+  'repos/update-webhook',
+  'repos/list-webhook-deliveries',
+  'repos/get-webhook-delivery',
+  'repos/redeliver-webhook-delivery',
 ] as const;
 
 export type OperationId = (typeof servedOperationIds)[number];
@@ -60,8 +67,8 @@ export interface RequestParts {
   body?: unknown;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
 /** The part of the description the stand-in serves: its operations and every component they reach. */
 export interface PrunedDescription {
@@ -70,10 +77,9 @@ export interface PrunedDescription {
 }
 
 const specId = 'api.github.com';
-const specFile = '@octokit/openapi/generated/api.github.com.json';
 const methods = ['get', 'post', 'patch', 'put', 'delete'];
 
-function isObject(value: Json | undefined): value is JsonObject {
+export function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -102,7 +108,7 @@ function admitNullWhereNullable(node: Json): Json {
   return { anyOf: [out, { type: 'null' }] };
 }
 
-function collectRefs(node: Json, found: Set<string>): void {
+export function collectRefs(node: Json, found: Set<string>): void {
   if (Array.isArray(node)) {
     for (const item of node) collectRefs(item, found);
     return;
@@ -114,7 +120,7 @@ function collectRefs(node: Json, found: Set<string>): void {
   }
 }
 
-function resolvePointer(root: JsonObject, ref: string): Json | undefined {
+export function resolvePointer(root: JsonObject, ref: string): Json | undefined {
   let node: Json | undefined = root;
   for (const raw of ref.replace(/^#\//, '').split('/')) {
     const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -123,7 +129,7 @@ function resolvePointer(root: JsonObject, ref: string): Json | undefined {
   return node;
 }
 
-function setPointer(root: JsonObject, ref: string, value: Json): void {
+export function setPointer(root: JsonObject, ref: string, value: Json): void {
   const segments = ref
     .replace(/^#\//, '')
     .split('/')
@@ -203,6 +209,29 @@ function templateToPattern(template: string): { pattern: RegExp; names: string[]
   };
 }
 
+/** Ajv as GitHub's descriptions need it: OpenAPI-only keywords tolerated, GitHub's own formats known. */
+export function contractAjv(coerceTypes: boolean): Ajv {
+  // strict off: the description carries OpenAPI-only keywords (example, discriminator, x-github, ...).
+  const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes, validateSchema: false, logger: false });
+  addFormats(ajv);
+  // GitHub-specific formats with no checkable meaning; known to ajv so they are not reported as unknown.
+  for (const format of [
+    'repo.nwo',
+    'int32',
+    'int64',
+    'binary',
+    'uri-template',
+    'ssh-key',
+    'email',
+    'hostname',
+    'ipv4',
+    'ipv6',
+  ]) {
+    if (!ajv.formats[format]) ajv.addFormat(format, true);
+  }
+  return ajv;
+}
+
 export class Contract {
   readonly operations: readonly Operation[];
   private readonly document: JsonObject;
@@ -215,36 +244,14 @@ export class Contract {
   constructor({ document, operations }: PrunedDescription) {
     this.document = document;
     this.operations = operations;
-    this.ajv = Contract.newAjv(false);
-    this.parameterAjv = Contract.newAjv(true);
+    this.ajv = contractAjv(false);
+    this.parameterAjv = contractAjv(true);
     this.ajv.addSchema(document, specId);
     this.parameterAjv.addSchema(document, specId);
     // Literal segments first, so `/releases/tags/{tag}` wins over `/releases/{release_id}/...`-like shapes.
     this.routes = operations
       .map((operation) => ({ operation, ...templateToPattern(operation.template) }))
       .sort((a, b) => b.literals - a.literals);
-  }
-
-  private static newAjv(coerceTypes: boolean): Ajv {
-    // strict off: the description carries OpenAPI-only keywords (example, discriminator, x-github, ...).
-    const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes, validateSchema: false, logger: false });
-    addFormats(ajv);
-    // GitHub-specific formats with no checkable meaning; known to ajv so they are not reported as unknown.
-    for (const format of [
-      'repo.nwo',
-      'int32',
-      'int64',
-      'binary',
-      'uri-template',
-      'ssh-key',
-      'email',
-      'hostname',
-      'ipv4',
-      'ipv6',
-    ]) {
-      if (!ajv.formats[format]) ajv.addFormat(format, true);
-    }
-    return ajv;
   }
 
   route(method: string, path: string): RoutedOperation | undefined {
@@ -346,30 +353,42 @@ export class Contract {
 }
 
 /**
- * Reads the pinned description from @octokit/openapi and keeps the part the stand-in serves. Parsing the
- * 13 MB file costs about 0.4 s, so the pruned result (190 kB) is cached in node_modules/.cache, keyed by
- * the package version, the served operations and this module's own code, so any change rebuilds it.
+ * A part of one of GitHub's published descriptions (a package's JSON file), pruned once and cached in
+ * node_modules/.cache, keyed by the package version, what is kept, and the calling module's own code, so any change
+ * rebuilds it. Parsing a description costs about 0.4 s; the pruned part loads in milliseconds.
  */
-export function loadContract(): Contract {
+export function cachedPrune<T>(options: {
+  /** e.g. `@octokit/openapi`; its `package.json` gives the version. */
+  packageName: string;
+  /** The JSON file inside the package. */
+  file: string;
+  /** What is kept, part of the cache key. */
+  kept: readonly string[];
+  /** `import.meta.url` of the module that prunes: its code is part of the key. */
+  module: string;
+  prune: (full: JsonObject) => T;
+}): T {
   const require = createRequire(import.meta.url);
-  const { version } = JSON.parse(readFileSync(require.resolve('@octokit/openapi/package.json'), 'utf8')) as {
+  const { version } = JSON.parse(readFileSync(require.resolve(`${options.packageName}/package.json`), 'utf8')) as {
     version: string;
   };
   const key = createHash('sha256')
-    .update(`${version}\n${servedOperationIds.join(',')}\n`)
+    .update(`${version}\n${options.kept.join(',')}\n`)
+    .update(readFileSync(fileURLToPath(options.module)))
     .update(readFileSync(fileURLToPath(import.meta.url)))
     .digest('hex')
     .slice(0, 16);
+  const name = options.packageName.replace(/^@octokit\//, '');
   const cacheFile = fileURLToPath(
-    new URL(`../node_modules/.cache/github-standin/contract-${version}-${key}.json`, import.meta.url),
+    new URL(`../node_modules/.cache/github-standin/${name}-${version}-${key}.json`, import.meta.url),
   );
   try {
-    return new Contract(JSON.parse(readFileSync(cacheFile, 'utf8')) as PrunedDescription);
+    return JSON.parse(readFileSync(cacheFile, 'utf8')) as T;
   } catch {
     // No cache yet (or an unreadable one): prune from the full description below.
   }
-  const full = JSON.parse(readFileSync(require.resolve(specFile), 'utf8')) as Json;
-  const pruned = pruneDescription(isObject(full) ? full : {});
+  const full = JSON.parse(readFileSync(require.resolve(`${options.packageName}/${options.file}`), 'utf8')) as Json;
+  const pruned = options.prune(isObject(full) ? full : {});
   try {
     mkdirSync(dirname(cacheFile), { recursive: true });
     const temporary = `${cacheFile}.${process.pid}.tmp`;
@@ -378,5 +397,18 @@ export function loadContract(): Contract {
   } catch {
     // A read-only install still works; it just prunes on every start.
   }
-  return new Contract(pruned);
+  return pruned;
+}
+
+/** The pinned REST description from @octokit/openapi, cut to the operations the stand-in serves (190 kB of 13 MB). */
+export function loadContract(): Contract {
+  return new Contract(
+    cachedPrune({
+      packageName: '@octokit/openapi',
+      file: 'generated/api.github.com.json',
+      kept: servedOperationIds,
+      module: import.meta.url,
+      prune: pruneDescription,
+    }),
+  );
 }

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { CommitFacts } from './shapes.js';
 
 const run = promisify(execFile);
 
@@ -197,4 +198,58 @@ export function serveGitHttp(
     if (options.body) child.stdin.end(options.body);
     else request.pipe(child.stdin);
   });
+}
+
+/** Every branch and tag with the object it points at: compared before and after a push to see what it moved. */
+export async function listRefs(path: string): Promise<Map<string, string>> {
+  const output = await git([
+    '--git-dir',
+    path,
+    'for-each-ref',
+    '--format=%(objectname) %(refname)',
+    'refs/heads',
+    'refs/tags',
+  ]);
+  return new Map(
+    output
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [sha = '', ref = ''] = line.split(' ');
+        return [ref, sha] as const;
+      }),
+  );
+}
+
+/** What a webhook says of a commit (an annotated tag is peeled to its commit); undefined when there is none. */
+export async function commitFacts(path: string, object: string): Promise<CommitFacts | undefined> {
+  const commit = await resolveCommit(path, object);
+  if (!commit) return undefined;
+  const fields = (
+    await git(['--git-dir', path, 'show', '-s', '--format=%H%x00%T%x00%cI%x00%an%x00%ae%x00%cn%x00%ce%x00%B', commit])
+  ).split('\0');
+  const [
+    id = commit,
+    treeId = '',
+    timestamp = '',
+    authorName = '',
+    authorEmail = '',
+    committerName = '',
+    committerEmail = '',
+  ] = fields;
+  return {
+    id,
+    treeId,
+    timestamp,
+    message: fields.slice(7).join('\0').trim(),
+    author: { name: authorName, email: authorEmail },
+    committer: { name: committerName, email: committerEmail },
+  };
+}
+
+/** The commits a branch update brought, newest last, as many as GitHub lists (20 here). */
+export async function commitsBetween(path: string, before: string | undefined, after: string): Promise<string[]> {
+  const range = before ? [`${before}..${after}`] : ['--max-count=1', after];
+  const output = await git(['--git-dir', path, 'rev-list', '--reverse', '--max-count=20', ...range]);
+  return output.split('\n').filter(Boolean);
 }

@@ -20,9 +20,12 @@ import {
   isValidTagName,
   resolveCommit,
 } from './git.js';
+import type { RepoEvents } from './events.js';
 import {
   basicError,
   githubTime,
+  hook,
+  hookDelivery,
   pullRequest,
   rateLimitOverview,
   release,
@@ -33,7 +36,8 @@ import {
   type RepoFacts,
   type Site,
 } from './shapes.js';
-import type { Store, StoredAsset, StoredRelease } from './store.js';
+import type { Store, StoredAsset, StoredHook, StoredRelease } from './store.js';
+import type { Webhooks } from './webhooks.js';
 
 export interface Reply {
   status: number;
@@ -57,6 +61,8 @@ export interface ApiDeps {
   auth: Authenticator;
   /** A URL that serves an asset's bytes without credentials, like GitHub's signed storage links. */
   signedAssetUrl: (assetId: number) => string;
+  webhooks: Webhooks;
+  events: RepoEvents;
 }
 
 type Handler = (request: ApiRequest) => Promise<Reply>;
@@ -67,6 +73,7 @@ const docs = {
   assets: '/releases/assets',
   pulls: '/pulls/pulls',
   apps: '/apps/apps#create-an-installation-access-token-for-an-app',
+  hooks: '/repos/webhooks',
 };
 
 function notFound(): Reply {
@@ -153,7 +160,11 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
     );
 
   /** Publishing makes the tag real: at the target commit, unless the tag is already there. */
-  async function tagForPublish(repo: RepoFacts & { path: string }, stored: StoredRelease): Promise<Reply | undefined> {
+  async function tagForPublish(
+    repo: RepoFacts & { path: string },
+    stored: StoredRelease,
+    sender: string,
+  ): Promise<Reply | undefined> {
     if (await resolveCommit(repo.path, `refs/tags/${stored.tagName}`)) return undefined;
     const commit = await resolveCommit(repo.path, stored.targetCommitish);
     if (!commit) {
@@ -163,7 +174,26 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       );
     }
     await ensureTag(repo.path, stored.tagName, commit);
+    // A tag a release made is pushed as far as webhooks go: GitHub sends `create` and `push` for it too.
+    await deps.events.refsMoved(repo, [{ ref: `refs/tags/${stored.tagName}`, after: commit }], sender);
     return undefined;
+  }
+
+  function hookIn(repo: RepoFacts, id: string | undefined): StoredHook | undefined {
+    return store.data.hooks.find((stored) => stored.repo === `${repo.owner}/${repo.name}` && String(stored.id) === id);
+  }
+
+  /** The fields of `config` a hook takes, as create and update send them; the rest of the body is checked by the contract. */
+  function hookConfig(body: unknown): Partial<Pick<StoredHook, 'url' | 'contentType' | 'secret' | 'insecureSsl'>> {
+    const config = (body as { config?: Record<string, unknown> } | undefined)?.config ?? {};
+    const text = (field: string) => (typeof config[field] === 'string' ? (config[field] as string) : undefined);
+    const insecure = config['insecure_ssl'];
+    return {
+      ...(text('url') !== undefined ? { url: text('url') } : {}),
+      ...(text('content_type') !== undefined ? { contentType: text('content_type') === 'json' ? 'json' : 'form' } : {}),
+      ...(text('secret') !== undefined ? { secret: text('secret') || null } : {}),
+      ...(insecure !== undefined ? { insecureSsl: String(insecure) } : {}),
+    };
   }
 
   async function pullJson(
@@ -220,12 +250,13 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
         author: caller?.login ?? 'ghost',
       };
       if (!draft) {
-        const refused = await tagForPublish(repo, stored);
+        const refused = await tagForPublish(repo, stored, stored.author);
         if (refused) return refused;
         stored.publishedAt = stored.createdAt;
       }
       store.data.releases.push(stored);
       store.save();
+      if (!draft) deps.events.releasePublished(repo, stored, assetsOf(stored.id), stored.author);
       return {
         status: 201,
         json: releaseJson(repo, stored),
@@ -245,7 +276,7 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       return repo && stored ? { status: 200, json: releaseJson(repo, stored) } : notFound();
     },
 
-    'repos/update-release': async ({ params, body }) => {
+    'repos/update-release': async ({ params, body, caller }) => {
       const repo = await repoOf(params);
       const stored = repo && releaseIn(repo, params['release_id']);
       if (!repo || !stored) return { status: 404, json: basicError('Not Found', `${docs.releases}#update-a-release`) };
@@ -266,12 +297,14 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       }
       if (!next.draft) {
         if (publishedWithTag(repo, next.tagName, next.id)) return alreadyExists();
-        const refused = await tagForPublish(repo, next);
+        const refused = await tagForPublish(repo, next, caller?.login ?? 'ghost');
         if (refused) return refused;
         next.publishedAt = stored.publishedAt ?? githubTime();
       }
+      const published = stored.draft && !next.draft;
       Object.assign(stored, next);
       store.save();
+      if (published) deps.events.releasePublished(repo, stored, assetsOf(stored.id), caller?.login ?? 'ghost');
       return { status: 200, json: releaseJson(repo, stored) };
     },
 
@@ -452,6 +485,109 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
             candidate.repo === `${repo.owner}/${repo.name}` && String(candidate.number) === params['pull_number'],
         );
       return repo && pull ? { status: 200, json: await pullJson(repo, pull, false) } : notFound();
+    },
+
+    'repos/list-webhooks': async ({ params, query }) => {
+      const repo = await repoOf(params);
+      if (!repo) return notFound();
+      const { page, headers } = paginate(
+        store.data.hooks.filter((stored) => stored.repo === `${repo.owner}/${repo.name}`),
+        query,
+        `${site.base}/repos/${repo.owner}/${repo.name}/hooks`,
+      );
+      return { status: 200, json: page.map((stored) => hook(site, stored)), headers };
+    },
+
+    'repos/create-webhook': async ({ params, body, caller }) => {
+      const repo = await repoOf(params);
+      if (!repo) return notFound();
+      const docsPath = `${docs.hooks}#create-a-repository-webhook`;
+      const config = hookConfig(body);
+      if (!config.url)
+        return validationReply({ resource: 'Hook', code: 'custom', message: 'Config must have url' }, docsPath);
+      const key = `${repo.owner}/${repo.name}`;
+      if (store.data.hooks.some((stored) => stored.repo === key && stored.url === config.url))
+        return validationReply(
+          { resource: 'Hook', code: 'custom', message: 'Hook already exists on this repository' },
+          docsPath,
+        );
+      const now = githubTime();
+      const events = (body as { events?: string[] } | undefined)?.events;
+      const stored: StoredHook = {
+        id: store.newId(),
+        repo: key,
+        active: bool(body, 'active') ?? true,
+        events: events && events.length > 0 ? events : ['push'],
+        url: config.url,
+        // GitHub's default content type is form-encoded.
+        contentType: config.contentType ?? 'form',
+        secret: config.secret ?? null,
+        insecureSsl: config.insecureSsl ?? '0',
+        createdAt: now,
+        updatedAt: now,
+        lastResponse: { code: null, status: 'unused', message: null },
+      };
+      store.data.hooks.push(stored);
+      store.save();
+      deps.events.hookCreated(repo, stored, caller?.login ?? 'ghost');
+      return {
+        status: 201,
+        json: hook(site, stored),
+        headers: { location: `${site.base}/repos/${key}/hooks/${stored.id}` },
+      };
+    },
+
+    'repos/get-webhook': async ({ params }) => {
+      const repo = await repoOf(params);
+      const stored = repo && hookIn(repo, params['hook_id']);
+      return stored ? { status: 200, json: hook(site, stored) } : notFound();
+    },
+
+    'repos/update-webhook': async ({ params, body }) => {
+      const repo = await repoOf(params);
+      const stored = repo && hookIn(repo, params['hook_id']);
+      if (!stored) return notFound();
+      const update = body as { events?: string[]; add_events?: string[]; remove_events?: string[] } | undefined;
+      let events = update?.events ?? stored.events;
+      events = [...new Set([...events, ...(update?.add_events ?? [])])].filter(
+        (event) => !(update?.remove_events ?? []).includes(event),
+      );
+      Object.assign(stored, hookConfig(body), {
+        events,
+        active: bool(body, 'active') ?? stored.active,
+        updatedAt: githubTime(),
+      });
+      store.save();
+      return { status: 200, json: hook(site, stored) };
+    },
+
+    'repos/list-webhook-deliveries': async ({ params, query }) => {
+      const repo = await repoOf(params);
+      const stored = repo && hookIn(repo, params['hook_id']);
+      if (!repo || !stored) return notFound();
+      const perPage = Math.min(Math.max(Number(query['per_page'] ?? 30) || 30, 1), 100);
+      // Newest first, as GitHub lists them; no cursor: a test's hook has few.
+      const deliveries = store.data.deliveries
+        .filter((delivery) => delivery.hookId === stored.id)
+        .sort((a, b) => b.id - a.id)
+        .slice(0, perPage);
+      return { status: 200, json: deliveries.map((delivery) => hookDelivery(site, delivery, repo.id, false)) };
+    },
+
+    'repos/get-webhook-delivery': async ({ params }) => {
+      const repo = await repoOf(params);
+      const stored = repo && hookIn(repo, params['hook_id']);
+      const delivery =
+        stored &&
+        store.data.deliveries.find((each) => each.hookId === stored.id && String(each.id) === params['delivery_id']);
+      return repo && delivery ? { status: 200, json: hookDelivery(site, delivery, repo.id, true) } : notFound();
+    },
+
+    'repos/redeliver-webhook-delivery': async ({ params }) => {
+      const repo = await repoOf(params);
+      const stored = repo && hookIn(repo, params['hook_id']);
+      const sent = stored && deps.webhooks.redeliver(stored, Number(params['delivery_id']));
+      return sent ? { status: 202, json: {} } : notFound();
     },
 
     'rate-limit/get': async () => ({

@@ -21,18 +21,22 @@ import {
 } from './admin-schema.js';
 import { Authenticator, appSettings, credentialOf, type AppSettings, type Caller } from './auth.js';
 import { loadContract, type ContractIssue, type RoutedOperation } from './contract.js';
+import { RepoEvents, refUpdates } from './events.js';
 import {
   bareRepoExists,
   bareRepoPath,
   branchCommit,
   createBareRepo,
   defaultBranchOf,
+  listRefs,
   seedRepo,
   serveGitHttp,
 } from './git.js';
 import { githubApi, type Reply } from './github-api.js';
 import { basicError, githubTime, type Site } from './shapes.js';
 import { Store } from './store.js';
+import { loadWebhookContract } from './webhook-contract.js';
+import { Webhooks } from './webhooks.js';
 
 export interface StandInServerOptions {
   dataDir: string;
@@ -140,7 +144,30 @@ export async function startStandInServer(options: StandInServerOptions): Promise
 
   const signature = (assetId: number, expires: number) =>
     createHmac('sha256', signingKey).update(`${assetId}:${expires}`).digest('base64url');
+  const webhooks = new Webhooks({
+    store,
+    contract: loadWebhookContract(),
+    log,
+    violation: (webhook, errors) => {
+      violations.push({
+        at: new Date().toISOString(),
+        operation: `webhook ${webhook}`,
+        method: 'POST',
+        path: '(delivery)',
+        direction: 'request',
+        errors,
+      });
+      log(
+        `contract violation in webhook ${webhook}: ${errors.map((issue) => `${issue.at} ${issue.message}`).join('; ')}`,
+      );
+    },
+  });
+  const events = new RepoEvents(site, webhooks);
+  // One push at a time per repository, so the refs compared before and after belong to that push alone.
+  const pushes = new Map<string, Promise<void>>();
   const api = githubApi({
+    webhooks,
+    events,
     site,
     store,
     gitRoot,
@@ -339,13 +366,32 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       request.resume();
       return sendJson(response, 404, basicError('Repository not found.', ''));
     }
-    await serveGitHttp(request, response, {
-      projectRoot: gitRoot,
-      pathInfo: `/${owner}/${name}.git${rest}`,
-      query: url.search.replace(/^\?/, ''),
-      ...(caller ? { remoteUser: caller.login } : {}),
-      onError: (message) => log(`git http-backend: ${message}`),
-      ...(body ? { body } : {}),
+    const serve = () =>
+      serveGitHttp(request, response, {
+        projectRoot: gitRoot,
+        pathInfo: `/${owner}/${name}.git${rest}`,
+        query: url.search.replace(/^\?/, ''),
+        ...(caller ? { remoteUser: caller.login } : {}),
+        onError: (message) => log(`git http-backend: ${message}`),
+        ...(body ? { body } : {}),
+      });
+    if (method !== 'POST' || rest !== '/git-receive-pack' || !caller) return serve();
+    const key = `${owner}/${name}`;
+    const path = bareRepoPath(gitRoot, owner, name);
+    const previous = pushes.get(key) ?? Promise.resolve();
+    const push = previous.then(async () => {
+      const before = await listRefs(path);
+      await serve();
+      const updates = refUpdates(before, await listRefs(path));
+      const known = store.data.repos[key];
+      if (updates.length > 0 && known) {
+        await events.refsMoved({ ...known, path, defaultBranch: await defaultBranchOf(path) }, updates, caller.login);
+      }
+    });
+    const settled = push.catch(() => undefined);
+    pushes.set(key, settled);
+    await webhooks.track(push).finally(() => {
+      if (pushes.get(key) === settled) pushes.delete(key);
     });
   }
 
@@ -420,6 +466,10 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       requests: { ...requestCounts },
       rejectedUploads: [...store.data.rejectedUploads],
       faultsPending: faults.reduce((sum, fault) => sum + fault.count, 0),
+      deliveries: {
+        pending: webhooks.pending,
+        sent: store.data.deliveries.length,
+      },
       held: { ...held },
       violations: violations.length,
     });
@@ -511,10 +561,13 @@ export async function startStandInServer(options: StandInServerOptions): Promise
   site.base = `http://${host}:${port}`;
   return {
     url: site.base,
-    close: () =>
-      new Promise<void>((resolveClose) => {
+    close: async () => {
+      // Deliveries under way are made before the process goes (each within its 10 s timeout), as GitHub makes them.
+      await webhooks.settled();
+      return new Promise<void>((resolveClose) => {
         server.close(() => resolveClose());
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
 }

@@ -4,7 +4,7 @@
  * client that follows one (upload_url, url) stays on loopback.
  */
 import type { Caller } from './auth.js';
-import type { StoredAsset, StoredPull, StoredRelease } from './store.js';
+import type { StoredAsset, StoredDelivery, StoredHook, StoredPull, StoredRelease } from './store.js';
 
 export interface Site {
   /** `http://127.0.0.1:<port>`: API, uploads and web pages all live here. */
@@ -333,4 +333,157 @@ export function rateLimitOverview(remaining: number, reset: number): Record<stri
   const core = { limit: 5000, remaining, reset, used: 5000 - remaining, resource: 'core' };
   const search = { limit: 30, remaining: 30, reset, used: 0, resource: 'search' };
   return { resources: { core, search }, rate: core };
+}
+
+/** A repository webhook as `repos/get-webhook` answers it; the secret is never shown, only that there is one. */
+export function hook(site: Site, stored: StoredHook): Record<string, unknown> {
+  const api = `${site.base}/repos/${stored.repo}/hooks/${stored.id}`;
+  return {
+    type: 'Repository',
+    id: stored.id,
+    name: 'web',
+    active: stored.active,
+    events: stored.events,
+    config: {
+      url: stored.url,
+      content_type: stored.contentType,
+      insecure_ssl: stored.insecureSsl,
+      ...(stored.secret ? { secret: '********' } : {}),
+    },
+    updated_at: stored.updatedAt,
+    created_at: stored.createdAt,
+    url: api,
+    test_url: `${api}/test`,
+    ping_url: `${api}/pings`,
+    deliveries_url: `${api}/deliveries`,
+    last_response: stored.lastResponse,
+  };
+}
+
+/** One delivery in `repos/list-webhook-deliveries`; `full` adds what was sent and answered, as the single GET does. */
+export function hookDelivery(
+  site: Site,
+  stored: StoredDelivery,
+  repoId: number,
+  full: boolean,
+): Record<string, unknown> {
+  const item = {
+    id: stored.id,
+    guid: stored.guid,
+    delivered_at: stored.deliveredAt,
+    redelivery: stored.redelivery,
+    duration: stored.duration,
+    status: stored.status,
+    status_code: stored.statusCode,
+    event: stored.event,
+    action: stored.action,
+    installation_id: null,
+    repository_id: repoId,
+  };
+  if (!full) return item;
+  const json = stored.request.body.startsWith('payload=')
+    ? decodeURIComponent(stored.request.body.slice('payload='.length))
+    : stored.request.body;
+  return {
+    ...item,
+    url: `${site.base}/repos/${stored.repo}/hooks/${stored.hookId}/deliveries/${stored.id}`,
+    request: { headers: stored.request.headers, payload: JSON.parse(json) as unknown },
+    response: { headers: stored.response.headers, payload: stored.response.body },
+  };
+}
+
+/** A commit as webhook payloads describe one (`head_commit`, `commits[]`). */
+export interface CommitFacts {
+  id: string;
+  treeId: string;
+  message: string;
+  timestamp: string;
+  author: { name: string; email: string };
+  committer: { name: string; email: string };
+}
+
+export function webhookCommit(site: Site, repo: Pick<RepoFacts, 'owner' | 'name'>, commit: CommitFacts) {
+  return {
+    id: commit.id,
+    tree_id: commit.treeId,
+    distinct: true,
+    message: commit.message,
+    timestamp: commit.timestamp,
+    url: `${site.base}/${repo.owner}/${repo.name}/commit/${commit.id}`,
+    author: commit.author,
+    committer: commit.committer,
+    added: [],
+    removed: [],
+    modified: [],
+  };
+}
+
+const zeroSha = '0'.repeat(40);
+
+/** The `push` event for one ref a push (or a published release's new tag) moved. */
+export function pushPayload(
+  site: Site,
+  repo: RepoFacts,
+  update: { ref: string; before?: string; after?: string },
+  headCommit: CommitFacts | undefined,
+  commits: CommitFacts[],
+  pusher: string,
+): Record<string, unknown> {
+  const before = update.before ?? zeroSha;
+  const after = update.after ?? zeroSha;
+  return {
+    ref: update.ref,
+    before,
+    after,
+    created: update.before === undefined,
+    deleted: update.after === undefined,
+    forced: false,
+    base_ref: null,
+    compare: `${site.base}/${repo.owner}/${repo.name}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
+    commits: commits.map((commit) => webhookCommit(site, repo, commit)),
+    head_commit: headCommit ? webhookCommit(site, repo, headCommit) : null,
+    repository: repository(site, repo),
+    pusher: { name: pusher, email: null },
+    sender: simpleUser(site, pusher),
+  };
+}
+
+/** The `create` event GitHub sends beside `push` when a branch or tag comes to exist. */
+export function createPayload(site: Site, repo: RepoFacts, ref: string, sender: string): Record<string, unknown> {
+  const tag = ref.startsWith('refs/tags/');
+  return {
+    ref: ref.replace(/^refs\/(tags|heads)\//, ''),
+    ref_type: tag ? 'tag' : 'branch',
+    master_branch: repo.defaultBranch,
+    description: null,
+    pusher_type: 'user',
+    repository: repository(site, repo),
+    sender: simpleUser(site, sender),
+  };
+}
+
+export function releasePayload(
+  site: Site,
+  repo: RepoFacts,
+  stored: StoredRelease,
+  assets: StoredAsset[],
+  action: 'published',
+  sender: string,
+): Record<string, unknown> {
+  return {
+    action,
+    release: release(site, repo, stored, assets),
+    repository: repository(site, repo),
+    sender: simpleUser(site, sender),
+  };
+}
+
+export function pingPayload(site: Site, repo: RepoFacts, stored: StoredHook, sender: string): Record<string, unknown> {
+  return {
+    zen: 'Keep it logically awesome.',
+    hook_id: stored.id,
+    hook: hook(site, stored),
+    repository: repository(site, repo),
+    sender: simpleUser(site, sender),
+  };
 }

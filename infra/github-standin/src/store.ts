@@ -1,6 +1,6 @@
 /**
- * What the stand-in remembers between runs: releases, assets, pull requests
- * and ids, in one JSON file under the data folder. Asset bytes sit beside it
+ * What the stand-in remembers between runs: releases, assets, pull requests,
+ * webhooks and their deliveries, and ids, in one JSON file under the data folder. Asset bytes sit beside it
  * and the repositories are bare git repositories, so a restart loses nothing.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -51,6 +51,42 @@ const storedPull = z.object({
 });
 export type StoredPull = z.infer<typeof storedPull>;
 
+const storedHook = z.object({
+  id: z.number(),
+  repo: z.string(),
+  active: z.boolean(),
+  events: z.array(z.string()),
+  url: z.string(),
+  contentType: z.enum(['json', 'form']),
+  /** The HMAC key deliveries are signed with; answered as "********", as GitHub does. */
+  secret: z.string().nullable(),
+  insecureSsl: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastResponse: z.object({ code: z.number().nullable(), status: z.string(), message: z.string().nullable() }),
+});
+export type StoredHook = z.infer<typeof storedHook>;
+
+const storedDelivery = z.object({
+  id: z.number(),
+  /** `X-GitHub-Delivery`: the same for a delivery and its redeliveries. */
+  guid: z.string(),
+  hookId: z.number(),
+  repo: z.string(),
+  event: z.string(),
+  action: z.string().nullable(),
+  redelivery: z.boolean(),
+  deliveredAt: z.string(),
+  /** Seconds the receiver took to answer. */
+  duration: z.number(),
+  /** "OK" for a 2xx, else what went wrong; "pending" until the attempt ends. */
+  status: z.string(),
+  statusCode: z.number(),
+  request: z.object({ headers: z.record(z.string(), z.string()), body: z.string() }),
+  response: z.object({ headers: z.record(z.string(), z.string()), body: z.string().nullable() }),
+});
+export type StoredDelivery = z.infer<typeof storedDelivery>;
+
 const persisted = z.object({
   nextId: z.number(),
   repos: z.record(z.string(), storedRepo),
@@ -62,6 +98,8 @@ const persisted = z.object({
   rejectedUploads: z.array(z.object({ releaseId: z.number(), name: z.string(), reason: z.string() })),
   /** SHA-256 of each installation token handed out, so tokens outlive a restart as they outlive a deploy at GitHub. */
   installationTokens: z.array(z.object({ sha256: z.string(), expiresAt: z.string() })),
+  hooks: z.array(storedHook).default([]),
+  deliveries: z.array(storedDelivery).default([]),
 });
 export type Persisted = z.infer<typeof persisted>;
 
@@ -85,6 +123,8 @@ export class Store {
           uploads: {},
           rejectedUploads: [],
           installationTokens: [],
+          hooks: [],
+          deliveries: [],
         };
   }
 

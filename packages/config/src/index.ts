@@ -23,10 +23,10 @@ export {
   stagesToRun,
   WebsiteRepoConfig,
 } from './schema.js';
-export { loadProjectConfig, parseProjectConfig } from './load.js';
+export { loadProjectConfig, loadProjectConfigs, parseProjectConfig } from './load.js';
 export { expandableFields } from './expand.js';
 export { closestMatch, configErrorMap, formatIssues } from './issues.js';
 export { compareVersions, parseVersion, ReleaseVersion, ReleaseVersionText } from './version.js';
 export { Placeholder, renderTemplate, type TemplateValues } from './templates.js';
-export { artifactFileName, type BuildTarget, buildTargets, releaseName, releaseTag } from './naming.js';
+export { artifactFileName, type BuildTarget, buildTargets, releaseName, releaseTag, versionOfTag } from './naming.js';
 export { projectConfigJsonSchemaText } from './json-schema.js';

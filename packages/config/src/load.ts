@@ -40,6 +40,27 @@ export async function loadProjectConfig(path: string, env: NodeJS.ProcessEnv = p
   return parseProjectConfig(expandAddresses(parsed, path, env), path);
 }
 
+/** Several projects' files, by project name (the worker's and the gateway's list); a project named twice is refused. */
+export async function loadProjectConfigs(
+  paths: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ files: Map<string, string>; configs: Map<string, ProjectConfig> }> {
+  const files = new Map<string, string>();
+  const configs = new Map<string, ProjectConfig>();
+  for (const path of paths) {
+    const config = await loadProjectConfig(path, env);
+    const other = files.get(config.project);
+    if (other) {
+      throw new InputError(`project "${config.project}" is configured twice: ${other} and ${path}`, {
+        fix: 'give each project one config file (--config or RELFORGE_PROJECTS)',
+      });
+    }
+    files.set(config.project, path);
+    configs.set(config.project, config);
+  }
+  return { files, configs };
+}
+
 const unreadable: Record<string, [problem: string, fix: string]> = {
   ENOENT: ['no such file', 'check the path; the release config is usually relforge.yaml at the top of the repository'],
   EISDIR: ['is a directory', 'give the path of the config file itself, e.g. relforge.yaml in that directory'],

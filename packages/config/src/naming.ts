@@ -4,7 +4,7 @@
  */
 import type { ProjectConfig } from './schema.js';
 import { renderTemplate } from './templates.js';
-import type { ReleaseVersion } from './version.js';
+import { ReleaseVersionText, type ReleaseVersion } from './version.js';
 
 type MatrixEntry = ProjectConfig['build']['matrix'][number];
 
@@ -23,6 +23,21 @@ const releaseValues = (config: ProjectConfig, version: ReleaseVersion) => ({
 /** The git tag of the release, e.g. "v8.1.0" from the template "v{version}". */
 export function releaseTag(config: ProjectConfig, version: ReleaseVersion): string {
   return renderTemplate(config.publish.release.tag, releaseValues(config, version));
+}
+
+/**
+ * The version a tag releases under this config's tag template, or undefined when it is not one of its release tags:
+ * under "v{version}", "v8.1.0" is 8.1.0, and "latest", "v8.1" or "valkey-8.1.0" are none.
+ */
+export function versionOfTag(config: ProjectConfig, tag: string): ReleaseVersion | undefined {
+  // Whatever part of the tag parses as a version and renders back to the tag, {project} and {majorMinor} included.
+  for (let begin = 0; begin < tag.length; begin++) {
+    for (let end = tag.length; end > begin; end--) {
+      const parsed = ReleaseVersionText.safeParse(tag.slice(begin, end));
+      if (parsed.success && releaseTag(config, parsed.data) === tag) return parsed.data;
+    }
+  }
+  return undefined;
 }
 
 /** The title of the forge release, e.g. "valkey 8.1.0". */

@@ -9,6 +9,7 @@ import {
   releaseName,
   releaseTag,
   renderTemplate,
+  versionOfTag,
 } from '../src/index.js';
 
 const full = await loadProjectConfig(join(import.meta.dirname, 'corpus', 'good-full.yaml'));
@@ -48,6 +49,25 @@ describe('release names', () => {
       ),
     ).toBe('v8.1.0-rc1');
     expect(releaseTag(full, version)).toBe('8.1.0-rc1');
+  });
+
+  it('read the version back from a release tag, and nothing from any other tag', () => {
+    const withTag = (tag: string) => ({
+      ...full,
+      publish: { ...full.publish, release: { ...full.publish.release, tag } },
+    });
+    expect(versionOfTag(withTag('v{version}'), 'v1.5.0')?.text).toBe('1.5.0');
+    expect(versionOfTag(withTag('v{version}'), 'v8.1.0-rc1')?.text).toBe('8.1.0-rc1');
+    expect(versionOfTag(full, '8.1.0')?.text).toBe('8.1.0');
+    expect(versionOfTag(withTag('{project}-{version}'), 'valkey-8.1.0')?.text).toBe('8.1.0');
+    expect(versionOfTag(withTag('{majorMinor}/v{version}'), '8.1/v8.1.2')?.text).toBe('8.1.2');
+    for (const other of ['latest', 'v8.1', 'valkey-8.1', 'valkey-8.1.0-', 'redis-8.1.0', 'valkey-v8.1.0'])
+      expect(versionOfTag(withTag('{project}-{version}'), other)).toBeUndefined();
+    // {majorMinor} must agree with the version it stands beside.
+    expect(versionOfTag(withTag('{majorMinor}/v{version}'), '8.0/v8.1.2')).toBeUndefined();
+    expect(versionOfTag(withTag('v{version}'), 'v1.5')).toBeUndefined();
+    expect(versionOfTag(withTag('v{version}'), 'latest')).toBeUndefined();
+    expect(versionOfTag(withTag('v{version}'), '1.5.0')).toBeUndefined();
   });
 
   it('title the release from the name template', () => {

@@ -59,6 +59,34 @@ export interface ReleaseInput {
    * given and differs, the release refuses before doing anything instead of silently using the worker's.
    */
   configSha256?: string;
+  /**
+   * Build the commit the release tag points at, not `source.ref`: the tag exists already (a person pushed it, or
+   * published its release). Set by the gateway for a release a webhook starts; a new run of a lost one keeps it.
+   */
+  fromTag?: boolean;
+}
+
+/**
+ * Something outside that asked for this release: a GitHub webhook delivery, sent by the gateway with signal-with-start.
+ * A tag push or a published release both imply the tag exists, so a release a trigger started builds the tag's commit.
+ */
+export interface ReleaseTrigger {
+  via: 'github';
+  /** `X-GitHub-Delivery`: a redelivery carries the same id, and the workflow records each id once. */
+  deliveryId: string;
+  /** `push` of the release tag, or `release` (action `published`) for the release repository. */
+  event: 'push' | 'release';
+  /** When the gateway received the delivery. */
+  at: string;
+  /** The release tag the event names, e.g. "v1.5.0". */
+  tag: string;
+  /** Who caused it on the forge: the delivery's `sender.login`. */
+  sender?: string;
+  /**
+   * For a `release` event: the forge release a person published. The publish stage adds the assets to it instead of
+   * drafting one; without this, a release published by someone else is refused as a conflict.
+   */
+  release?: { id: number; url: string };
 }
 
 /** One workflow per project and version: a second start of the same id attaches instead of releasing twice. */
@@ -186,6 +214,8 @@ export interface ReleaseStatus {
   builds?: BuildStatus[];
   artifacts: { file: string; size: number; sha256: string; sha512: string; url?: string }[];
   error?: string;
+  /** The triggers that arrived from outside (webhook deliveries), oldest first, each delivery id once. */
+  triggers?: ReleaseTrigger[];
   /** What operators did to this release, oldest first; a re-release is recorded when it starts. */
   audit: { at: string; action: 'resume' | 'abort' | 'rerelease'; stage?: Stage; note?: string; by?: string }[];
 }
@@ -206,3 +236,5 @@ export interface AbortInput {
 
 export const resumeUpdate = defineUpdate<{ resumed: Stage }, [ResumeInput]>('resume');
 export const abortSignal = defineSignal<[AbortInput]>('abort');
+/** A trigger from outside; the gateway sends it with signal-with-start, so the first one also starts the release. */
+export const triggerSignal = defineSignal<[ReleaseTrigger]>('trigger');

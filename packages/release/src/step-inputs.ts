@@ -110,6 +110,11 @@ export interface DraftInput extends StepRelease, StagedFiles, ForgeReleaseInput 
   artifacts: ArtifactDigest[];
   /** Named in the release notes, so downloaders find the key that signed the release. */
   releaseKey?: ReleaseKeyFacts;
+  /**
+   * A release a person published for this tag, named by a `release` trigger: its assets are added to it instead of a
+   * draft's. Any other published release for the tag is still refused.
+   */
+  adopt?: { releaseId: number };
 }
 
 export interface PublishInput extends ForgeReleaseInput {

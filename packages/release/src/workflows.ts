@@ -6,7 +6,15 @@
  */
 import { patched, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { ReleaseActivities } from './activities.js';
-import { abortSignal, resumeUpdate, statusQuery, type ReleaseInput, type ReleaseStatus, type Stage } from './shared.js';
+import {
+  abortSignal,
+  resumeUpdate,
+  statusQuery,
+  triggerSignal,
+  type ReleaseInput,
+  type ReleaseStatus,
+  type Stage,
+} from './shared.js';
 import { stepInputs } from './step-inputs.js';
 import { buildStage } from './workflows/builds.js';
 import { remoteStep } from './workflows/options.js';
@@ -17,6 +25,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   setHandler(statusQuery, () => run.status);
   setHandler(resumeUpdate, (resume) => run.resume(resume), { validator: (resume) => run.validateResume(resume) });
   setHandler(abortSignal, (abort) => run.abort(abort));
+  // A run that began on older code left any trigger signal unhandled; on replay it must stay so.
+  if (patched('github-triggers')) setHandler(triggerSignal, (trigger) => run.recordTrigger(trigger));
 
   await run.prepare();
   const last = run.status.stages.at(-1);
@@ -77,7 +87,11 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
       `draft release ${tag} of ${repository} with ${plural(artifacts.length, 'asset')}`,
     );
     const { publishForgeRelease } = step(`publish release ${tag} of ${repository}`);
-    const staged = await stageForgeRelease(stepInputs.stageForgeRelease(plan, artifacts));
+    const adopt = run.adoptedRelease(plan.tag);
+    const staged = await stageForgeRelease({
+      ...stepInputs.stageForgeRelease(plan, artifacts),
+      ...(adopt ? { adopt } : {}),
+    });
     const published = await publishForgeRelease(stepInputs.publishForgeRelease(plan, staged.releaseId));
     return {
       s3: `${uploaded.uploaded} uploaded, ${uploaded.unchanged} already there`,

@@ -42,6 +42,8 @@ export const recordedHistories = {
     release: fixture('release-signed-history.json'),
     parked: fixture('parked-resumed-signed-history.json'),
   },
+  /** A release started by webhook triggers (signal-with-start), recorded by `test/fast/triggers.test.ts`. */
+  triggered: fixture('triggered-release-history.json'),
 };
 
 export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };

@@ -91,6 +91,23 @@ describe.each([
   });
 });
 
+describe('the release history started by webhook triggers', () => {
+  const triggered = load(recordedHistories.triggered);
+  it('holds the trigger patch marker and two distinct triggers delivered twice each by signal-with-start', () => {
+    const text = decodedHistory(readFileSync(recordedHistories.triggered, 'utf8'));
+    expect(text).toContain('"id":"github-triggers"');
+    const signals = (triggered.events ?? []).filter(
+      (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'trigger',
+    );
+    expect(signals).toHaveLength(4);
+    expect(triggered.events?.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+  });
+
+  it('replays on the current workflow code without a determinism error', async () => {
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, triggered, 'release/recorded-triggered');
+  });
+});
+
 describe('the replay guard', () => {
   const recorded = load(recordedHistories.beforePlatforms.release);
   // The guard must be able to fail: workflow code that schedules other activities than the history recorded is refused.

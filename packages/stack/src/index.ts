@@ -2,7 +2,8 @@
  * `relforge stack up | down | status`: the local servers as background
  * processes that outlive the command — Temporal with its Web UI, S3, and the
  * GitHub stand-in — remembered in a state file so a later command can report
- * on them, hand a worker their addresses and credentials, and stop them.
+ * on them, hand a worker and the gateway their addresses and credentials, and
+ * stop them.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ export interface StackSettings {
   uiPort: number;
   s3Port: number;
   githubPort: number;
+  /** The gateway, started by the CLI beside the worker: GitHub's webhooks come in there. */
+  gatewayPort: number;
   namespace: string;
   bucket: string;
 }
@@ -34,6 +37,7 @@ export const defaultStackSettings: StackSettings = {
   uiPort: 8233,
   s3Port: 7070,
   githubPort: 7080,
+  gatewayPort: 7090,
   namespace: 'relforge',
   bucket: 'relforge-releases',
 };
@@ -45,12 +49,16 @@ export interface StackState {
   github: { url: string; port: number; pid: number; dataDir: string; logFile: string };
   /** The stack's own worker, with the stack's credentials; added by the CLI once the servers are up. */
   worker?: { pid: number; logFile: string; configs: string[] };
+  /** The gateway for the same projects, where the stand-in's webhooks deliver; added by the CLI after the worker. */
+  gateway?: { url: string; port: number; pid: number; logFile: string; configs: string[] };
 }
 
 /** Local-only credentials, made once per state folder and readable only by their owner. */
 export interface LocalCredentials {
   s3: { accessKeyId: string; secretAccessKey: string };
   githubToken: string;
+  /** What the example's webhook on the stand-in signs with and the gateway checks (absent in older state folders). */
+  webhookSecret: string;
 }
 
 const stateFile = () => join(stateDir(), 'stack.json');
@@ -63,13 +71,16 @@ export function readStackState(): StackState | undefined {
 
 export function localCredentials(): LocalCredentials {
   const file = credentialsFile();
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalCredentials;
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalCredentials>) : {};
+  if (existing.s3 && existing.githubToken && existing.webhookSecret) return existing as LocalCredentials;
+  // Made once; a folder from before the gateway keeps its keys and token and gains a webhook secret.
   const credentials: LocalCredentials = {
-    s3: {
+    s3: existing.s3 ?? {
       accessKeyId: `relforge-${randomBytes(6).toString('hex')}`,
       secretAccessKey: randomBytes(24).toString('base64url'),
     },
-    githubToken: `ghp_${randomBytes(18).toString('hex')}`,
+    githubToken: existing.githubToken ?? `ghp_${randomBytes(18).toString('hex')}`,
+    webhookSecret: randomBytes(24).toString('base64url'),
   };
   mkdirSync(stateDir(), { recursive: true });
   writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
@@ -100,6 +111,17 @@ export function workerIsRunning(state: StackState): boolean {
 
 function writeStackState(state: StackState): void {
   writeFileSync(stateFile(), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function gatewayIsRunning(state: StackState): boolean {
+  return state.gateway !== undefined && isAlive(state.gateway.pid);
+}
+
+/** Remembers the stack's gateway, so `status` reports it and `down` stops it. */
+export function recordGateway(state: StackState, gateway: NonNullable<StackState['gateway']>): StackState {
+  const updated = { ...state, gateway };
+  writeStackState(updated);
+  return updated;
 }
 
 /** Remembers the stack's worker, so `status` reports it and `down` stops it. */
@@ -180,7 +202,9 @@ export async function stackUp(settings: StackSettings = defaultStackSettings): P
 export async function stackDown(): Promise<StackState | undefined> {
   const state = readStackState();
   if (!state) return undefined;
-  // The worker first, gracefully: it finishes its in-flight step while Temporal is still there to hear of it.
+  // The gateway first, so nothing new comes in; then the worker, gracefully: it finishes its in-flight step while
+  // Temporal is still there to hear of it.
+  if (state.gateway) await stopPid(state.gateway.pid);
   if (state.worker) await stopPid(state.worker.pid, 15_000);
   await Promise.all(serverPids(state).map((pid) => stopPid(pid)));
   rmSync(stateFile(), { force: true });
@@ -212,5 +236,22 @@ export function workerEnvironment(state: StackState): Record<string, string> {
     RELFORGE_RELEASE_KEY: localReleaseKey().openssh,
     RELFORGE_S3_PORT: String(state.s3.port),
     RELFORGE_GITHUB_PORT: String(state.github.port),
+  };
+}
+
+/** The name the gateway reads the webhook secret from; the value is handed over in its environment, never argv. */
+export const gatewaySecretVariable = 'RELFORGE_GITHUB_WEBHOOK_SECRET';
+
+/** The environment of the stack's gateway: Temporal, the ports its configs' addresses use, and the webhook secret. */
+export function gatewayEnvironment(state: StackState, port: number, configs: string[]): Record<string, string> {
+  return {
+    RELFORGE_TEMPORAL_ADDRESS: state.temporal.address,
+    RELFORGE_NAMESPACE: state.temporal.namespace,
+    RELFORGE_S3_PORT: String(state.s3.port),
+    RELFORGE_GITHUB_PORT: String(state.github.port),
+    RELFORGE_GATEWAY_LISTEN: `127.0.0.1:${port}`,
+    RELFORGE_PROJECTS: configs.join(','),
+    RELFORGE_WEBHOOK_SECRET_ENV: gatewaySecretVariable,
+    [gatewaySecretVariable]: localCredentials().webhookSecret,
   };
 }

@@ -88,6 +88,11 @@ export async function prepareRelease(
       fix: 'pass e.g. "by": "alice@build-host", or leave it out',
     });
   }
+  if (input.fromTag !== undefined && typeof input.fromTag !== 'boolean') {
+    throw new InputError('fromTag: expected true or false', {
+      fix: 'pass "fromTag": true to build the commit the release tag points at, or leave it out to build source.ref',
+    });
+  }
   const previous = await completedRun();
   if (previous && !input.rerelease) {
     // Dask's tag-triggered workflow raced with itself and released twice; here the second trigger stops before any step.
@@ -103,8 +108,18 @@ export async function prepareRelease(
   const forge = forgeFor(config.forge, services);
   const remote = await remoteFor(forge, config.source.repository);
   const tag = releaseTag(config, version);
-  // A re-release rebuilds what was released, from its tag, not whatever the branch holds now.
-  const released = input.rerelease ? await services.git.resolveRemoteRef(remote, tag) : undefined;
+  // A re-release rebuilds what was released, from its tag, not whatever the branch holds now; so does a release
+  // triggered by the tag itself.
+  const tagged = input.rerelease || input.fromTag ? await services.git.resolveRemoteRef(remote, tag) : undefined;
+  if (input.fromTag && !input.rerelease && !tagged) {
+    throw new InputError(
+      `fromTag: ${config.project} ${version.text} is to be built from tag ${tag}, but ${config.source.repository} has no such tag`,
+      {
+        fix: `push the tag to ${config.source.repository} (the source repository the release builds from), then redeliver the webhook; when the release repository is another one, its tags must be pushed to both`,
+      },
+    );
+  }
+  const released = input.rerelease ? tagged : undefined;
   if (input.rerelease && !released) {
     throw new InputError(
       `rerelease: ${config.project} ${version.text} has no tag ${tag} in ${config.source.repository} to rebuild from`,
@@ -113,7 +128,7 @@ export async function prepareRelease(
       },
     );
   }
-  const sourceCommit = released ?? (await services.git.resolveRemoteRef(remote, config.source.ref));
+  const sourceCommit = tagged ?? (await services.git.resolveRemoteRef(remote, config.source.ref));
   if (!sourceCommit) {
     throw new InputError(
       `source.ref "${config.source.ref}" is not a branch, tag or commit of ${config.source.repository}`,

@@ -5,7 +5,8 @@
  * credentials from its public URL, as people will. Then the forge
  * release: a draft, its assets (an asset already there with the same digest is
  * kept, one with another digest is refused), a check of the whole list, and
- * only then publishing — the moment the tag comes to exist.
+ * only then publishing — the moment the tag comes to exist. A release a person
+ * published is added to only when a trigger named it (`adopt`).
  */
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -362,7 +363,7 @@ export async function stageForgeRelease(
         unchanged++;
         continue;
       }
-      if (!release.draft) {
+      if (!release.draft && draft.adopt?.releaseId !== release.id) {
         throw new PermanentError(
           ReleaseFailureType.DigestConflict,
           `release ${draft.tag} of ${draft.repository} is already published without ${artifact.file}`,

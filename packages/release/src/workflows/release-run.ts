@@ -7,6 +7,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  log,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -26,6 +27,7 @@ import {
   type ReleasePlan,
   type ReleaseState,
   type ReleaseStatus,
+  type ReleaseTrigger,
   type ResumeInput,
   type Stage,
   type StageStatus,
@@ -206,6 +208,31 @@ export class ReleaseRun {
     }
   }
 
+  /**
+   * The `trigger` signal: each delivery id is recorded once, so GitHub's redelivery of the same delivery, or the
+   * gateway sending it twice, changes nothing. A malformed one (the stock CLI, by hand) is logged and dropped: a signal
+   * cannot be refused, and failing the release for it would be worse.
+   */
+  recordTrigger(trigger: ReleaseTrigger | undefined): void {
+    const problem = triggerProblem(trigger);
+    if (problem || !trigger) {
+      log.warn(`ignored a trigger signal: ${problem ?? 'no input'}`);
+      return;
+    }
+    const triggers = (this.status.triggers ??= []);
+    if (triggers.some((seen) => seen.deliveryId === trigger.deliveryId)) return;
+    triggers.push(trigger);
+  }
+
+  /**
+   * The forge release a person published for this release's tag, when a `release` trigger said so: the publish stage
+   * adds the assets to it. Only a trigger can name one, so a published release nobody pointed at stays a conflict.
+   */
+  adoptedRelease(tag: string): { releaseId: number } | undefined {
+    const published = this.status.triggers?.filter((trigger) => trigger.release && trigger.tag === tag).at(-1);
+    return published?.release ? { releaseId: published.release.id } : undefined;
+  }
+
   /** A matrix target's build, listed in the status from the moment it is queued on its platform. */
   trackBuild(target: BuildTarget, taskQueue: string): BuildStatus {
     const build: BuildStatus = { target, taskQueue, state: 'queued' };
@@ -293,6 +320,18 @@ export class ReleaseRun {
     this.#plan = { ...reloaded, sourceCommit, startedAt };
     if (reloaded.configFile) this.status.config = reloaded.configFile;
   }
+}
+
+function triggerProblem(trigger: unknown): string | undefined {
+  if (typeof trigger !== 'object' || trigger === null) return 'expected an object';
+  const { via, deliveryId, event, at, tag, release } = trigger as Record<string, unknown>;
+  if (via !== 'github') return 'via: expected "github"';
+  if (typeof deliveryId !== 'string' || deliveryId === '') return 'deliveryId: expected the X-GitHub-Delivery id';
+  if (event !== 'push' && event !== 'release') return 'event: expected "push" or "release"';
+  if (typeof at !== 'string' || typeof tag !== 'string') return 'at, tag: expected strings';
+  if (release !== undefined && typeof (release as { id?: unknown }).id !== 'number')
+    return 'release.id: expected a number';
+  return undefined;
 }
 
 export function messageOf(error: unknown): string {

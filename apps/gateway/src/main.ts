@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * The gateway process as systemd, `relforge stack up` or a test starts it: flags or RELFORGE_* variables (see
+ * settings.ts), then it listens until SIGTERM or SIGINT. Bad input exits 2 before it listens, naming the field.
+ */
+import type { AddressInfo } from 'node:net';
+import { InputError, isRelforgeError } from '@relforge/errors';
+import { ProjectRoutes } from './projects.js';
+import { buildGateway } from './server.js';
+import { gatewaySettings, readWebhookSecret } from './settings.js';
+import { TemporalLink } from './temporal.js';
+
+function exitFor(error: unknown): never {
+  console.error(`relforge gateway: ${error instanceof Error ? error.message : String(error)}`);
+  if (isRelforgeError(error)) console.error(`  fix: ${error.fix}`);
+  // The exit codes of `relforge` (README): bad input 2, a server that cannot be reached or bound 3, a bug 70.
+  process.exit(error instanceof InputError ? 2 : isRelforgeError(error) ? 3 : 70);
+}
+
+let started;
+try {
+  const settings = gatewaySettings(process.argv.slice(2), process.env);
+  const routes = await ProjectRoutes.load(settings.projects, process.env);
+  const webhookSecret = readWebhookSecret(settings.webhookSecret, process.env);
+  const temporal = new TemporalLink(settings.temporal);
+  const app = await buildGateway({ routes, temporal, webhookSecret });
+  started = { app, temporal, settings, routes };
+} catch (error) {
+  exitFor(error);
+}
+const { app, temporal, settings, routes } = started;
+try {
+  await app.listen({ host: settings.listen.host, port: settings.listen.port });
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  console.error(
+    `relforge gateway: cannot listen on ${settings.listen.host}:${settings.listen.port} (${code ?? String(error)})`,
+  );
+  console.error(
+    '  fix: stop whatever listens there, or choose another address with --listen or RELFORGE_GATEWAY_LISTEN',
+  );
+  process.exit(3);
+}
+const where = `${temporal.settings.address}${temporal.settings.tls ? ' (mTLS)' : ''}, namespace ${temporal.settings.namespace}`;
+const bound = app.server.address() as AddressInfo;
+console.log(`relforge gateway: listening on http://${bound.address}:${bound.port}`);
+console.log(`relforge gateway: routes GitHub events for ${routes.projects.join(', ')}; Temporal ${where}`);
+// Connect now rather than at the first delivery; a Temporal still down shows in /readyz and is retried on need.
+temporal
+  .client()
+  .catch((error: unknown) =>
+    console.error(`relforge gateway: ${error instanceof Error ? error.message : String(error)}`),
+  );
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    // In-flight deliveries finish first; GitHub waits up to 10 s for an answer.
+    void app
+      .close()
+      .then(() => temporal.close())
+      .then(() => process.exit(0));
+  });
+}

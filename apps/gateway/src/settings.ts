@@ -1,0 +1,139 @@
+/**
+ * What a gateway process serves, from its flags or its environment (the systemd unit, `relforge stack up`, tests):
+ * where it listens, the Temporal service, the projects whose events it routes, and where the webhook secret is kept.
+ * One zod schema says what is valid; a refusal names the flag and the variable, never a secret's value.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SecretRef } from '@relforge/config';
+import { InputError, formatIssuePath } from '@relforge/errors';
+import { TemporalSettings, temporalSettingsFromEnv, tlsConfig } from '@relforge/temporal-connection';
+import { z } from 'zod';
+
+export const defaultListen = '127.0.0.1:7090';
+
+export const GatewaySettings = z.object({
+  listen: z
+    .object({
+      host: z.string().min(1),
+      port: z.number().int().min(0).max(65_535),
+    })
+    .meta({ description: 'Where the HTTP server listens; behind a TLS proxy in production.' }),
+  temporal: TemporalSettings.meta({ description: 'The Temporal service the releases run on, as the worker reads it.' }),
+  projects: z
+    .array(z.string().min(1))
+    .min(1, 'give at least one project config: the gateway routes events only for the projects it is told of')
+    .meta({
+      description:
+        "The projects' config files: their source and release repositories and release tag template route events.",
+    }),
+  webhookSecret: SecretRef.meta({
+    description: "Where the GitHub webhook's secret is kept: {env: VARIABLE} or {file: PATH}, never the secret itself.",
+  }),
+});
+export type GatewaySettings = z.infer<typeof GatewaySettings>;
+
+/** The flag and the variable of each setting, for messages: a person fixes the one they used. */
+const names: Record<string, string> = {
+  listen: '--listen (RELFORGE_GATEWAY_LISTEN)',
+  projects: '--config (RELFORGE_PROJECTS)',
+  webhookSecret:
+    '--webhook-secret-env or --webhook-secret-file (RELFORGE_WEBHOOK_SECRET_ENV, RELFORGE_WEBHOOK_SECRET_FILE)',
+};
+
+const fixes: Record<string, string> = {
+  listen: `give host:port, e.g. ${defaultListen}, or 0.0.0.0:7090 behind a TLS proxy`,
+  projects:
+    'pass --config <file> for each project (the same files its worker releases), or set RELFORGE_PROJECTS=<file>,<file>',
+  webhookSecret:
+    "name the variable or the file that holds the secret you gave GitHub's webhook, e.g. --webhook-secret-file /etc/relforge/github-webhook-secret",
+};
+
+function listenAddress(text: string): unknown {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  return match ? { host: match[1], port: Number(match[2]) } : text;
+}
+
+const listed = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** The settings from argv and the environment: flags win over variables; bad input is an InputError naming the field. */
+export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process.env): GatewaySettings {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        listen: { type: 'string' },
+        config: { type: 'string', multiple: true },
+        'temporal-address': { type: 'string' },
+        namespace: { type: 'string' },
+        'webhook-secret-env': { type: 'string' },
+        'webhook-secret-file': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new InputError(error instanceof Error ? error.message : String(error), {
+      fix: 'flags: --listen host:port, --config <file> (repeat), --temporal-address, --namespace, --webhook-secret-env <VARIABLE> or --webhook-secret-file <path>',
+    });
+  }
+  const secretEnv = values['webhook-secret-env'] ?? (env['RELFORGE_WEBHOOK_SECRET_ENV'] || undefined);
+  const secretFile = values['webhook-secret-file'] ?? (env['RELFORGE_WEBHOOK_SECRET_FILE'] || undefined);
+  if (secretEnv !== undefined && secretFile !== undefined) {
+    throw new InputError(`${names['webhookSecret']}: give one of them, not both`, {
+      fix: fixes['webhookSecret'] ?? '',
+    });
+  }
+  const temporal = temporalSettingsFromEnv({
+    ...env,
+    ...(values['temporal-address'] ? { RELFORGE_TEMPORAL_ADDRESS: values['temporal-address'] } : {}),
+    ...(values.namespace ? { RELFORGE_NAMESPACE: values.namespace } : {}),
+  });
+  const configs = values.config?.length ? values.config : listed(env['RELFORGE_PROJECTS']);
+  const parsed = GatewaySettings.safeParse({
+    listen: listenAddress(values.listen ?? (env['RELFORGE_GATEWAY_LISTEN'] || defaultListen)),
+    temporal,
+    projects: configs.map((path) => resolve(path)),
+    webhookSecret:
+      secretEnv !== undefined ? { env: secretEnv } : secretFile !== undefined ? { file: secretFile } : undefined,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue?.path[0] ?? '');
+    const where = formatIssuePath(issue?.path.slice(1) ?? []);
+    const message = field === 'listen' && where === '' ? 'expected host:port' : (issue?.message ?? 'invalid');
+    throw new InputError(`${names[field] ?? field}${where ? ` ${where}` : ''}: ${message}`, {
+      fix: fixes[field] ?? `correct ${field}`,
+    });
+  }
+  // The certificate files are read and checked now, so a bad one stops the start instead of the first delivery.
+  tlsConfig(parsed.data.temporal);
+  return parsed.data;
+}
+
+/** The webhook secret's value, read once at start: missing or empty stops the gateway, naming where it looked. */
+export function readWebhookSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {
+  const fix = fixes['webhookSecret'] ?? '';
+  if ('env' in ref) {
+    const value = env[ref.env];
+    if (!value) throw new InputError(`webhook secret: environment variable ${ref.env} is not set`, { fix });
+    return value;
+  }
+  let value: string;
+  try {
+    value = readFileSync(ref.file, 'utf8').trim();
+  } catch (error) {
+    throw new InputError(
+      `webhook secret: file ${ref.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      { fix: `create ${ref.file}, readable by the gateway's user, holding the secret you gave GitHub` },
+    );
+  }
+  if (!value) throw new InputError(`webhook secret: file ${ref.file} is empty`, { fix });
+  return value;
+}
