@@ -71,8 +71,9 @@ describe('a release of the example project, end to end on the real servers', () 
         ...targets.map((target) => `build ${target.replace('-', '/')} on relforge-build-${target}`),
         'build the source tarball',
         'checksum 5 files',
-        `upload 12 files to s3://${example.bucket}`,
-        `draft release v1.2.3 of ${example.repos.source} with 12 assets`,
+        `upload 15 files to s3://${example.bucket}`,
+        `draft release v1.2.3 of ${example.repos.source} with 15 assets`,
+        'attest where 15 files were published',
         `publish release v1.2.3 of ${example.repos.source}`,
         `commit hash lines to ${example.repos.hashes}`,
         `open the Dockerfiles pull request on ${example.repos.container}`,
@@ -104,11 +105,13 @@ describe('a release of the example project, end to end on the real servers', () 
     ).toHaveLength(5);
 
     // S3: exactly these objects, each the bytes the release recorded; the same files staged on their way, keyed by
-    // project, version and commit.
+    // project, version and commit, but the publish attestation, made and uploaded by one step.
     const objects = await s3Objects(example);
     expect(objects.map((object) => object.Key).sort()).toEqual([
       ...files.map((file) => `releases/${file}`),
-      ...files.map((file) => `relforge-staging/${p}/${version}/${status?.sourceCommit}/${file}`),
+      ...files
+        .filter((file) => !file.endsWith('.publish.intoto.jsonl'))
+        .map((file) => `relforge-staging/${p}/${version}/${status?.sourceCommit}/${file}`),
     ]);
     const client = testS3Client();
     try {

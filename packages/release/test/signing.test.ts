@@ -61,6 +61,7 @@ const at = (name: string) => join(dir, name);
 const nothingPublished = {
   ...releasedOnce,
   objects: 0,
+  staged: 0,
   releases: 0,
   assets: 0,
   uploadsPerAsset: [],
