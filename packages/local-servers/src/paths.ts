@@ -30,8 +30,11 @@ export function stateDir(): string {
   return resolve(process.env['RELFORGE_STATE_DIR'] ?? join(workspaceRoot(), '.relforge'));
 }
 
-/** `temporal` is the CLI with the dev server; `temporal-server` and `temporal-sql-tool` are the production server's. */
-export type ServerBinary = 'temporal' | 'versitygw' | 'temporal-server' | 'temporal-sql-tool';
+/**
+ * `temporal` is the CLI with the dev server; `temporal-server` and `temporal-sql-tool` are the production server's;
+ * `nats-server` keeps the release events.
+ */
+export type ServerBinary = 'temporal' | 'versitygw' | 'temporal-server' | 'temporal-sql-tool' | 'nats-server';
 
 /** The path of a server built by `infra/install.sh`, or an error saying how to build it. */
 export function serverBinary(name: ServerBinary): string {

@@ -6,3 +6,4 @@ export { exampleSecrets, releaseEffects, releasedOnce, secretsInHistory, type Re
 export { until } from './wait.js';
 export { killHard, stopGracefully, workerProcess, type WorkerProcessOptions } from './worker-process.js';
 export { stockStartRelease } from './stock-cli.js';
+export { startTestNats, type TestNats } from './nats.js';
