@@ -7,6 +7,7 @@ export {
   resumeUpdate,
   statusQuery,
   type AbortInput,
+  type ArtifactState,
   type ResumeInput,
   type Artifact,
   type BuildState,

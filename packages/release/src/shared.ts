@@ -5,8 +5,9 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BuildTarget, ProjectConfig, ReleaseVersion, Stage } from '@relforge/config';
+import type { ArtifactState, BuildState, ReleaseState, StageState } from '@relforge/release-states';
 
-export type { BuildTarget, Stage };
+export type { ArtifactState, BuildState, BuildTarget, ReleaseState, Stage, StageState };
 
 /**
  * The `type` of every failure the release workflow and its activities throw on purpose, named once: clients tell a
@@ -111,8 +112,6 @@ export interface DigestedArtifact extends Artifact {
   sha512: string;
 }
 
-export type StageState = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
-
 export interface StageStatus {
   name: Stage;
   state: StageState;
@@ -125,15 +124,11 @@ export interface StageStatus {
   attempts?: number;
 }
 
-/** `waiting`: a step failed in a way no retry fixes; the release holds until an operator resumes or aborts it. */
-export type ReleaseState = 'preparing' | 'running' | 'waiting' | 'succeeded' | 'failed';
-
-/**
- * `queued`: on its platform's task queue; `waiting-for-builder`: no worker of that platform took it in time, so it was
- * queued again — it reads so until the build ends, since a workflow learns of a build's start only at its end;
- * `built`: its artifact exists.
+/*
+ * The states of a release (`waiting`: a step failed in a way no retry fixes; the release holds until an operator
+ * resumes or aborts it), of its stages, builds and artifacts, and the transitions between them: @relforge/release-states.
+ * A build reads `waiting-for-builder` until it ends, since a workflow learns of a build's start only at its end.
  */
-export type BuildState = 'queued' | 'waiting-for-builder' | 'built';
 
 /** One matrix target's build, on the task queue of its platform. */
 export interface BuildStatus {
@@ -157,7 +152,15 @@ export interface ReleaseStatus {
   stages: StageStatus[];
   /** The matrix builds, each on its platform's task queue (absent in releases that built everything on one queue). */
   builds?: BuildStatus[];
-  artifacts: { file: string; size: number; sha256: string; sha512: string; url?: string }[];
+  artifacts: {
+    file: string;
+    size: number;
+    sha256: string;
+    sha512: string;
+    url?: string;
+    /** Absent in statuses recorded before artifacts had states. */
+    state?: ArtifactState;
+  }[];
   error?: string;
   /** What operators did to this release, oldest first; a re-release is recorded when it starts. */
   audit: { at: string; action: 'resume' | 'abort' | 'rerelease'; stage?: Stage; note?: string; by?: string }[];

@@ -37,17 +37,16 @@ const {
 const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>> = {
   build: buildStage,
   checksum: async (run) => {
-    run.artifacts = await checksumArtifacts(stepInputs.checksumArtifacts(run.plan, run.built));
-    run.status.artifacts = run.artifacts.map(({ file, size, sha256, sha512 }) => ({ file, size, sha256, sha512 }));
+    run.digested(await checksumArtifacts(stepInputs.checksumArtifacts(run.plan, run.built)));
     return { files: String(run.artifacts.length) };
   },
   publish: async (run) => {
     const { plan, artifacts } = run;
     const uploaded = await uploadArtifacts(stepInputs.uploadArtifacts(plan, artifacts));
-    const urls = new Map(uploaded.objects.map((object) => [object.file, object.url]));
-    run.status.artifacts = run.status.artifacts.map((artifact) => ({ ...artifact, url: urls.get(artifact.file) }));
+    run.uploaded(new Map(uploaded.objects.map((object) => [object.file, object.url])));
     const staged = await stageForgeRelease(stepInputs.stageForgeRelease(plan, artifacts));
     const published = await publishForgeRelease(stepInputs.publishForgeRelease(plan, staged.releaseId));
+    run.published();
     return {
       s3: `${uploaded.uploaded} uploaded, ${uploaded.unchanged} already there`,
       assets: `${staged.uploaded} uploaded, ${staged.unchanged} already there`,
