@@ -6,7 +6,13 @@ import { Command } from 'commander';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { InputError } from '@relforge/errors';
-import { abortSignal, resumeUpdate, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
+import {
+  abortSignal,
+  queuedSearchAttributes,
+  resumeUpdate,
+  type ReleaseInput,
+  type ReleaseStatus,
+} from '@relforge/release';
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodeOf } from './errors.js';
@@ -61,10 +67,12 @@ export function resumeCommand(): Command {
         } else {
           // Lost (terminated, timed out, failed): a new run with the same input (a re-release stays one); every step
           // skips the effects the last one made.
+          const input = await lostRunInput(handle, { project, version });
           followed = await client.workflow.start<typeof release>('release', {
             taskQueue,
             workflowId: handle.workflowId,
-            args: [await lostRunInput(handle, { project, version })],
+            args: [input],
+            typedSearchAttributes: queuedSearchAttributes(input),
             workflowIdConflictPolicy: 'USE_EXISTING',
             workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
           });

@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadProjectConfig, parseVersion } from '@relforge/config';
 import { InputError } from '@relforge/errors';
-import { releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
+import { queuedSearchAttributes, releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodeOf } from './errors.js';
@@ -40,6 +40,7 @@ async function startOrAttach(
       taskQueue,
       workflowId,
       args: [input],
+      typedSearchAttributes: queuedSearchAttributes(input),
       // Running: attach to it. Completed: refuse a second release, unless re-releasing on purpose (audited, and the
       // workflow refuses it without the flag too). Failed or terminated: a new run may finish the job.
       workflowIdConflictPolicy: 'USE_EXISTING',

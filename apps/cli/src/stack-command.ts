@@ -11,6 +11,7 @@ import {
   type StackSettings,
   type StackState,
 } from '@relforge/stack';
+import { streamName } from '@relforge/release-events/jetstream';
 import { ensureStackWorker, exampleConfig } from './worker-process.js';
 
 function port(value: string): number {
@@ -38,6 +39,7 @@ export interface StackOptions {
   uiPort?: number;
   s3Port?: number;
   githubPort?: number;
+  natsPort?: number;
   namespace?: string;
 }
 
@@ -47,6 +49,7 @@ export function withStackOptions(command: Command): Command {
     .option('--ui-port <port>', 'Temporal Web UI port (env RELFORGE_UI_PORT)', port)
     .option('--s3-port <port>', 'S3 server port (env RELFORGE_S3_PORT)', port)
     .option('--github-port <port>', 'GitHub stand-in port (env RELFORGE_GITHUB_PORT)', port)
+    .option('--nats-port <port>', 'NATS (JetStream, the release events) port (env RELFORGE_NATS_PORT)', port)
     .option('--namespace <name>', 'Temporal namespace (env RELFORGE_NAMESPACE)');
 }
 
@@ -57,6 +60,7 @@ export function stackSettings(options: StackOptions): StackSettings {
     uiPort: options.uiPort ?? envPort('RELFORGE_UI_PORT', defaultStackSettings.uiPort),
     s3Port: options.s3Port ?? envPort('RELFORGE_S3_PORT', defaultStackSettings.s3Port),
     githubPort: options.githubPort ?? envPort('RELFORGE_GITHUB_PORT', defaultStackSettings.githubPort),
+    natsPort: options.natsPort ?? envPort('RELFORGE_NATS_PORT', defaultStackSettings.natsPort),
     namespace: options.namespace ?? process.env['RELFORGE_NAMESPACE'] ?? defaultStackSettings.namespace,
     bucket: defaultStackSettings.bucket,
   };
@@ -67,11 +71,22 @@ export function printStack(state: StackState): void {
   console.log(`Web UI     ${state.temporal.uiUrl}/namespaces/${state.temporal.namespace}/workflows`);
   console.log(`S3         ${state.s3.endpoint}  (bucket ${state.s3.bucket})`);
   console.log(`GitHub     ${state.github.url}  (stand-in; repositories at ${state.github.url}/<owner>/<repo>.git)`);
+  if (state.nats) {
+    console.log(
+      `NATS       ${state.nats.url}  (JetStream, stream ${streamName(state.temporal.namespace)}: the release events)`,
+    );
+  }
   if (state.worker) {
     const running = workerIsRunning(state) ? 'running' : 'not running (`relforge stack up` starts it again)';
     console.log(`worker     ${running}, pid ${state.worker.pid}, releases ${state.worker.configs.join(', ')}`);
   }
-  const logs = [state.temporal.logFile, state.s3.logFile, state.github.logFile, state.worker?.logFile];
+  const logs = [
+    state.temporal.logFile,
+    state.s3.logFile,
+    state.github.logFile,
+    state.nats?.logFile,
+    state.worker?.logFile,
+  ];
   console.log(`logs       ${logs.filter(Boolean).join(', ')}`);
 }
 
@@ -93,7 +108,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function stackCommand(): Command {
   const stack = new Command('stack').description(
-    'start, inspect and stop the local stack: Temporal dev server + Web UI, S3, GitHub stand-in, and a worker',
+    'start, inspect and stop the local stack: Temporal dev server + Web UI, S3, GitHub stand-in, NATS, and a worker',
   );
   withStackOptions(stack.command('up'))
     .description('start the local servers and a worker in the background (no-op for what already runs)')

@@ -168,7 +168,7 @@ const steps = new Map<string, Step>([
       expect: async ({ code, stdout }) => {
         expect(stdout).toContain('abort sent to hello 1.5.1: superseded by 1.5.2');
         expect(code).toBe(0);
-        await untilState('1.5.1', 'failed');
+        await untilState('1.5.1', 'cancelled');
         expect((await statusOf('1.5.1')).audit).toContainEqual(
           expect.objectContaining({ action: 'abort', note: 'superseded by 1.5.2' }),
         );
@@ -189,7 +189,7 @@ const steps = new Map<string, Step>([
     {
       expect: async ({ code }) => {
         expect(code).toBe(0);
-        await untilState('1.5.3', 'failed');
+        await untilState('1.5.3', 'cancelled');
       },
     },
   ],

@@ -12,6 +12,7 @@ interface StackFile {
   temporal: { pid: number; address: string; uiUrl: string };
   s3: { pid: number; endpoint: string };
   github: { pid: number; url: string };
+  nats: { pid: number; url: string };
   worker?: { pid: number; logFile: string };
 }
 
@@ -32,6 +33,7 @@ async function stackEnv() {
     RELFORGE_UI_PORT: String(await freePort()),
     RELFORGE_S3_PORT: String(await freePort()),
     RELFORGE_GITHUB_PORT: String(await freePort()),
+    RELFORGE_NATS_PORT: String(await freePort()),
   };
 }
 
@@ -52,11 +54,15 @@ describe('relforge stack', () => {
     expect(up.stdout).toContain(`Web UI     http://127.0.0.1:${env.RELFORGE_UI_PORT}/namespaces/relforge/workflows`);
     expect(up.stdout).toContain(`S3         http://127.0.0.1:${env.RELFORGE_S3_PORT}`);
     expect(up.stdout).toContain(`GitHub     http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}`);
+    expect(up.stdout).toContain(
+      `NATS       nats://127.0.0.1:${env.RELFORGE_NATS_PORT}  (JetStream, stream relforge-events-relforge: the release events)`,
+    );
 
     const state = JSON.parse(readFileSync(join(env.RELFORGE_STATE_DIR, 'stack.json'), 'utf8')) as StackFile;
     expect(isAlive(state.temporal.pid)).toBe(true);
     expect(isAlive(state.s3.pid)).toBe(true);
     expect(isAlive(state.github.pid)).toBe(true);
+    expect(isAlive(state.nats.pid)).toBe(true);
     expect((await fetch(state.temporal.uiUrl)).status).toBe(200);
     // The stack's worker runs in the background, its log named, and `up` returned only once it polled.
     const worker = state.worker;
@@ -65,6 +71,10 @@ describe('relforge stack', () => {
     expect(up.stdout).toContain(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'));
     expect(readFileSync(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'), 'utf8')).toContain(
       'relforge worker: polling task queues "relforge", "relforge-build-bookworm-x86_64", "relforge-build-bookworm-arm64"',
+    );
+    // The worker logs release events to the stack's NATS.
+    expect(readFileSync(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'), 'utf8')).toContain(
+      `relforge worker: release events to nats://127.0.0.1:${env.RELFORGE_NATS_PORT}, stream relforge-events-relforge`,
     );
 
     const again = await runCli(['stack', 'up'], env);
@@ -76,6 +86,7 @@ describe('relforge stack', () => {
     const status = await runCli(['stack', 'status'], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('local stack: running');
+    expect(status.stdout).toContain(`NATS       nats://127.0.0.1:${env.RELFORGE_NATS_PORT}`);
 
     const down = await runCli(['stack', 'down'], env);
     expect(down.code).toBe(0);
@@ -83,6 +94,7 @@ describe('relforge stack', () => {
     expect(isAlive(state.temporal.pid)).toBe(false);
     expect(isAlive(state.s3.pid)).toBe(false);
     expect(isAlive(state.github.pid)).toBe(false);
+    expect(isAlive(state.nats.pid)).toBe(false);
     expect(isAlive(worker?.pid ?? 0)).toBe(false);
 
     const after = await runCli(['stack', 'status'], env);

@@ -256,11 +256,17 @@ export class JetStreamEventLog {
 
   /**
    * The release's events in sequence order, from sequence `from` (default 1). Without `follow` it ends at the last
-   * event stored when it was called; with it, it waits for more until `signal` aborts.
+   * event stored when it was called; with it, it waits for more until `signal` aborts, or until it has caught up with
+   * the log on an event `until` accepts (an event followed by others already stored does not end it).
    */
   async *read(
     release: ReleaseKey,
-    options: { from?: number; follow?: boolean; signal?: AbortSignal } = {},
+    options: {
+      from?: number;
+      follow?: boolean;
+      signal?: AbortSignal;
+      until?: (event: ReleaseCloudEvent) => boolean;
+    } = {},
   ): AsyncGenerator<ReleaseCloudEvent> {
     const from = options.from ?? 1;
     const last = await this.lastEvent(release);
@@ -281,6 +287,7 @@ export class JetStreamEventLog {
         const event = message.json<ReleaseCloudEvent>();
         if (event.data.sequence >= from) yield event;
         if (!options.follow && last && message.seq >= last.streamSequence) return;
+        if (options.until?.(event) && message.info.pending === 0) return;
       }
     } finally {
       options.signal?.removeEventListener('abort', stop);

@@ -3,6 +3,7 @@ export {
   ReleaseFailureType,
   abortSignal,
   completedReleaseQuery,
+  queuedSearchAttributes,
   releaseWorkflowId,
   resumeUpdate,
   statusQuery,

@@ -4,6 +4,8 @@
  * its activities, the worker and every client; free of Node imports.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
+import { RelforgeProject, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
 import type { BuildTarget, ProjectConfig, ReleaseVersion, Stage } from '@relforge/config';
 import type { ArtifactState, BuildState, ReleaseState, StageState } from '@relforge/release-states';
 
@@ -58,6 +60,18 @@ export interface ReleaseInput {
 /** One workflow per project and version: a second start of the same id attaches instead of releasing twice. */
 export function releaseWorkflowId(project: string, version: string): string {
   return `release/${project}/${version}`;
+}
+
+/**
+ * What a client starts a release's run with, so that it is listed `queued` from the start: no workflow code runs
+ * before a worker takes the run, and its first task sets `preparing`.
+ */
+export function queuedSearchAttributes(input: Pick<ReleaseInput, 'project' | 'version'>): SearchAttributePair[] {
+  return [
+    { key: RelforgeProject, value: input.project },
+    { key: RelforgeVersion, value: input.version },
+    { key: RelforgeState, value: 'queued' },
+  ];
 }
 
 /** The visibility query for the runs of a release's workflow id that completed: the version is out. */

@@ -18,26 +18,59 @@ import { releaseWorkflowId, statusQuery, type BuildTarget, type ReleaseStatus } 
 import type { release as releaseWorkflow } from '@relforge/release/workflows';
 import { buildTaskQueue, taskQueue } from '@relforge/temporal-names';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { exampleDir, exampleSecrets, secretsInHistory, testStack, type ExampleProject } from '@relforge/testkit';
+import {
+  exampleDir,
+  exampleSecrets,
+  secretsInHistory,
+  startTestNats,
+  testStack,
+  type ExampleProject,
+  type TestNats,
+} from '@relforge/testkit';
+import { JetStreamEventLog } from '@relforge/release-events/jetstream';
+import { afterAll, beforeAll } from 'vitest';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('@relforge/release/workflows'));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 /**
  * Histories recorded from the end-to-end test and the parked-and-resumed test, replayed on every run to catch
  * incompatible changes. The first pair predates builds per platform (every target on the main queue), so it keeps the
- * code behind `patched('build-per-platform')` honest; `pnpm --filter @relforge/release record-history` rewrites only
- * the current pair.
+ * code behind `patched('build-per-platform')` honest; the second predates release events (`patched('release-events')`);
+ * the current pair logs its events to JetStream. `pnpm --filter @relforge/release record-history` rewrites only the
+ * current pair.
  */
 export const recordedHistories = {
   beforePlatforms: {
     release: fixture('release-history.json'),
     parked: fixture('parked-resumed-history.json'),
   },
-  current: {
+  beforeEvents: {
     release: fixture('release-per-platform-history.json'),
     parked: fixture('parked-resumed-per-platform-history.json'),
   },
+  current: {
+    release: fixture('release-events-history.json'),
+    parked: fixture('parked-resumed-events-history.json'),
+  },
 };
+
+/** A NATS server of the calling suite's own, and an event log on it as a worker holds one; stopped after the suite. */
+export function suiteEventLog(): () => { nats: TestNats; log: JetStreamEventLog } {
+  let nats: TestNats | undefined;
+  let log: JetStreamEventLog | undefined;
+  beforeAll(async () => {
+    nats = await startTestNats();
+    log = await JetStreamEventLog.connect(nats.url, { name: 'relforge-test-worker', waitForServer: true });
+  });
+  afterAll(async () => {
+    await log?.close();
+    await nats?.teardown();
+  });
+  return () => {
+    if (!nats || !log) throw new Error('the event log starts in beforeAll: use it inside tests');
+    return { nats, log };
+  };
+}
 
 export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 

@@ -27,9 +27,16 @@ describe.each([
     recorded: 'before builds per platform',
     paths: recordedHistories.beforePlatforms,
     platformPatch: false,
+    eventsPatch: false,
   },
-  { recorded: 'with builds per platform', paths: recordedHistories.current, platformPatch: true },
-])('the release histories recorded $recorded', ({ paths, platformPatch }) => {
+  {
+    recorded: 'with builds per platform, before events',
+    paths: recordedHistories.beforeEvents,
+    platformPatch: true,
+    eventsPatch: false,
+  },
+  { recorded: 'with release events', paths: recordedHistories.current, platformPatch: true, eventsPatch: true },
+])('the release histories recorded $recorded', ({ paths, platformPatch, eventsPatch }) => {
   const recorded = load(paths.release);
   const parked = load(paths.parked);
 
@@ -51,6 +58,20 @@ describe.each([
           )
         : new Set([taskQueue]),
     );
+  });
+
+  it(`${eventsPatch ? 'log their events through the event steps, behind their patch' : 'have no event steps'}`, () => {
+    for (const [path, history] of [
+      [paths.release, recorded],
+      [paths.parked, parked],
+    ] as const) {
+      expect(decodedHistory(readFileSync(path, 'utf8')).includes('"id":"release-events"')).toBe(eventsPatch);
+      const steps = (history.events ?? []).map(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name,
+      );
+      expect(steps.filter((name) => name === 'openEventLog')).toHaveLength(eventsPatch ? 1 : 0);
+      expect(steps.includes('publishEvents')).toBe(eventsPatch);
+    }
   });
 
   it('replay on the current workflow code without a determinism error', async () => {

@@ -1,8 +1,9 @@
 /**
  * `relforge stack up | down | status`: the local servers as background
- * processes that outlive the command — Temporal with its Web UI, S3, and the
- * GitHub stand-in — remembered in a state file so a later command can report
- * on them, hand a worker their addresses and credentials, and stop them.
+ * processes that outlive the command — Temporal with its Web UI, S3, NATS with
+ * JetStream (the release events) and the GitHub stand-in — remembered in a state
+ * file so a later command can report on them, hand a worker their addresses and
+ * credentials, and stop them.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { spawnGitHubStandIn } from '@relforge/github-standin';
 import {
   ensureBucket,
   isAlive,
+  startNatsServer,
   startS3Server,
   startTemporalServer,
   stateDir,
@@ -24,6 +26,7 @@ export interface StackSettings {
   uiPort: number;
   s3Port: number;
   githubPort: number;
+  natsPort: number;
   namespace: string;
   bucket: string;
 }
@@ -33,6 +36,8 @@ export const defaultStackSettings: StackSettings = {
   uiPort: 8233,
   s3Port: 7070,
   githubPort: 7080,
+  // Not NATS's usual 4222: a NATS from the distribution may listen there, and the stack never talks to it.
+  natsPort: 7222,
   namespace: 'relforge',
   bucket: 'relforge-releases',
 };
@@ -42,6 +47,8 @@ export interface StackState {
   temporal: TemporalEndpoint & { pid: number; dbFile: string; logFile: string };
   s3: { endpoint: string; port: number; region: string; bucket: string; pid: number; dataDir: string; logFile: string };
   github: { url: string; port: number; pid: number; dataDir: string; logFile: string };
+  /** JetStream on file storage in `storeDir`: the release events (absent in state files of older stacks). */
+  nats?: { url: string; port: number; pid: number; storeDir: string; logFile: string };
   /** The stack's own worker, with the stack's credentials; added by the CLI once the servers are up. */
   worker?: { pid: number; logFile: string; configs: string[] };
 }
@@ -75,11 +82,15 @@ export function localCredentials(): LocalCredentials {
   return credentials;
 }
 
-const serverPids = (state: StackState) => [state.temporal.pid, state.s3.pid, state.github.pid];
+const serverPids = (state: StackState) =>
+  [state.temporal.pid, state.s3.pid, state.github.pid, state.nats?.pid].filter((pid) => pid !== undefined);
 
-/** Every server runs; the worker is reported on its own (it may be restarted without the servers). */
+/**
+ * Every server runs; the worker is reported on its own (it may be restarted without the servers). A stack started
+ * before it had NATS is not running in full: `stack up` replaces it.
+ */
 export function stackIsRunning(state: StackState): boolean {
-  return serverPids(state).every(isAlive);
+  return state.nats !== undefined && serverPids(state).every(isAlive);
 }
 
 export function workerIsRunning(state: StackState): boolean {
@@ -136,6 +147,14 @@ export async function stackUp(settings: StackSettings = defaultStackSettings): P
       detached: true,
     });
     started.push(github.pid);
+    const natsStoreDir = join(dir, 'nats');
+    const nats = await startNatsServer({
+      port: settings.natsPort,
+      storeDir: natsStoreDir,
+      logFile: join(dir, 'logs', 'nats.log'),
+      detached: true,
+    });
+    started.push(nats.process.pid);
     const state: StackState = {
       temporal: { ...temporal.endpoint, pid: temporal.process.pid, dbFile, logFile: temporal.process.logFile },
       s3: {
@@ -153,6 +172,13 @@ export async function stackUp(settings: StackSettings = defaultStackSettings): P
         pid: github.pid,
         dataDir: githubDataDir,
         logFile: github.logFile,
+      },
+      nats: {
+        url: nats.endpoint.url,
+        port: settings.natsPort,
+        pid: nats.process.pid,
+        storeDir: natsStoreDir,
+        logFile: nats.process.logFile,
       },
     };
     writeStackState(state);
@@ -185,8 +211,8 @@ export function requireRunningStack(): StackState {
 }
 
 /**
- * The environment of a worker releasing on this stack: where Temporal is, the
- * credentials the example config names, and the ports its addresses use.
+ * The environment of a worker releasing on this stack: where Temporal and NATS
+ * are, the credentials the example config names, and the ports its addresses use.
  */
 export function workerEnvironment(state: StackState): Record<string, string> {
   const credentials = localCredentials();
@@ -198,5 +224,6 @@ export function workerEnvironment(state: StackState): Record<string, string> {
     RELFORGE_S3_SECRET_ACCESS_KEY: credentials.s3.secretAccessKey,
     RELFORGE_S3_PORT: String(state.s3.port),
     RELFORGE_GITHUB_PORT: String(state.github.port),
+    ...(state.nats ? { RELFORGE_NATS_URL: state.nats.url } : {}),
   };
 }

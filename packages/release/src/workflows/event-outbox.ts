@@ -48,8 +48,9 @@ export class EventOutbox {
       entity,
       state,
       ...(subject === undefined ? {} : { subject }),
-      // The run's first event is its queueing, which happened when the run was started.
-      time: (first ? workflowInfo().runStartTime : new Date()).toISOString(),
+      // The run's first event is its queueing, which happened when the run was started (its start event's time; a
+      // release never continues as new, so that is this run's).
+      time: (first ? workflowInfo().startTime : new Date()).toISOString(),
       patch: first ? wholeDocument(snapshot) : patchBetween(this.#last, snapshot),
     });
     this.#last = snapshot;
