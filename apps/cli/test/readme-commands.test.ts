@@ -272,6 +272,7 @@ describe('the README, command by command', () => {
       RELFORGE_UI_PORT: String(await freePort()),
       RELFORGE_S3_PORT: String(await freePort()),
       RELFORGE_GITHUB_PORT: String(await freePort()),
+      RELFORGE_NATS_PORT: String(await freePort()),
       // The documented way to point `relforge worker` and the stock CLI at a Temporal other than 127.0.0.1:7233.
       RELFORGE_TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
