@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import { InputError } from '@relforge/errors';
 import { RelforgeStage, RelforgeState } from '@relforge/temporal-names';
-import { exitCodeOf } from './errors.js';
+import { exitCodeOf, exitCodes } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import { describeRelease, endedStatus, queuedSince, queuedStatus } from './release-state.js';
 import { connect, temporalTarget } from './temporal-target.js';
-import { liveWorkers, noWorkerMessage, runningStatus } from './workers.js';
+import { liveWorkers, noWorkerMessage, noWorkerReason, runningStatus } from './workers.js';
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -59,6 +59,12 @@ export function statusCommand(): Command {
             console.log(JSON.stringify({ workflowId: handle.workflowId, execution, ...status, since }, null, 2));
           } else
             console.log(`${project} ${version} is queued since ${queued.toISOString()}: no worker has taken it yet`);
+          // Queued for want of a worker is the environment's to fix: said (once) and exit 3, as for a stalled release.
+          const reason = await noWorkerReason(client, target, handle).catch(() => undefined);
+          if (reason) {
+            if (workers.length > 0 && !options.json) console.error(`relforge: ${reason}`);
+            process.exitCode = exitCodes.environment;
+          }
           return;
         }
         const { status } =

@@ -3,16 +3,15 @@
  * prints its events from the stack's JetStream, as a receiver gets them: in order, from any sequence, followed live,
  * and folded into a snapshot equal to the status the workflow reports.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, stopPid, workspaceRoot } from '@relforge/local-servers';
+import { stopPid, workspaceRoot } from '@relforge/local-servers';
 import { readStackState } from '@relforge/stack';
 import type { ReleaseCloudEvent } from '@relforge/release-events';
 import { until } from '@relforge/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { seedExampleRepositories } from '../src/example-seeds.js';
-import { runCli, startCli } from './run-cli.js';
+import { runCli, stackEnvironment, startCli } from './run-cli.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -27,16 +26,9 @@ const config = join(workspaceRoot(), 'examples', 'hello', 'relforge.yaml');
 
 describe('relforge status and relforge events', () => {
   it('show a release no worker has taken as queued, then its events from JetStream once one has', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'relforge-cli-'));
+    const env = await stackEnvironment();
+    const dir = env.RELFORGE_STATE_DIR;
     dirs.push(dir);
-    const env = {
-      RELFORGE_STATE_DIR: dir,
-      RELFORGE_TEMPORAL_PORT: String(await freePort()),
-      RELFORGE_UI_PORT: String(await freePort()),
-      RELFORGE_S3_PORT: String(await freePort()),
-      RELFORGE_GITHUB_PORT: String(await freePort()),
-      RELFORGE_NATS_PORT: String(await freePort()),
-    };
     expect((await runCli(['stack', 'up'], env)).code).toBe(0);
     vi.stubEnv('RELFORGE_STATE_DIR', dir);
     const state = readStackState();
@@ -47,7 +39,7 @@ describe('relforge status and relforge events', () => {
     const releasing = startCli(['release', '1.9.0', '--config', config], env);
     const queued = await until('the release to be queued', async () => {
       const status = await runCli(['status', 'hello', '1.9.0', '--json'], env);
-      return status.code === 0 ? (JSON.parse(status.stdout) as { state: string; since: string }) : undefined;
+      return JSON.parse(status.stdout) as { state: string; since: string };
     });
     expect(queued.state).toBe('queued');
     const text = await runCli(['status', 'hello', '1.9.0'], env);
@@ -79,9 +71,11 @@ describe('relforge status and relforge events', () => {
     const lines = listed.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(events.length);
     expect(lines[0]).toBe(`    1  ${queued.since}  release queued  (1 patch op)`);
-    expect(lines).toContainEqual(expect.stringMatching(/^ +\d+  \S+  stage publish succeeded  \(\d+ patch ops?\)$/));
     expect(lines).toContainEqual(
-      expect.stringMatching(/^ +\d+  \S+  artifact hello-1\.9\.0\.tar\.gz published  \(1 patch op\)$/),
+      expect.stringMatching(/^ +\d+ {2}\S+ {2}stage publish succeeded {2}\(\d+ patch ops?\)$/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ +\d+ {2}\S+ {2}artifact hello-1\.9\.0\.tar\.gz published {2}\(1 patch op\)$/),
     );
     const from = await runCli(['events', 'hello', '1.9.0', '--from', '5', '--json'], env);
     expect(

@@ -4,12 +4,11 @@
  * `relforge resume` starts a new run of the same workflow id, which finds
  * every effect of the lost run and makes only what is missing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { freePort, s3Client, workspaceRoot } from '@relforge/local-servers';
+import { s3Client, workspaceRoot } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import type { ReleaseCloudEvent } from '@relforge/release-events';
 import { readStackState, workerEnvironment } from '@relforge/stack';
@@ -24,7 +23,7 @@ import {
 } from '@relforge/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exampleOwner, seedExampleRepositories } from '../src/example-seeds.js';
-import { runCli } from './run-cli.js';
+import { runCli, stackEnvironment } from './run-cli.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -34,15 +33,8 @@ afterEach(async () => {
 
 /** The local stack in a state folder of its own, on free ports, started the way a person does. */
 async function stackUp() {
-  const dir = mkdtempSync(join(tmpdir(), 'relforge-cli-'));
-  const env = {
-    RELFORGE_STATE_DIR: dir,
-    RELFORGE_TEMPORAL_PORT: String(await freePort()),
-    RELFORGE_UI_PORT: String(await freePort()),
-    RELFORGE_S3_PORT: String(await freePort()),
-    RELFORGE_GITHUB_PORT: String(await freePort()),
-    RELFORGE_NATS_PORT: String(await freePort()),
-  };
+  const env = await stackEnvironment();
+  const dir = env.RELFORGE_STATE_DIR;
   cleanups.push(async () => {
     await runCli(['stack', 'down'], { RELFORGE_STATE_DIR: dir });
     rmSync(dir, { recursive: true, force: true });

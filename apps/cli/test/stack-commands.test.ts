@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isAlive, workspaceRoot } from '@relforge/local-servers';
+import { isAlive, workspaceRoot } from '@relforge/local-servers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '@relforge/testkit';
 import { seedExampleRepositories } from '../src/example-seeds.js';
-import { runCli, startCli } from './run-cli.js';
+import { runCli, stackEnvironment, startCli } from './run-cli.js';
 
 interface StackFile {
   temporal: { pid: number; address: string; uiUrl: string };
@@ -25,16 +24,9 @@ afterEach(async () => {
 });
 
 async function stackEnv() {
-  const dir = mkdtempSync(join(tmpdir(), 'relforge-cli-'));
-  dirs.push(dir);
-  return {
-    RELFORGE_STATE_DIR: dir,
-    RELFORGE_TEMPORAL_PORT: String(await freePort()),
-    RELFORGE_UI_PORT: String(await freePort()),
-    RELFORGE_S3_PORT: String(await freePort()),
-    RELFORGE_GITHUB_PORT: String(await freePort()),
-    RELFORGE_NATS_PORT: String(await freePort()),
-  };
+  const env = await stackEnvironment();
+  dirs.push(env.RELFORGE_STATE_DIR);
+  return env;
 }
 
 function listen(port: number): Promise<Server> {
@@ -269,11 +261,11 @@ describe('a release nobody serves', () => {
         30_000,
       );
       expect(stalled).toContain('Start one: `relforge worker --config <file>`');
+      // Never taken by a worker, it is queued, and the missing worker is named.
       const status = await runCli(['status', 'hello', '7.0.1'], env);
       expect(status.code).toBe(3);
-      expect(status.stderr).toMatch(
-        /relforge: the release is running, but no worker has taken the release's next task for \d+ s/,
-      );
+      expect(status.stdout).toContain('hello 7.0.1 is queued since ');
+      expect(status.stderr).toMatch(/relforge: no worker has taken the release's next task for \d+ s/);
 
       // `stack up` starts the stack's worker again; the release that waited goes on and completes.
       expect((await runCli(['stack', 'up'], env)).code).toBe(0);

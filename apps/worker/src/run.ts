@@ -21,9 +21,14 @@ export async function runWorker(settings: WorkerSettings, log: (line: string) =>
       'start Temporal (locally: `relforge stack up`), or set RELFORGE_TEMPORAL_ADDRESS and RELFORGE_TEMPORAL_TLS_*',
     );
   }
-  // Connected once and kept: a NATS server that is down now is waited for, and the event steps retry meanwhile.
+  // Connected in the background and kept: a NATS server that is down now is waited for, and the event steps retry
+  // meanwhile, so the worker serves its queues either way.
   const events = settings.events
-    ? await JetStreamEventLog.connect(settings.events.url, { name: 'relforge-worker', waitForServer: true })
+    ? JetStreamEventLog.open(settings.events.url, {
+        name: 'relforge-worker',
+        onWaiting: (reason) =>
+          log(`relforge worker: waiting for NATS at ${settings.events?.url} (${reason}); release events wait too`),
+      })
     : undefined;
   try {
     const worker = await createRelforgeWorker({

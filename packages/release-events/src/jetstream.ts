@@ -4,6 +4,7 @@
  * or concurrent writer is refused) and carries the event's id as `Nats-Msg-Id` (so a retried publish dedupes) — and
  * reads return a release's events in sequence order, to fold into a snapshot at any sequence.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import {
   DeliverPolicy,
@@ -119,59 +120,97 @@ export function cloudEventOf(ref: ReleaseRef, event: SequencedEvent): ReleaseClo
   return envelope.toJSON() as unknown as ReleaseCloudEvent;
 }
 
+interface Session {
+  connection: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+const natsOptions = (url: string, name: string) => ({
+  servers: url,
+  name,
+  // Once connected, a client keeps reconnecting for as long as it is open: a restarted server is found again.
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 250,
+});
+
+async function session(connection: NatsConnection): Promise<Session> {
+  return {
+    connection,
+    js: jetstream(connection),
+    jsm: await jetstreamManager(connection, { timeout: publishTimeoutMs }),
+  };
+}
+
 export class JetStreamEventLog {
   readonly url: string;
-  readonly #connection: NatsConnection;
-  readonly #js: JetStreamClient;
-  readonly #jsm: JetStreamManager;
+  readonly #session: Promise<Session>;
+  #connected: Session | undefined;
+  #closed = false;
+  readonly #closing = new AbortController();
   readonly #ensured = new Set<string>();
 
-  private constructor(url: string, connection: NatsConnection, jsm: JetStreamManager) {
+  private constructor(url: string, dial: (log: JetStreamEventLog) => Promise<Session>) {
     this.url = url;
-    this.#connection = connection;
-    this.#js = jetstream(connection);
-    this.#jsm = jsm;
+    this.#session = dial(this).then((connected) => (this.#connected = connected));
+    // Awaited by every call; a log closed before it ever connected has nothing to report.
+    this.#session.catch(() => undefined);
+  }
+
+  /** Connects to the NATS server at `url` now, or fails saying how to reach one: for a client that reads. */
+  static async connect(url: string, options: { name: string }): Promise<JetStreamEventLog> {
+    const log = new JetStreamEventLog(url, async () => {
+      try {
+        return await session(await connect(natsOptions(url, options.name)));
+      } catch (error) {
+        throw new StackError(`could not connect to NATS at ${url} (${(error as Error).message})`, {
+          fix: 'start it (locally: `relforge stack up`), or set RELFORGE_NATS_URL to the NATS server with JetStream',
+          cause: error,
+        });
+      }
+    });
+    await log.#session;
+    return log;
   }
 
   /**
-   * Connects to the NATS server at `url`. A worker connects once, at start, and keeps reconnecting for as long as it
-   * runs (`waitOnFirstConnect`: a NATS server that is down at start is waited for, not fatal; publishes fail and are
-   * retried meanwhile). A client that reads fails at once instead.
+   * A worker's log: returned at once, connecting in the background and trying again every second while the server
+   * is down, so a worker starts without its NATS (the event steps wait, time out and are retried meanwhile).
+   * `onWaiting` hears once that the server does not answer.
    */
-  static async connect(url: string, options: { name: string; waitForServer?: boolean }): Promise<JetStreamEventLog> {
-    let connection: NatsConnection;
-    try {
-      connection = await connect({
-        servers: url,
-        name: options.name,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 250,
-        waitOnFirstConnect: options.waitForServer ?? false,
-      });
-    } catch (error) {
-      throw new StackError(`could not connect to NATS at ${url} (${(error as Error).message})`, {
-        fix: 'start it (locally: `relforge stack up`), or set RELFORGE_NATS_URL to the NATS server with JetStream',
-        cause: error,
-      });
-    }
-    return new JetStreamEventLog(url, connection, await jetstreamManager(connection, { timeout: publishTimeoutMs }));
+  static open(url: string, options: { name: string; onWaiting?: (reason: string) => void }): JetStreamEventLog {
+    return new JetStreamEventLog(url, async (log) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await session(await connect(natsOptions(url, options.name)));
+        } catch (error) {
+          if (log.#closed) throw error;
+          if (attempt === 0) options.onWaiting?.((error as Error).message);
+          await sleep(1_000, undefined, { signal: log.#closing.signal }).catch(() => undefined);
+        }
+      }
+    });
   }
 
   async close(): Promise<void> {
-    await this.#connection.drain().catch(() => this.#connection.close());
+    this.#closed = true;
+    this.#closing.abort();
+    const connected = this.#connected;
+    if (connected) await connected.connection.drain().catch(() => connected.connection.close());
   }
 
   /** Creates the namespace's stream unless it exists; safe on every start and from several workers at once. */
   async ensureStream(namespace: string): Promise<void> {
     const name = streamName(namespace);
     if (this.#ensured.has(name)) return;
+    const { jsm } = await this.#session;
     try {
-      await this.#jsm.streams.info(name);
+      await jsm.streams.info(name);
     } catch (error) {
       if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
-      await this.#jsm.streams.add(streamConfig(namespace)).catch(async (added: unknown) => {
+      await jsm.streams.add(streamConfig(namespace)).catch(async (added: unknown) => {
         // Another worker created it between the look and the add: what counts is that it exists.
-        await this.#jsm.streams.info(name).catch(() => {
+        await jsm.streams.info(name).catch(() => {
           throw added;
         });
       });
@@ -181,7 +220,8 @@ export class JetStreamEventLog {
 
   /** The last event stored for the release, of any entity, or undefined for a release with no event yet. */
   async lastEvent(release: ReleaseKey): Promise<StoredEvent | undefined> {
-    const stored = await this.#jsm.streams
+    const { jsm } = await this.#session;
+    const stored = await jsm.streams
       .getMessage(streamName(release.namespace), { last_by_subj: releaseSubject(release, '*') })
       .catch((error: unknown) => {
         if (isApiError(error, JetStreamApiCodes.StreamNotFound)) return null;
@@ -245,7 +285,8 @@ export class JetStreamEventLog {
     const envelope = cloudEventOf(ref, event);
     const meta = headers();
     meta.set('Content-Type', 'application/cloudevents+json');
-    const ack = await this.#js.publish(releaseSubject(ref, event.entity), JSON.stringify(envelope), {
+    const { js } = await this.#session;
+    const ack = await js.publish(releaseSubject(ref, event.entity), JSON.stringify(envelope), {
       msgID: envelope.id,
       headers: meta,
       timeout: publishTimeoutMs,
@@ -274,7 +315,8 @@ export class JetStreamEventLog {
     const stream = streamName(release.namespace);
     // A follower may wait before the stream exists: creating it is what the first worker would do anyway.
     if (options.follow) await this.ensureStream(release.namespace);
-    const consumer = await this.#js.consumers.get(stream, {
+    const { js } = await this.#session;
+    const consumer = await js.consumers.get(stream, {
       filter_subjects: [releaseSubject(release, '*')],
       deliver_policy: DeliverPolicy.All,
     });

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { startTestNats, type TestNats } from '@relforge/testkit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startNatsServer } from '@relforge/local-servers';
+import { startTestNats, until, type TestNats } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patchBetween, wholeDocument, type RecordedEvent, type ReleaseRef, type SequencedEvent } from '../src/index.js';
 import {
@@ -137,6 +141,30 @@ describe('the JetStream event log', () => {
     await log.append(ref, changes(2, [{ state: 'preparing' }, { state: 'running' }], start));
     await following;
     expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it("opens a worker's log before its NATS server is up, and logs once the server is there", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relforge-late-nats-'));
+    const port = await freePort();
+    const waiting: string[] = [];
+    const late = JetStreamEventLog.open(`nats://127.0.0.1:${port}`, {
+      name: 'relforge-late',
+      onWaiting: (reason) => waiting.push(reason),
+    });
+    try {
+      const claimed = late.claim(newRelease(), queued({ state: 'queued' }));
+      await until('the log to say it waits', async () => (waiting.length > 0 ? true : undefined));
+      const server = await startNatsServer({ port, storeDir: join(dir, 'store'), logFile: join(dir, 'nats.log') });
+      try {
+        expect(await claimed).toBe(1);
+        expect(waiting).toHaveLength(1);
+      } finally {
+        await late.close();
+        await server.process.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps releases apart on subjects of their own, one stream per namespace', () => {

@@ -41,7 +41,7 @@ it(
   async () => {
     const { temporal } = testStack();
     const nats = await startTestNats();
-    const log = await JetStreamEventLog.connect(nats.url, { name: 'relforge-bench', waitForServer: true });
+    const log = JetStreamEventLog.open(nats.url, { name: 'relforge-bench' });
     const connection = await Connection.connect({ address: temporal.address });
     const native = await NativeConnection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: temporal.namespace });

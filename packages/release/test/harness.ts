@@ -60,7 +60,7 @@ export function suiteEventLog(): () => { nats: TestNats; log: JetStreamEventLog 
   let log: JetStreamEventLog | undefined;
   beforeAll(async () => {
     nats = await startTestNats();
-    log = await JetStreamEventLog.connect(nats.url, { name: 'relforge-test-worker', waitForServer: true });
+    log = JetStreamEventLog.open(nats.url, { name: 'relforge-test-worker' });
   });
   afterAll(async () => {
     await log?.close();

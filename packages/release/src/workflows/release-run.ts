@@ -79,7 +79,7 @@ export class ReleaseRun {
     this.status = {
       project: input.project,
       version: input.version,
-      state: transition(releaseMachine, this.describe(), undefined, 'queued'),
+      state: transition(releaseMachine, this.title(), undefined, 'queued'),
       stages: [],
       artifacts: [],
       audit: [],
@@ -99,7 +99,7 @@ export class ReleaseRun {
 
   /** Moves the release to `state`, if its machine allows it, with its search attribute and its event. */
   setState(state: ReleaseState, alsoUpsert: SearchAttributeUpdatePair[] = []): void {
-    this.status.state = transition(releaseMachine, this.describe(), this.status.state, state);
+    this.status.state = transition(releaseMachine, this.title(), this.status.state, state);
     upsertSearchAttributes([...alsoUpsert, { key: RelforgeState, value: searchedAs[state] }]);
     this.#record('release', state);
   }
@@ -125,7 +125,7 @@ export class ReleaseRun {
     if (plan.configFile) this.status.config = plan.configFile;
     this.status.stages = plan.stages.map((name): StageStatus => ({
       name,
-      state: transition(stageMachine, `${this.describe()}: stage ${name}`, undefined, 'pending'),
+      state: transition(stageMachine, `${this.title()}: stage ${name}`, undefined, 'pending'),
       outputs: {},
     }));
     this.setState('running');
@@ -202,7 +202,7 @@ export class ReleaseRun {
 
   /** A matrix target's build, listed in the status from the moment it is queued on its platform. */
   trackBuild(target: BuildTarget, taskQueue: string): BuildStatus {
-    const state = transition(buildMachine, this.describeBuild(target), undefined, 'queued');
+    const state = transition(buildMachine, this.buildTitle(target), undefined, 'queued');
     const build: BuildStatus = { target, taskQueue, state };
     (this.status.builds ??= []).push(build);
     this.#record('build', state, platformOf(target));
@@ -212,7 +212,7 @@ export class ReleaseRun {
   /** A build queued again while it waits for a builder stays as it is: no change, no event. */
   setBuildState(build: BuildStatus, state: BuildState): void {
     if (build.state === state) return;
-    build.state = transition(buildMachine, this.describeBuild(build.target), build.state, state);
+    build.state = transition(buildMachine, this.buildTitle(build.target), build.state, state);
     if (state === 'waiting-for-builder') {
       build.waitingSince ??= new Date().toISOString();
       build.startBuilder = `relforge worker --builds ${build.target.distro}/${build.target.arch}`;
@@ -227,13 +227,13 @@ export class ReleaseRun {
     this.artifacts = artifacts;
     this.status.artifacts = [];
     for (const { file, size, sha256, sha512 } of artifacts) {
-      const state = transition(artifactMachine, `${this.describe()}: artifact ${file}`, undefined, 'digested');
+      const state = transition(artifactMachine, `${this.title()}: artifact ${file}`, undefined, 'digested');
       this.status.artifacts.push({ file, size, sha256, sha512, state });
       this.#record('artifact', state, file);
     }
   }
 
-  /** Each file now in S3, with its public URL. A file uploaded by an earlier attempt of the stage is not again. */
+  /** Each file now in S3, with its public URL; one an earlier attempt of the stage recorded as uploaded stays as it is. */
   uploaded(urls: ReadonlyMap<string, string>): void {
     for (const artifact of this.status.artifacts) {
       const url = urls.get(artifact.file);
@@ -275,17 +275,12 @@ export class ReleaseRun {
   }
 
   private setStageState(stage: StageStatus, state: StageState): void {
-    stage.state = transition(stageMachine, `${this.describe()}: stage ${stage.name}`, stage.state, state);
+    stage.state = transition(stageMachine, `${this.title()}: stage ${stage.name}`, stage.state, state);
     this.#record('stage', state, stage.name);
   }
 
   private setArtifactState(artifact: ReleaseStatus['artifacts'][number], state: ArtifactState): void {
-    artifact.state = transition(
-      artifactMachine,
-      `${this.describe()}: artifact ${artifact.file}`,
-      artifact.state,
-      state,
-    );
+    artifact.state = transition(artifactMachine, `${this.title()}: artifact ${artifact.file}`, artifact.state, state);
     this.#record('artifact', state, artifact.file);
   }
 
@@ -293,12 +288,12 @@ export class ReleaseRun {
     this.#events?.record(entity, state, subject, this.status);
   }
 
-  private describe(): string {
+  private title(): string {
     return `release ${this.input.project} ${this.input.version}`;
   }
 
-  private describeBuild(target: BuildTarget): string {
-    return `${this.describe()}: build ${platformOf(target)}`;
+  private buildTitle(target: BuildTarget): string {
+    return `${this.title()}: build ${platformOf(target)}`;
   }
 
   private async waitForOperator(stage: StageStatus): Promise<void> {

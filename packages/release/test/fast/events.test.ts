@@ -7,33 +7,23 @@ import { randomBytes } from 'node:crypto';
 import type { WorkflowFailedError } from '@temporalio/client';
 import { abortSignal, releaseWorkflowId, resumeUpdate, statusQuery, type ReleaseStatus } from '@relforge/release';
 import type { ReleaseCloudEvent } from '@relforge/release-events';
-import { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import type { release as releaseWorkflow } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
-import { startTestNats, until, type TestNats } from '@relforge/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '@relforge/testkit';
+import { describe, expect, it } from 'vitest';
 import { described, eventsOf, expectWholeLog } from '../event-log.js';
-import { scheduled } from '../harness.js';
+import { scheduled, suiteEventLog } from '../harness.js';
 import { fastServer, matrixOf, stubActivities, type StubOptions } from './stub-release.js';
 
 const server = fastServer();
 const platforms = matrixOf(4);
-let nats: TestNats;
-let log: JetStreamEventLog;
-beforeAll(async () => {
-  nats = await startTestNats();
-  log = await JetStreamEventLog.connect(nats.url, { name: 'relforge-fast-events' });
-});
-afterAll(async () => {
-  await log?.close();
-  await nats?.teardown();
-});
+const events = suiteEventLog();
 
 const newRelease = () => ({ project: `events-${randomBytes(3).toString('hex')}`, version: '2.0.0' });
-const logged = (input: { project: string; version: string }) => eventsOf(log, 'default', input);
+const logged = (input: { project: string; version: string }) => eventsOf(events().log, 'default', input);
 
 async function run(input: { project: string; version: string }, options: Partial<StubOptions> = {}) {
-  const { activities } = stubActivities({ ...input, events: log, ...options });
+  const { activities } = stubActivities({ ...input, events: events().log, ...options });
   return server().workers(activities, platforms);
 }
 
