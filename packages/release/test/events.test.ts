@@ -63,14 +63,13 @@ describe('the release events, when things break', () => {
     const release = { project: example.project, version };
     const first = await startRelease(connections, example, version);
     const worker = await releaseWorker(connections, createReleaseActivities({ ...servicesFor(example), events: log }));
-    const { status, lostAt, runId } = await worker.runUntil(async () => {
+    const { status, runId } = await worker.runUntil(async () => {
       await until('the publish stage done in the log', async () =>
         (await eventsOf(log, namespace(), release)).some((event) => described(event) === 'stage publish succeeded')
           ? true
           : undefined,
       );
       await first.terminate('lost, for the test');
-      const lostAt = (await eventsOf(log, namespace(), release)).length;
       // As `relforge resume` starts a lost release again: a new run of its id, with its input.
       const next = await connections.client.workflow.start<typeof releaseWorkflow>('release', {
         taskQueue,
@@ -79,14 +78,15 @@ describe('the release events, when things break', () => {
         typedSearchAttributes: queuedSearchAttributes(release),
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       });
-      return { status: await next.result(), lostAt, runId: next.firstExecutionRunId };
+      return { status: await next.result(), runId: next.firstExecutionRunId };
     });
     expect(status.state).toBe('succeeded');
     const logged = await eventsOf(log, namespace(), release);
     const runs = expectWholeLog(logged, status);
     expect(runs.map((run) => run[0]?.runid)).toEqual([first.firstExecutionRunId, runId]);
-    expect(runs[0]).toHaveLength(lostAt);
-    expect(runs[1]?.[0]?.data.sequence).toBe(lostAt + 1);
+    // What the lost run had stored stays, and the new run numbers on from it (what it had not sent is gone with it).
+    expect(runs[0]?.map(described)).toContain('stage publish succeeded');
+    expect(runs[1]?.[0]?.data.sequence).toBe((runs[0]?.length ?? 0) + 1);
     expect(runs[1]?.filter((event) => event.subject === 'publish').map(described)).toEqual([
       'stage publish running',
       'stage publish succeeded',
