@@ -17,7 +17,14 @@ export const workflowForbiddenImports = [
   '@temporalio/testing',
 ];
 // `node:`-prefixed builtins are caught by pattern, so each import is reported once.
-const workflowForbiddenPatterns = ['node:*', '@aws-sdk/*', '@octokit/*'];
+const workflowForbiddenPatterns = [
+  'node:*',
+  '@aws-sdk/*',
+  '@octokit/*',
+  '@nats-io/*',
+  'cloudevents',
+  '@relforge/release-events/jetstream',
+];
 
 export const workflowFiles = ['**/src/workflows.ts', '**/src/workflows/**/*.ts'];
 

@@ -15,6 +15,14 @@ require_go() {
     die "Go toolchain not found on PATH. Install Go >= 1.22 (e.g. /usr/local/go/bin) and re-run: the local servers are built from Go modules."
 }
 
+# The name `go install` gives MODULE's binary: the last element of its path, or the one before a major-version
+# suffix (github.com/nats-io/nats-server/v2 builds `nats-server`).
+go_binary_name() {
+  local path=$1
+  [[ "${path##*/}" =~ ^v[0-9]+$ ]] && path=${path%/*}
+  echo "${path##*/}"
+}
+
 # go_install_pinned NAME MODULE VERSION [FALLBACK...]
 # Builds MODULE@VERSION into $BIN_DIR/NAME unless that exact version is already
 # there (a stamp file records what was built, since the binaries' own --version
@@ -43,7 +51,7 @@ go_install_pinned() {
   for v in "$@"; do
     echo "$name: building $module@$v from the Go module proxy (first time takes minutes)..."
     if GOBIN="$gobin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "$module@$v" >"$log" 2>&1; then
-      mv -f "$gobin/${module##*/}" "$BIN_DIR/$name"
+      mv -f "$gobin/$(go_binary_name "$module")" "$BIN_DIR/$name"
       echo "$module@$v" >"$stamp"
       rm -rf "$log" "$gobin"
       echo "$name: built $BIN_DIR/$name ($module@$v)"

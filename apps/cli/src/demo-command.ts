@@ -28,6 +28,7 @@ export function demoCommand(): Command {
         printStageChanges(status, seen),
       );
       printOutcome(run, target);
+      if (state.nats) console.log(`its events, as receivers get them: relforge events hello ${version.text}`);
       console.log('the stack keeps running for the Web UI; stop it with: relforge stack down');
       process.exitCode = exitCodeOf(run);
     });

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { demoCommand } from './demo-command.js';
 import { exitCodes, reportError } from './errors.js';
+import { eventsCommand } from './events-command.js';
 import { abortCommand, resumeCommand } from './operator-commands.js';
 import { releaseCommand } from './release-command.js';
 import { stackCommand } from './stack-command.js';
@@ -19,6 +20,7 @@ const program = new Command('relforge')
   .description('software releases as durable Temporal workflows')
   .addCommand(releaseCommand())
   .addCommand(statusCommand())
+  .addCommand(eventsCommand())
   .addCommand(resumeCommand())
   .addCommand(abortCommand())
   .addCommand(workerCommand())

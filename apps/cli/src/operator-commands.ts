@@ -6,7 +6,14 @@ import { Command } from 'commander';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { InputError } from '@relforge/errors';
-import { abortSignal, releaseSummary, resumeUpdate, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
+import {
+  abortSignal,
+  queuedSearchAttributes,
+  releaseSummary,
+  resumeUpdate,
+  type ReleaseInput,
+  type ReleaseStatus,
+} from '@relforge/release';
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodeOf } from './errors.js';
@@ -67,6 +74,7 @@ export function resumeCommand(): Command {
             workflowId: handle.workflowId,
             args: [lostInput],
             staticSummary: releaseSummary(lostInput),
+            typedSearchAttributes: queuedSearchAttributes(lostInput),
             workflowIdConflictPolicy: 'USE_EXISTING',
             workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
           });

@@ -1,10 +1,10 @@
 /** How a release reads in a terminal: one line per stage change, then what it produced. */
 import { workflowUiUrl } from '@relforge/local-servers';
-import type { ReleaseStatus } from '@relforge/release';
+import type { ReleaseStatus, StageState } from '@relforge/release';
 import type { ReleaseRun } from './release-state.js';
 import type { TemporalTarget } from './temporal-target.js';
 
-const marks = { pending: ' ', running: '…', waiting: '⏸', succeeded: '✓', failed: '✗', skipped: '-' } as const;
+const marks: Record<StageState, string> = { pending: ' ', running: '…', waiting: '⏸', succeeded: '✓', failed: '✗' };
 
 function seconds(stage: ReleaseStatus['stages'][number]): string {
   if (!stage.startedAt || !stage.finishedAt) return '';
@@ -58,7 +58,7 @@ export function printOutcome(run: ReleaseRun, target: TemporalTarget): void {
     console.log(`  to give up: relforge abort ${status.project} ${status.version} --reason "why"`);
   } else if (run.failed)
     console.log(
-      `release ${title} failed${status.currentStage ? ` at ${status.currentStage}` : ''}: ${status.error ?? 'see the Web UI'}`,
+      `release ${title} ${status.state === 'cancelled' ? 'was cancelled' : 'failed'}${status.currentStage ? ` at ${status.currentStage}` : ''}: ${status.error ?? 'see the Web UI'}`,
     );
   else console.log(`released ${title}${status.sourceCommit ? ` from ${status.sourceCommit.slice(0, 12)}` : ''}`);
   for (const entry of status.audit ?? []) {

@@ -5,7 +5,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { InputError } from '@relforge/errors';
 import {
   completedReleaseQuery,
@@ -14,6 +20,7 @@ import {
   statusQuery,
   type ReleaseStatus,
 } from '@relforge/release';
+import { RelforgeState } from '@relforge/temporal-names';
 import { ReleaseLostError } from './errors.js';
 import type { TemporalTarget } from './temporal-target.js';
 
@@ -38,7 +45,23 @@ export async function describeRelease(client: Client, target: TemporalTarget, pr
     }
     throw error;
   });
-  return { handle, execution: description.status.name };
+  return { handle, execution: description.status.name, description };
+}
+
+/**
+ * When the running release's run was started, if no worker has taken it yet: its workflow code has not run, so there
+ * is no status to ask it for. Its first workflow task sets `RelforgeState` to `preparing`; until then it is unset (a
+ * start by the stock CLI) or `queued` (by `relforge release`/`resume`).
+ */
+export function queuedSince(description: WorkflowExecutionDescription): Date | undefined {
+  if (description.status.name !== 'RUNNING') return undefined;
+  const state = description.typedSearchAttributes.get(RelforgeState);
+  return state === undefined || state === 'queued' ? description.startTime : undefined;
+}
+
+/** The status of a release no worker has taken: queued, nothing planned yet. */
+export function queuedStatus(project: string, version: string): ReleaseStatus {
+  return { project, version, state: 'queued', stages: [], artifacts: [], audit: [] };
 }
 
 export interface Ended {

@@ -13,6 +13,7 @@ import {
   type StackState,
 } from '@relforge/stack';
 import { ensureStackGateway } from './gateway-process.js';
+import { streamName } from '@relforge/release-events/jetstream';
 import { ensureStackWorker, exampleConfig } from './worker-process.js';
 
 function port(value: string): number {
@@ -41,6 +42,7 @@ export interface StackOptions {
   s3Port?: number;
   githubPort?: number;
   gatewayPort?: number;
+  natsPort?: number;
   namespace?: string;
 }
 
@@ -51,6 +53,7 @@ export function withStackOptions(command: Command): Command {
     .option('--s3-port <port>', 'S3 server port (env RELFORGE_S3_PORT)', port)
     .option('--github-port <port>', 'GitHub stand-in port (env RELFORGE_GITHUB_PORT)', port)
     .option('--gateway-port <port>', 'gateway port, where GitHub webhooks come in (env RELFORGE_GATEWAY_PORT)', port)
+    .option('--nats-port <port>', 'NATS (JetStream, the release events) port (env RELFORGE_NATS_PORT)', port)
     .option('--namespace <name>', 'Temporal namespace (env RELFORGE_NAMESPACE)');
 }
 
@@ -62,6 +65,7 @@ export function stackSettings(options: StackOptions): StackSettings {
     s3Port: options.s3Port ?? envPort('RELFORGE_S3_PORT', defaultStackSettings.s3Port),
     githubPort: options.githubPort ?? envPort('RELFORGE_GITHUB_PORT', defaultStackSettings.githubPort),
     gatewayPort: options.gatewayPort ?? envPort('RELFORGE_GATEWAY_PORT', defaultStackSettings.gatewayPort),
+    natsPort: options.natsPort ?? envPort('RELFORGE_NATS_PORT', defaultStackSettings.natsPort),
     namespace: options.namespace ?? process.env['RELFORGE_NAMESPACE'] ?? defaultStackSettings.namespace,
     bucket: defaultStackSettings.bucket,
   };
@@ -72,6 +76,11 @@ export function printStack(state: StackState): void {
   console.log(`Web UI     ${state.temporal.uiUrl}/namespaces/${state.temporal.namespace}/workflows`);
   console.log(`S3         ${state.s3.endpoint}  (bucket ${state.s3.bucket})`);
   console.log(`GitHub     ${state.github.url}  (stand-in; repositories at ${state.github.url}/<owner>/<repo>.git)`);
+  if (state.nats) {
+    console.log(
+      `NATS       ${state.nats.url}  (JetStream, stream ${streamName(state.temporal.namespace)}: the release events)`,
+    );
+  }
   if (state.worker) {
     const running = workerIsRunning(state) ? 'running' : 'not running (`relforge stack up` starts it again)';
     console.log(`worker     ${running}, pid ${state.worker.pid}, releases ${state.worker.configs.join(', ')}`);
@@ -86,6 +95,7 @@ export function printStack(state: StackState): void {
     state.temporal.logFile,
     state.s3.logFile,
     state.github.logFile,
+    state.nats?.logFile,
     state.worker?.logFile,
     state.gateway?.logFile,
   ];
@@ -112,7 +122,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function stackCommand(): Command {
   const stack = new Command('stack').description(
-    'start, inspect and stop the local stack: Temporal dev server + Web UI, S3, GitHub stand-in, a worker and the gateway',
+    'start, inspect and stop the local stack: Temporal dev server + Web UI, S3, GitHub stand-in, NATS, a worker and the gateway',
   );
   withStackOptions(stack.command('up'))
     .description('start the local servers, a worker and the gateway in the background (no-op for what already runs)')

@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import { InputError } from '@relforge/errors';
 import { RelforgeStage, RelforgeState } from '@relforge/temporal-names';
-import { exitCodeOf } from './errors.js';
+import { exitCodeOf, exitCodes } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
-import { describeRelease, endedStatus } from './release-state.js';
+import { describeRelease, endedStatus, queuedSince, queuedStatus } from './release-state.js';
 import { connect, temporalTarget } from './temporal-target.js';
-import { liveWorkers, noWorkerMessage, runningStatus } from './workers.js';
+import { liveWorkers, noWorkerMessage, noWorkerReason, runningStatus } from './workers.js';
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -32,7 +32,10 @@ export function statusCommand(): Command {
               workflowId: execution.workflowId,
               status: execution.status.name,
               stage: execution.typedSearchAttributes.get(RelforgeStage) ?? '',
-              state: execution.typedSearchAttributes.get(RelforgeState) ?? '',
+              // A run whose first workflow task has not completed has no state of its own yet: it is queued.
+              state:
+                execution.typedSearchAttributes.get(RelforgeState) ??
+                (execution.status.name === 'RUNNING' ? 'queued' : ''),
               started: execution.startTime.toISOString(),
             });
             if (rows.length === 20) break;
@@ -47,27 +50,44 @@ export function statusCommand(): Command {
           }
           return;
         }
-        const { handle, execution } = await describeRelease(client, target, project, version);
+        const { handle, execution, description } = await describeRelease(client, target, project, version);
+        const queued = queuedSince(description);
+        if (queued) {
+          const status = queuedStatus(project, version);
+          if (options.json) {
+            const since = queued.toISOString();
+            console.log(JSON.stringify({ workflowId: handle.workflowId, execution, ...status, since }, null, 2));
+          } else
+            console.log(`${project} ${version} is queued since ${queued.toISOString()}: no worker has taken it yet`);
+          // Queued for want of a worker is the environment's to fix: said (once) and exit 3, as for a stalled release.
+          const reason = await noWorkerReason(client, target, handle).catch(() => undefined);
+          if (reason) {
+            if (workers.length > 0 && !options.json) console.error(`relforge: ${reason}`);
+            process.exitCode = exitCodes.environment;
+          }
+          return;
+        }
         const { status } =
           execution === 'RUNNING' ? { status: await runningStatus(client, target, handle) } : await endedStatus(handle);
+        const failed = status.state === 'failed' || status.state === 'cancelled';
         if (options.json) {
           console.log(JSON.stringify({ workflowId: handle.workflowId, execution, ...status }, null, 2));
         } else {
           printStageChanges(status, new Map());
-          if (status.state !== 'running' && status.state !== 'preparing') {
+          if (status.state !== 'running' && status.state !== 'preparing' && status.state !== 'queued') {
             printOutcome(
               {
                 workflowId: handle.workflowId,
                 how: 'attached',
                 status,
-                failed: status.state === 'failed',
+                failed,
                 waiting: status.state === 'waiting',
               },
               target,
             );
           }
         }
-        process.exitCode = exitCodeOf({ failed: status.state === 'failed', waiting: status.state === 'waiting' });
+        process.exitCode = exitCodeOf({ failed, waiting: status.state === 'waiting' });
       } finally {
         await close();
       }

@@ -29,6 +29,10 @@ export function workerCommand(): Command {
       'the Temporal frontend (env RELFORGE_TEMPORAL_ADDRESS; default 127.0.0.1:7233)',
     )
     .option('--namespace <name>', 'the Temporal namespace (env RELFORGE_NAMESPACE; default relforge)')
+    .option(
+      '--nats-url <url>',
+      'the NATS server (JetStream) that logs release events, e.g. nats://127.0.0.1:7222 (env RELFORGE_NATS_URL; default: no events)',
+    )
     .addHelpText(
       'after',
       "\nmTLS: RELFORGE_TEMPORAL_TLS_CERT, RELFORGE_TEMPORAL_TLS_KEY, RELFORGE_TEMPORAL_TLS_CA, RELFORGE_TEMPORAL_TLS_SERVER_NAME.\nSecrets the configs name ({ env: NAME }) are read from this process's environment.",

@@ -7,6 +7,7 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { s3Client } from '@relforge/local-servers';
 import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
+import type { ReleaseCloudEvent } from '@relforge/release-events';
 import { readStackState } from '@relforge/stack';
 import {
   exampleSecrets,
@@ -92,6 +93,18 @@ describe('relforge resume of a lost release', () => {
         const description = await client.workflow.getHandle(handle.workflowId, run.runId).describe();
         expect(await description.staticSummary()).toBe(`release ${example.project} ${version}`);
       }
+
+      // One event log for both runs: the new run numbers on from the lost run's last event, starting over at queued.
+      const events = await runCli(['events', example.project, version, '--json'], env);
+      const logged = events.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as ReleaseCloudEvent);
+      expect(logged.map((event) => event.data.sequence)).toEqual(logged.map((_, index) => index + 1));
+      expect([...new Set(logged.map((event) => event.runid))]).toEqual([lostRunId, runs[1]?.runId]);
+      const replacing = logged.find((event) => event.runid !== lostRunId);
+      expect(replacing?.type).toBe('dev.relforge.release.queued.v1');
+      expect(logged.at(-1)?.type).toBe('dev.relforge.release.succeeded.v1');
       const finished = (await client.workflow.getHandle(handle.workflowId, runs[1]?.runId).result()) as ReleaseStatus;
       expect(finished.stages.map((stage) => [stage.name, stage.state])).toEqual(
         ['build', 'checksum', 'publish', 'checksum-repo', 'container-repo', 'website'].map((name) => [

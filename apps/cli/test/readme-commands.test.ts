@@ -168,7 +168,7 @@ const steps = new Map<string, Step>([
       expect: async ({ code, stdout }) => {
         expect(stdout).toContain('abort sent to hello 1.5.1: superseded by 1.5.2');
         expect(code).toBe(0);
-        await untilState('1.5.1', 'failed');
+        await untilState('1.5.1', 'cancelled');
         expect((await statusOf('1.5.1')).audit).toContainEqual(
           expect.objectContaining({ action: 'abort', note: 'superseded by 1.5.2' }),
         );
@@ -189,7 +189,7 @@ const steps = new Map<string, Step>([
     {
       expect: async ({ code }) => {
         expect(code).toBe(0);
-        await untilState('1.5.3', 'failed');
+        await untilState('1.5.3', 'cancelled');
       },
     },
   ],
@@ -273,6 +273,7 @@ describe('the README, command by command', () => {
       RELFORGE_S3_PORT: String(await freePort()),
       RELFORGE_GITHUB_PORT: String(await freePort()),
       RELFORGE_GATEWAY_PORT: String(await freePort()),
+      RELFORGE_NATS_PORT: String(await freePort()),
       // The documented way to point `relforge worker` and the stock CLI at a Temporal other than 127.0.0.1:7233.
       RELFORGE_TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,

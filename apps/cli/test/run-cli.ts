@@ -1,6 +1,10 @@
 /** Runs the built `relforge` command as a child process, the way a person does. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@relforge/local-servers';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -45,4 +49,17 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })),
   );
   return { child, output: () => ({ stdout, stderr }), exited };
+}
+
+/** The environment of a local stack in a state folder of its own, every server on a free port. */
+export async function stackEnvironment() {
+  return {
+    RELFORGE_STATE_DIR: mkdtempSync(join(tmpdir(), 'relforge-cli-')),
+    RELFORGE_TEMPORAL_PORT: String(await freePort()),
+    RELFORGE_UI_PORT: String(await freePort()),
+    RELFORGE_S3_PORT: String(await freePort()),
+    RELFORGE_GITHUB_PORT: String(await freePort()),
+    RELFORGE_NATS_PORT: String(await freePort()),
+    RELFORGE_GATEWAY_PORT: String(await freePort()),
+  };
 }

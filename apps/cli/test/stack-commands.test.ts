@@ -1,17 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isAlive, workspaceRoot } from '@relforge/local-servers';
+import { isAlive, workspaceRoot } from '@relforge/local-servers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { until } from '@relforge/testkit';
 import { seedExampleRepositories } from '../src/example-seeds.js';
-import { runCli, startCli } from './run-cli.js';
+import { runCli, stackEnvironment, startCli } from './run-cli.js';
 
 interface StackFile {
   temporal: { pid: number; address: string; uiUrl: string };
   s3: { pid: number; endpoint: string };
   github: { pid: number; url: string };
+  nats: { pid: number; url: string };
   worker?: { pid: number; logFile: string };
   gateway?: { pid: number; url: string; logFile: string };
 }
@@ -25,16 +25,9 @@ afterEach(async () => {
 });
 
 async function stackEnv() {
-  const dir = mkdtempSync(join(tmpdir(), 'relforge-cli-'));
-  dirs.push(dir);
-  return {
-    RELFORGE_STATE_DIR: dir,
-    RELFORGE_TEMPORAL_PORT: String(await freePort()),
-    RELFORGE_UI_PORT: String(await freePort()),
-    RELFORGE_S3_PORT: String(await freePort()),
-    RELFORGE_GITHUB_PORT: String(await freePort()),
-    RELFORGE_GATEWAY_PORT: String(await freePort()),
-  };
+  const env = await stackEnvironment();
+  dirs.push(env.RELFORGE_STATE_DIR);
+  return env;
 }
 
 function listen(port: number): Promise<Server> {
@@ -54,11 +47,15 @@ describe('relforge stack', () => {
     expect(up.stdout).toContain(`Web UI     http://127.0.0.1:${env.RELFORGE_UI_PORT}/namespaces/relforge/workflows`);
     expect(up.stdout).toContain(`S3         http://127.0.0.1:${env.RELFORGE_S3_PORT}`);
     expect(up.stdout).toContain(`GitHub     http://127.0.0.1:${env.RELFORGE_GITHUB_PORT}`);
+    expect(up.stdout).toContain(
+      `NATS       nats://127.0.0.1:${env.RELFORGE_NATS_PORT}  (JetStream, stream relforge-events-relforge: the release events)`,
+    );
 
     const state = JSON.parse(readFileSync(join(env.RELFORGE_STATE_DIR, 'stack.json'), 'utf8')) as StackFile;
     expect(isAlive(state.temporal.pid)).toBe(true);
     expect(isAlive(state.s3.pid)).toBe(true);
     expect(isAlive(state.github.pid)).toBe(true);
+    expect(isAlive(state.nats.pid)).toBe(true);
     expect((await fetch(state.temporal.uiUrl)).status).toBe(200);
     // The stack's worker runs in the background, its log named, and `up` returned only once it polled.
     const worker = state.worker;
@@ -67,6 +64,10 @@ describe('relforge stack', () => {
     expect(up.stdout).toContain(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'));
     expect(readFileSync(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'), 'utf8')).toContain(
       'relforge worker: polling task queues "relforge", "relforge-build-bookworm-x86_64", "relforge-build-bookworm-arm64"',
+    );
+    // The worker logs release events to the stack's NATS.
+    expect(readFileSync(join(env.RELFORGE_STATE_DIR, 'logs', 'worker.log'), 'utf8')).toContain(
+      `relforge worker: release events to nats://127.0.0.1:${env.RELFORGE_NATS_PORT}, stream relforge-events-relforge`,
     );
 
     // The gateway too, ready (it reaches Temporal), on the port asked for.
@@ -91,6 +92,7 @@ describe('relforge stack', () => {
     const status = await runCli(['stack', 'status'], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('local stack: running');
+    expect(status.stdout).toContain(`NATS       nats://127.0.0.1:${env.RELFORGE_NATS_PORT}`);
 
     const down = await runCli(['stack', 'down'], env);
     expect(down.code).toBe(0);
@@ -98,6 +100,7 @@ describe('relforge stack', () => {
     expect(isAlive(state.temporal.pid)).toBe(false);
     expect(isAlive(state.s3.pid)).toBe(false);
     expect(isAlive(state.github.pid)).toBe(false);
+    expect(isAlive(state.nats.pid)).toBe(false);
     expect(isAlive(worker?.pid ?? 0)).toBe(false);
     expect(isAlive(gateway?.pid ?? 0)).toBe(false);
 
@@ -295,11 +298,11 @@ describe('a release nobody serves', () => {
         30_000,
       );
       expect(stalled).toContain('Start one: `relforge worker --config <file>`');
+      // Never taken by a worker, it is queued, and the missing worker is named.
       const status = await runCli(['status', 'hello', '7.0.1'], env);
       expect(status.code).toBe(3);
-      expect(status.stderr).toMatch(
-        /relforge: the release is running, but no worker has taken the release's next task for \d+ s/,
-      );
+      expect(status.stdout).toContain('hello 7.0.1 is queued since ');
+      expect(status.stderr).toMatch(/relforge: no worker has taken the release's next task for \d+ s/);
 
       // `stack up` starts the stack's worker again; the release that waited goes on and completes.
       expect((await runCli(['stack', 'up'], env)).code).toBe(0);

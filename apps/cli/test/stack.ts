@@ -2,17 +2,16 @@
  * The local stack for the CLI's tests: started in a state folder of its own on free ports, the way a person starts
  * it, with the bundled example seeded on it; stopped and removed after each test.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { freePort, workspaceRoot } from '@relforge/local-servers';
+import { workspaceRoot } from '@relforge/local-servers';
 import { ReleaseKey } from '@relforge/signing';
 import { localReleaseKey, readStackState, workerEnvironment } from '@relforge/stack';
 import type { ExampleProject } from '@relforge/testkit';
 import { afterEach, expect, vi } from 'vitest';
 import { exampleOwner, seedExampleRepositories } from '../src/example-seeds.js';
-import { runCli } from './run-cli.js';
+import { runCli, stackEnvironment } from './run-cli.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -22,15 +21,8 @@ afterEach(async () => {
 
 /** The local stack in a state folder of its own, on free ports, started the way a person does. */
 export async function stackUp() {
-  const dir = mkdtempSync(join(tmpdir(), 'relforge-cli-'));
-  const env = {
-    RELFORGE_STATE_DIR: dir,
-    RELFORGE_TEMPORAL_PORT: String(await freePort()),
-    RELFORGE_UI_PORT: String(await freePort()),
-    RELFORGE_S3_PORT: String(await freePort()),
-    RELFORGE_GITHUB_PORT: String(await freePort()),
-    RELFORGE_GATEWAY_PORT: String(await freePort()),
-  };
+  const env = await stackEnvironment();
+  const dir = env.RELFORGE_STATE_DIR;
   cleanups.push(async () => {
     await runCli(['stack', 'down'], { RELFORGE_STATE_DIR: dir });
     rmSync(dir, { recursive: true, force: true });

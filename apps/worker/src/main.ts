@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The worker process as spawned by `relforge stack up`, systemd or a test: configured by its environment only
- * (RELFORGE_PROJECTS, RELFORGE_WORK_DIR, RELFORGE_BUILDS, RELFORGE_SERVE_RELEASES, RELFORGE_TEMPORAL_*), the same
- * settings `relforge worker` takes as flags.
+ * (RELFORGE_PROJECTS, RELFORGE_WORK_DIR, RELFORGE_BUILDS, RELFORGE_SERVE_RELEASES, RELFORGE_TEMPORAL_*,
+ * RELFORGE_NATS_URL), the same settings `relforge worker` takes as flags.
  */
 import { InputError, isRelforgeError } from '@relforge/errors';
 import { runWorker } from './run.js';

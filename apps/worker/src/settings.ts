@@ -18,6 +18,7 @@ export interface WorkerFlags {
   buildsOnly?: boolean;
   temporalAddress?: string;
   namespace?: string;
+  natsUrl?: string;
 }
 
 export interface WorkerSettings {
@@ -30,6 +31,25 @@ export interface WorkerSettings {
   builds: BuildTarget[];
   /** Whether it also runs the release workflow and its non-build steps (the `relforge` queue). */
   serveReleases: boolean;
+  /** The NATS server whose JetStream keeps the release events; absent: the releases it prepares log none. */
+  events?: { url: string };
+}
+
+/** `nats://host:port` (or `tls://`, or a bare `host:port`): what the NATS client accepts, checked before it connects. */
+function natsUrl(value: string, name: string): string {
+  const withScheme = value.includes('://') ? value : `nats://${value}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['nats:', 'tls:'].includes(url.protocol) || !url.hostname || url.pathname.replace('/', '') !== '') {
+    throw new InputError(`${name}=${value} is not the address of a NATS server`, {
+      fix: `give it as nats://host:port, e.g. ${name}=nats://127.0.0.1:7222, or leave it unset to log no release events`,
+    });
+  }
+  return withScheme;
 }
 
 const platform = (target: BuildTarget) => `${target.distro}/${target.arch}`;
@@ -106,7 +126,11 @@ export async function workerSettings(
     ...(flags.namespace ? { RELFORGE_NAMESPACE: flags.namespace } : {}),
   });
   const workRoot = resolve(flags.workDir ?? env['RELFORGE_WORK_DIR'] ?? join(process.cwd(), 'relforge-work'));
-  return { temporal, projects, configs, workRoot, builds, serveReleases };
+  const eventsUrl = flags.natsUrl ?? (env['RELFORGE_NATS_URL'] || undefined);
+  const events = eventsUrl
+    ? { url: natsUrl(eventsUrl, flags.natsUrl ? '--nats-url' : 'RELFORGE_NATS_URL') }
+    : undefined;
+  return { temporal, projects, configs, workRoot, builds, serveReleases, ...(events ? { events } : {}) };
 }
 
 export { platform };

@@ -8,6 +8,7 @@ export {
   type ServerProcess,
   type StartServerOptions,
 } from './server-process.js';
+export { jetStreamAnswers, startNatsServer, type NatsEndpoint, type StartNatsOptions } from './nats-server.js';
 export { ensureBucket, s3Client, startS3Server, type S3Endpoint, type StartS3Options } from './s3-server.js';
 export {
   namespaceIsServed,

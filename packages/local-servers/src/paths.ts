@@ -32,9 +32,10 @@ export function stateDir(): string {
 
 /**
  * `temporal` is the CLI with the dev server; `temporal-server` and `temporal-sql-tool` are the production server's;
- * `cosign` is the verifier the tests check Relforge's signed attestations with.
+ * `cosign` is the verifier the tests check Relforge's signed attestations with; `nats-server` keeps the release events.
  */
-export type ServerBinary = 'temporal' | 'versitygw' | 'temporal-server' | 'temporal-sql-tool' | 'cosign';
+export type ServerBinary =
+  'temporal' | 'versitygw' | 'temporal-server' | 'temporal-sql-tool' | 'cosign' | 'nats-server';
 
 /** The path of a server built by `infra/install.sh`, or an error saying how to build it. */
 export function serverBinary(name: ServerBinary): string {

@@ -29,6 +29,7 @@ describe('infra install scripts', () => {
     expect(result.output).toContain('temporal: github.com/temporalio/cli/cmd/temporal@v1.5.1 already built');
     expect(result.output).toContain('versitygw: github.com/versity/versitygw/cmd/versitygw@v1.8.0 already built');
     expect(result.output).toContain('cosign: github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5 already built');
+    expect(result.output).toContain('nats-server: github.com/nats-io/nats-server/v2@v2.15.2 already built');
   });
 
   it('name the missing Go toolchain and how to get it', async () => {

@@ -13,6 +13,7 @@ import {
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import {
   ReleaseFailureType,
+  queuedSearchAttributes,
   releaseSummary,
   releaseWorkflowId,
   triggerSignal,
@@ -110,6 +111,8 @@ async function startOrSignal(
     workflowId,
     args: [input] as [ReleaseInput],
     staticSummary: releaseSummary(input),
+    // Listed as queued until a worker takes its first workflow task and the workflow moves it on.
+    typedSearchAttributes: queuedSearchAttributes(input),
     ...idPolicies(input),
   };
   try {

@@ -4,7 +4,6 @@
  * the same activities. Prints both and the ratio (goal ≤ 1.3×): the price of
  * Relforge's orchestration — status, search attributes, stage records.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
@@ -12,33 +11,12 @@ import { Git } from '@relforge/git';
 import { createReleaseActivities } from '@relforge/release/activities';
 import { releaseWorkflowId } from '@relforge/release';
 import { taskQueue } from '@relforge/temporal-names';
-import { createExampleProject, testStack, type ExampleProject } from '@relforge/testkit';
+import { testStack } from '@relforge/testkit';
 import { expect, it } from 'vitest';
 import { releaseWorker } from '../test/harness.js';
+import { archs, distros, twentyArtifactProject } from './twenty-artifacts.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
-const distros = ['bookworm', 'trixie', 'jammy', 'noble', 'alpine'];
-const archs = ['x86_64', 'arm64', 'riscv64', 's390x'];
-
-/** The example, with a 5 × 4 matrix, no source tarball, and a build that only packs a file. */
-async function twentyArtifactProject(): Promise<ExampleProject> {
-  const example = await createExampleProject();
-  const config = readFileSync(example.configPath, 'utf8')
-    .replace(/ {2}command: make dist\n/, '  command: tar -czf "$RELFORGE_ARTIFACT" Makefile\n')
-    .replace(
-      / {2}matrix:\n(?: {4}- distro: .*\n {6}arch: .*\n)+/,
-      `  matrix:\n${distros.map((distro) => `    - distro: ${distro}\n      arch: [${archs.join(', ')}]\n`).join('')}`,
-    )
-    .replace('sourceTarball: true', 'sourceTarball: false')
-    .replace('  templates:\n', '  templates:\n')
-    .replace(
-      / {4}- template: Dockerfile\.template\n {6}output: "\{majorMinor\}\/trixie\/Dockerfile"\n {6}distro: trixie\n {6}arch: x86_64\n/,
-      '',
-    );
-  writeFileSync(example.configPath, config);
-  return example;
-}
-
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 it('prints a 20-artifact release against the same activities in a bare workflow', { timeout: 900_000 }, async () => {

@@ -6,6 +6,7 @@ import { attestPublication } from './activities/attest.js';
 import { reportingFailures } from './activities/failures.js';
 import { buildSourceTarball, buildTarget } from './activities/build.js';
 import { checksumArtifacts } from './activities/checksum.js';
+import { openEventLog, publishEvents } from './activities/events.js';
 import { prepareRelease } from './activities/prepare.js';
 import { publishForgeRelease, stageForgeRelease, uploadArtifacts } from './activities/publish.js';
 import { updateChecksumRepo, updateContainerRepo, updateWebsite } from './activities/repos.js';
@@ -33,8 +34,10 @@ export function createReleaseActivities(services: ReleaseServices) {
     updateContainerRepo: bind(services, updateContainerRepo),
     updateWebsite: bind(services, updateWebsite),
     attestPublication: bind(services, attestPublication),
+    openEventLog: bind(services, openEventLog),
+    publishEvents: bind(services, publishEvents),
   });
 }
 
 export type ReleaseActivities = ReturnType<typeof createReleaseActivities>;
-export type { ReleaseServices } from './activities/services.js';
+export type { ReleaseEventLog, ReleaseServices } from './activities/services.js';

@@ -4,9 +4,12 @@
  * its activities, the worker and every client; free of Node imports.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
+import { RelforgeProject, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
 import type { BuildTarget, ProjectConfig, ReleaseVersion, Stage } from '@relforge/config';
+import type { ArtifactState, BuildState, ReleaseState, StageState } from '@relforge/release-states';
 
-export type { BuildTarget, Stage };
+export type { ArtifactState, BuildState, BuildTarget, ReleaseState, Stage, StageState };
 
 /**
  * The `type` of every failure the release workflow and its activities throw on purpose, named once: clients tell a
@@ -100,6 +103,18 @@ export function releaseSummary(input: ReleaseInput): string {
   return rerelease ? `re-release ${project} ${version}: ${rerelease.reason}` : `release ${project} ${version}`;
 }
 
+/**
+ * What a client starts a release's run with, so that it is listed `queued` from the start: no workflow code runs
+ * before a worker takes the run, and its first task sets `preparing`.
+ */
+export function queuedSearchAttributes(input: Pick<ReleaseInput, 'project' | 'version'>): SearchAttributePair[] {
+  return [
+    { key: RelforgeProject, value: input.project },
+    { key: RelforgeVersion, value: input.version },
+    { key: RelforgeState, value: 'queued' },
+  ];
+}
+
 /** The visibility query for the runs of a release's workflow id that completed: the version is out. */
 export function completedReleaseQuery(workflowId: string): string {
   return `WorkflowType = "release" AND WorkflowId = ${JSON.stringify(workflowId)} AND ExecutionStatus = "Completed"`;
@@ -166,8 +181,6 @@ export interface DigestedArtifact extends Artifact {
   sha512: string;
 }
 
-export type StageState = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
-
 export interface StageStatus {
   name: Stage;
   state: StageState;
@@ -180,15 +193,11 @@ export interface StageStatus {
   attempts?: number;
 }
 
-/** `waiting`: a step failed in a way no retry fixes; the release holds until an operator resumes or aborts it. */
-export type ReleaseState = 'preparing' | 'running' | 'waiting' | 'succeeded' | 'failed';
-
-/**
- * `queued`: on its platform's task queue; `waiting-for-builder`: no worker of that platform took it in time, so it was
- * queued again — it reads so until the build ends, since a workflow learns of a build's start only at its end;
- * `built`: its artifact exists.
+/*
+ * The states of a release (`waiting`: a step failed in a way no retry fixes; the release holds until an operator
+ * resumes or aborts it), of its stages, builds and artifacts, and the transitions between them: @relforge/release-states.
+ * A build reads `waiting-for-builder` until it ends, since a workflow learns of a build's start only at its end.
  */
-export type BuildState = 'queued' | 'waiting-for-builder' | 'built';
 
 /** One matrix target's build, on the task queue of its platform. */
 export interface BuildStatus {
@@ -212,7 +221,15 @@ export interface ReleaseStatus {
   stages: StageStatus[];
   /** The matrix builds, each on its platform's task queue (absent in releases that built everything on one queue). */
   builds?: BuildStatus[];
-  artifacts: { file: string; size: number; sha256: string; sha512: string; url?: string }[];
+  artifacts: {
+    file: string;
+    size: number;
+    sha256: string;
+    sha512: string;
+    url?: string;
+    /** Absent in statuses recorded before artifacts had states. */
+    state?: ArtifactState;
+  }[];
   error?: string;
   /** The triggers that arrived from outside (webhook deliveries), oldest first, each delivery id once. */
   triggers?: ReleaseTrigger[];

@@ -51,12 +51,8 @@ async function attest(run: ReleaseRun): Promise<Record<string, string>> {
   if (!input || !patched('publish-attestation')) return {};
   const { attestPublication } = step(`attest where ${plural(input.artifacts.length, 'file')} were published`);
   const attested = await attestPublication(input);
-  const { file, size, sha256, sha512, url } = attested;
-  run.status.artifacts = [
-    ...run.status.artifacts.filter((artifact) => artifact.file !== file),
-    { file, size, sha256, sha512, url },
-  ];
-  return { attestation: url };
+  run.attested(attested);
+  return { attestation: attested.url };
 }
 
 /** Each stage's step: it reads the plan and the artifacts from the run, and returns its outputs for people. */
@@ -69,8 +65,7 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
     });
     // Now, from workflow time: when the builds had all ended, as the provenance states.
     const builtAt = new Date().toISOString();
-    run.artifacts = await checksumArtifacts(stepInputs.checksumArtifacts(run.plan, run.built, builtAt));
-    run.status.artifacts = run.artifacts.map(({ file, size, sha256, sha512 }) => ({ file, size, sha256, sha512 }));
+    run.digested(await checksumArtifacts(stepInputs.checksumArtifacts(run.plan, run.built, builtAt)));
     return { files: String(run.artifacts.length) };
   },
   publish: async (run) => {
@@ -81,8 +76,7 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
       `upload ${plural(artifacts.length, 'file')} to s3://${plan.config.publish.s3.bucket}`,
     );
     const uploaded = await uploadArtifacts(stepInputs.uploadArtifacts(plan, artifacts));
-    const urls = new Map(uploaded.objects.map((object) => [object.file, object.url]));
-    run.status.artifacts = run.status.artifacts.map((artifact) => ({ ...artifact, url: urls.get(artifact.file) }));
+    run.uploaded(new Map(uploaded.objects.map((object) => [object.file, object.url])));
     const { stageForgeRelease } = step(
       `draft release ${tag} of ${repository} with ${plural(artifacts.length, 'asset')}`,
     );
@@ -93,6 +87,7 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
       ...(adopt ? { adopt } : {}),
     });
     const published = await publishForgeRelease(stepInputs.publishForgeRelease(plan, staged.releaseId));
+    run.published();
     return {
       s3: `${uploaded.uploaded} uploaded, ${uploaded.unchanged} already there`,
       assets: `${staged.uploaded} uploaded, ${staged.unchanged} already there`,

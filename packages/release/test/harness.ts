@@ -18,15 +18,27 @@ import { releaseWorkflowId, statusQuery, type BuildTarget, type ReleaseStatus } 
 import type { release as releaseWorkflow } from '@relforge/release/workflows';
 import { buildTaskQueue, taskQueue } from '@relforge/temporal-names';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { exampleDir, exampleSecrets, secretsInHistory, testStack, type ExampleProject } from '@relforge/testkit';
+import {
+  exampleDir,
+  exampleSecrets,
+  secretsInHistory,
+  startTestNats,
+  testStack,
+  type ExampleProject,
+  type TestNats,
+} from '@relforge/testkit';
+import { JetStreamEventLog } from '@relforge/release-events/jetstream';
+import { afterAll, beforeAll } from 'vitest';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('@relforge/release/workflows'));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 /**
  * Histories recorded from the end-to-end test and the parked-and-resumed test, replayed on every run to catch
  * incompatible changes. The first pair predates builds per platform (every target on the main queue), so it keeps the
- * code behind `patched('build-per-platform')` honest; the second predates signed releases, so it keeps the code
- * behind `patched('publish-attestation')` honest; `pnpm --filter @relforge/release record-history` rewrites only the
+ * code behind `patched('build-per-platform')` honest; the per-platform pair predates signed releases and release
+ * events, so it keeps the code behind `patched('publish-attestation')` and `patched('release-events')` honest, as the
+ * signed pair (no events) and the events pair (not signed) keep each other's; the current pair is signed and logs its
+ * events to JetStream. `pnpm --filter @relforge/release record-history` rewrites only the
  * current pair.
  */
 export const recordedHistories = {
@@ -34,17 +46,43 @@ export const recordedHistories = {
     release: fixture('release-history.json'),
     parked: fixture('parked-resumed-history.json'),
   },
-  beforeSigning: {
+  perPlatform: {
     release: fixture('release-per-platform-history.json'),
     parked: fixture('parked-resumed-per-platform-history.json'),
   },
   current: {
+    release: fixture('release-signed-events-history.json'),
+    parked: fixture('parked-resumed-signed-events-history.json'),
+  },
+  signed: {
     release: fixture('release-signed-history.json'),
     parked: fixture('parked-resumed-signed-history.json'),
+  },
+  events: {
+    release: fixture('release-events-history.json'),
+    parked: fixture('parked-resumed-events-history.json'),
   },
   /** A release started by webhook triggers (signal-with-start), recorded by `test/fast/triggers.test.ts`. */
   triggered: fixture('triggered-release-history.json'),
 };
+
+/** A NATS server of the calling suite's own, and an event log on it as a worker holds one; stopped after the suite. */
+export function suiteEventLog(): () => { nats: TestNats; log: JetStreamEventLog } {
+  let nats: TestNats | undefined;
+  let log: JetStreamEventLog | undefined;
+  beforeAll(async () => {
+    nats = await startTestNats();
+    log = JetStreamEventLog.open(nats.url, { name: 'relforge-test-worker' });
+  });
+  afterAll(async () => {
+    await log?.close();
+    await nats?.teardown();
+  });
+  return () => {
+    if (!nats || !log) throw new Error('the event log starts in beforeAll: use it inside tests');
+    return { nats, log };
+  };
+}
 
 export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 

@@ -35,14 +35,17 @@ import {
   scheduled,
   servicesFor,
   startRelease,
+  suiteEventLog,
   untilState,
   workflowBundle,
   type Connections,
 } from './harness.js';
+import { described, eventsOf, expectWholeLog } from './event-log.js';
 
 const run = promisify(execFile);
 import { checkout } from './inspect.js';
 
+const events = suiteEventLog();
 let connections: Connections;
 beforeAll(async () => {
   connections = await connect();
@@ -159,7 +162,8 @@ describe('refused credentials', () => {
       status: 401,
     });
     const handle = await startRelease(connections, example, '6.0.0');
-    const worker = await releaseWorker(connections, createReleaseActivities(servicesFor(example)));
+    const { log } = events();
+    const worker = await releaseWorker(connections, createReleaseActivities({ ...servicesFor(example), events: log }));
     const status = await worker.runUntil(async () => {
       const waiting = await untilState(handle, 'waiting');
       expect(waiting.currentStage).toBe('publish');
@@ -210,6 +214,16 @@ describe('refused credentials', () => {
     if (process.env['RELFORGE_RECORD_HISTORY'])
       writeFileSync(recordedHistories.current.parked, `${historyToJSON(history)}\n`);
     expect(secretsInHistory(historyToJSON(history), exampleSecrets(example))).toEqual([]);
+
+    // Its events: parked at publish and resumed there, in one unbroken log that folds into the final status.
+    const logged = await eventsOf(log, temporal.namespace, { project: example.project, version: '6.0.0' });
+    expectWholeLog(logged, status);
+    expect(logged.map(described).filter((line) => line.startsWith('stage publish'))).toEqual(
+      ['running', 'waiting', 'running', 'succeeded'].map((state) => `stage publish ${state}`),
+    );
+    const waiting = logged.find((event) => described(event) === 'release waiting');
+    expect(JSON.stringify(waiting?.data.patch)).toContain('the forge refused the credentials');
+    expect(secretsInHistory(JSON.stringify(logged), exampleSecrets(example))).toEqual([]);
   });
 });
 

@@ -12,9 +12,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { connect, recordedHistories, release, workflowBundle, type Connections } from './harness.js';
+import { createReleaseActivities } from '@relforge/release/activities';
+import { testStack } from '@relforge/testkit';
+import {
+  connect,
+  recordedHistories,
+  release,
+  servicesFor,
+  suiteEventLog,
+  workflowBundle,
+  type Connections,
+} from './harness.js';
+import { described, eventsOf, expectWholeLog } from './event-log.js';
 import { checkout, remoteRef, s3Objects, sha256sumCheck } from './inspect.js';
 
+const events = suiteEventLog();
 let connections: Connections;
 beforeAll(async () => {
   connections = await connect();
@@ -29,7 +41,9 @@ describe('a release of the example project, end to end on the real servers', () 
   it('builds, checksums, publishes, and updates the checksum, container and website repositories', async () => {
     const example = await createExampleProject();
     const version = '1.2.3';
-    const { status, failure, queried, handle } = await release(connections, example, version);
+    const { log } = events();
+    const activities = createReleaseActivities({ ...servicesFor(example), events: log });
+    const { status, failure, queried, handle } = await release(connections, example, version, activities);
     expect(failure?.cause?.message).toBeUndefined();
     expect(status?.state).toBe('succeeded');
     expect(status?.stages.map((stage) => [stage.name, stage.state])).toEqual([
@@ -46,6 +60,21 @@ describe('a release of the example project, end to end on the real servers', () 
       path: example.configPath,
       sha256: createHash('sha256').update(readFileSync(example.configPath)).digest('hex'),
     });
+
+    // Its events, read back from JetStream as a receiver gets them: 1..N, each stage, build and artifact in the order
+    // its state machine allows, and the patches applied in order give the final status exactly.
+    if (!status) throw new Error('the release did not succeed');
+    const logged = await eventsOf(log, testStack().temporal.namespace, { project: example.project, version });
+    expectWholeLog(logged, status);
+    const lines = logged.map(described);
+    expect(lines.filter((line) => line.startsWith('release '))).toEqual(
+      ['queued', 'preparing', 'running', 'succeeded'].map((state) => `release ${state}`),
+    );
+    expect(lines.filter((line) => line.startsWith('stage ') && line.endsWith(' running'))).toEqual(
+      status.stages.map((stage) => `stage ${stage.name} running`),
+    );
+    expect(lines.filter((line) => line.startsWith('build '))).toHaveLength(2 * targets.length);
+    expect(lines.filter((line) => line.startsWith('artifact '))).toHaveLength(3 * status.artifacts.length);
 
     // Its history replays on today's workflow code; `pnpm --filter @relforge/release record-history` keeps it as the fixture.
     const history = await handle.fetchHistory();

@@ -32,20 +32,37 @@ describe.each([
     paths: recordedHistories.beforePlatforms,
     platformPatch: false,
     attestationPatch: false,
+    eventsPatch: false,
   },
   {
-    recorded: 'with builds per platform, before signing',
-    paths: recordedHistories.beforeSigning,
+    recorded: 'with builds per platform, before signing and events',
+    paths: recordedHistories.perPlatform,
     platformPatch: true,
     attestationPatch: false,
+    eventsPatch: false,
   },
   {
     recorded: 'signed, with the publish attestation',
+    paths: recordedHistories.signed,
+    platformPatch: true,
+    attestationPatch: true,
+    eventsPatch: false,
+  },
+  {
+    recorded: 'with release events',
+    paths: recordedHistories.events,
+    platformPatch: true,
+    attestationPatch: false,
+    eventsPatch: true,
+  },
+  {
+    recorded: 'signed, with release events',
     paths: recordedHistories.current,
     platformPatch: true,
     attestationPatch: true,
+    eventsPatch: true,
   },
-])('the release histories recorded $recorded', ({ paths, platformPatch, attestationPatch }) => {
+])('the release histories recorded $recorded', ({ paths, platformPatch, attestationPatch, eventsPatch }) => {
   const recorded = load(paths.release);
   const parked = load(paths.parked);
 
@@ -74,6 +91,20 @@ describe.each([
       const text = decodedHistory(readFileSync(path, 'utf8'));
       expect(text.includes('"id":"publish-attestation"')).toBe(attestationPatch);
       expect(scheduledTypes(load(path)).includes('attestPublication')).toBe(attestationPatch);
+    }
+  });
+
+  it(`${eventsPatch ? 'log their events through the event steps, behind their patch' : 'have no event steps'}`, () => {
+    for (const [path, history] of [
+      [paths.release, recorded],
+      [paths.parked, parked],
+    ] as const) {
+      expect(decodedHistory(readFileSync(path, 'utf8')).includes('"id":"release-events"')).toBe(eventsPatch);
+      const steps = (history.events ?? []).map(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name,
+      );
+      expect(steps.filter((name) => name === 'openEventLog')).toHaveLength(eventsPatch ? 1 : 0);
+      expect(steps.includes('publishEvents')).toBe(eventsPatch);
     }
   });
 

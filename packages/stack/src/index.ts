@@ -1,9 +1,9 @@
 /**
  * `relforge stack up | down | status`: the local servers as background
- * processes that outlive the command — Temporal with its Web UI, S3, and the
- * GitHub stand-in — remembered in a state file so a later command can report
- * on them, hand a worker and the gateway their addresses and credentials, and
- * stop them.
+ * processes that outlive the command — Temporal with its Web UI, S3, NATS with
+ * JetStream (the release events) and the GitHub stand-in — remembered in a state
+ * file so a later command can report on them, hand a worker and the gateway their
+ * addresses and credentials, and stop them.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { spawnGitHubStandIn } from '@relforge/github-standin';
 import {
   ensureBucket,
   isAlive,
+  startNatsServer,
   startS3Server,
   startTemporalServer,
   stateDir,
@@ -28,6 +29,7 @@ export interface StackSettings {
   githubPort: number;
   /** The gateway, started by the CLI beside the worker: GitHub's webhooks come in there. */
   gatewayPort: number;
+  natsPort: number;
   namespace: string;
   bucket: string;
 }
@@ -38,6 +40,8 @@ export const defaultStackSettings: StackSettings = {
   s3Port: 7070,
   githubPort: 7080,
   gatewayPort: 7090,
+  // Not NATS's usual 4222: a NATS from the distribution may listen there, and the stack never talks to it.
+  natsPort: 7222,
   namespace: 'relforge',
   bucket: 'relforge-releases',
 };
@@ -47,6 +51,8 @@ export interface StackState {
   temporal: TemporalEndpoint & { pid: number; dbFile: string; logFile: string };
   s3: { endpoint: string; port: number; region: string; bucket: string; pid: number; dataDir: string; logFile: string };
   github: { url: string; port: number; pid: number; dataDir: string; logFile: string };
+  /** JetStream on file storage in `storeDir`: the release events (absent in state files of older stacks). */
+  nats?: { url: string; port: number; pid: number; storeDir: string; logFile: string };
   /** The stack's own worker, with the stack's credentials; added by the CLI once the servers are up. */
   worker?: { pid: number; logFile: string; configs: string[] };
   /** The gateway for the same projects, where the stand-in's webhooks deliver; added by the CLI after the worker. */
@@ -98,11 +104,15 @@ export function localReleaseKey(): { file: string; openssh: string } {
   return { file, openssh };
 }
 
-const serverPids = (state: StackState) => [state.temporal.pid, state.s3.pid, state.github.pid];
+const serverPids = (state: StackState) =>
+  [state.temporal.pid, state.s3.pid, state.github.pid, state.nats?.pid].filter((pid) => pid !== undefined);
 
-/** Every server runs; the worker is reported on its own (it may be restarted without the servers). */
+/**
+ * Every server runs; the worker is reported on its own (it may be restarted without the servers). A stack started
+ * before it had NATS is not running in full: `stack up` replaces it.
+ */
 export function stackIsRunning(state: StackState): boolean {
-  return serverPids(state).every(isAlive);
+  return state.nats !== undefined && serverPids(state).every(isAlive);
 }
 
 export function workerIsRunning(state: StackState): boolean {
@@ -171,6 +181,14 @@ export async function stackUp(settings: StackSettings = defaultStackSettings): P
       detached: true,
     });
     started.push(github.pid);
+    const natsStoreDir = join(dir, 'nats');
+    const nats = await startNatsServer({
+      port: settings.natsPort,
+      storeDir: natsStoreDir,
+      logFile: join(dir, 'logs', 'nats.log'),
+      detached: true,
+    });
+    started.push(nats.process.pid);
     const state: StackState = {
       temporal: { ...temporal.endpoint, pid: temporal.process.pid, dbFile, logFile: temporal.process.logFile },
       s3: {
@@ -188,6 +206,13 @@ export async function stackUp(settings: StackSettings = defaultStackSettings): P
         pid: github.pid,
         dataDir: githubDataDir,
         logFile: github.logFile,
+      },
+      nats: {
+        url: nats.endpoint.url,
+        port: settings.natsPort,
+        pid: nats.process.pid,
+        storeDir: natsStoreDir,
+        logFile: nats.process.logFile,
       },
     };
     writeStackState(state);
@@ -222,8 +247,8 @@ export function requireRunningStack(): StackState {
 }
 
 /**
- * The environment of a worker releasing on this stack: where Temporal is, the
- * credentials and the release key the example config names, and the ports its addresses use.
+ * The environment of a worker releasing on this stack: where Temporal and NATS
+ * are, the credentials and the release key the example config names, and the ports its addresses use.
  */
 export function workerEnvironment(state: StackState): Record<string, string> {
   const credentials = localCredentials();
@@ -236,6 +261,7 @@ export function workerEnvironment(state: StackState): Record<string, string> {
     RELFORGE_RELEASE_KEY: localReleaseKey().openssh,
     RELFORGE_S3_PORT: String(state.s3.port),
     RELFORGE_GITHUB_PORT: String(state.github.port),
+    ...(state.nats ? { RELFORGE_NATS_URL: state.nats.url } : {}),
   };
 }
 

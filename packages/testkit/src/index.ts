@@ -7,3 +7,4 @@ export { until } from './wait.js';
 export { killHard, stopGracefully, workerProcess, type WorkerProcessOptions } from './worker-process.js';
 export { stockStartRelease } from './stock-cli.js';
 export { suiteClient } from './suite-client.js';
+export { startTestNats, type TestNats } from './nats.js';

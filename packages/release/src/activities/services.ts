@@ -9,6 +9,7 @@ import type { ProjectConfig } from '@relforge/config';
 import { GitHubForge, parseRepo, type Forge, type RepoRef } from '@relforge/forge';
 import type { Git, GitRemote } from '@relforge/git';
 import { S3ObjectStore } from '@relforge/object-store';
+import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { describeSecret, resolveSecret } from './secrets.js';
 
 export interface ReleaseServices {
@@ -19,7 +20,12 @@ export interface ReleaseServices {
   /** Where secrets named by `{env}` are looked up. */
   env: NodeJS.ProcessEnv;
   git: Git;
+  /** Where the release events go (JetStream); absent on a worker without RELFORGE_NATS_URL, whose releases log none. */
+  events?: ReleaseEventLog;
 }
+
+/** What the event steps need of the log: the JetStream one, or a stand-in in tests of the workflow alone. */
+export type ReleaseEventLog = Pick<JetStreamEventLog, 'claim' | 'append'>;
 
 export function forgeFor(
   forge: ProjectConfig['forge'],

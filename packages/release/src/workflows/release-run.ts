@@ -1,7 +1,8 @@
 /**
  * One release run's state, and the only code that changes it: what the status query reports, the search attributes
- * the Web UI lists, and the operator's decisions. Each change of a state goes through one method that also writes its
- * search attribute, so the two never disagree.
+ * the Web UI lists, the events it logs, and the operator's decisions. Each change of a state goes through one method
+ * that checks it against its state machine (@relforge/release-states), writes its search attribute and records its
+ * event, so the three never disagree and no change the machine does not list can happen.
  */
 import {
   ActivityFailure,
@@ -13,12 +14,23 @@ import {
   setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import {
+  artifactMachine,
+  buildMachine,
+  IllegalTransitionError,
+  releaseMachine,
+  stageMachine,
+  transition,
+  type Entity,
+} from '@relforge/release-states';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { RelforgeProject, RelforgeStage, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
 import type { ReleaseActivities } from '../activities.js';
 import {
   ReleaseFailureType,
   type AbortInput,
   type Artifact,
+  type ArtifactState,
   type BuildState,
   type BuildStatus,
   type BuildTarget,
@@ -30,9 +42,11 @@ import {
   type ReleaseTrigger,
   type ResumeInput,
   type Stage,
+  type StageState,
   type StageStatus,
 } from '../shared.js';
 import type { Placed } from '../step-inputs.js';
+import { EventOutbox } from './event-outbox.js';
 import { retry } from './options.js';
 
 const { prepareRelease } = proxyActivities<ReleaseActivities>({
@@ -43,13 +57,18 @@ const { prepareRelease } = proxyActivities<ReleaseActivities>({
 
 type Decision = { resume: ResumeInput } | { abort: AbortInput };
 
-/** A release waiting for an operator is listed as such: `RelforgeState="waiting-for-operator"`. */
+/**
+ * A release waiting for an operator is listed as such: `RelforgeState="waiting-for-operator"`. `queued` is set by the
+ * client that starts the run; the workflow's first task replaces it.
+ */
 const searchedAs: Record<ReleaseState, string> = {
+  queued: 'queued',
   preparing: 'preparing',
   running: 'running',
   waiting: 'waiting-for-operator',
   succeeded: 'succeeded',
   failed: 'failed',
+  cancelled: 'cancelled',
 };
 
 export class ReleaseRun {
@@ -62,20 +81,24 @@ export class ReleaseRun {
   placed: Placed = {};
   #plan: ReleasePlan | undefined;
   #decision: Decision | undefined;
+  /** Absent in runs recorded before releases logged events: those replay without a single event step. */
+  readonly #events: EventOutbox | undefined;
 
   constructor(private readonly input: ReleaseInput) {
+    this.#events = patched('release-events') ? new EventOutbox(input) : undefined;
     this.status = {
       project: input.project,
       version: input.version,
-      state: 'preparing',
+      state: transition(releaseMachine, this.title(), undefined, 'queued'),
       stages: [],
       artifacts: [],
       audit: [],
     };
-    upsertSearchAttributes([
+    this.#record('release', 'queued');
+    // A worker has taken the run: it is preparing. One upsert with the project and version, as runs always made.
+    this.setState('preparing', [
       { key: RelforgeProject, value: input.project },
       { key: RelforgeVersion, value: input.version },
-      { key: RelforgeState, value: searchedAs.preparing },
     ]);
     this.showDetails();
   }
@@ -85,10 +108,11 @@ export class ReleaseRun {
     return this.#plan;
   }
 
-  /** Sets the release's state and its search attribute together. */
-  setState(state: ReleaseState): void {
-    this.status.state = state;
-    upsertSearchAttributes([{ key: RelforgeState, value: searchedAs[state] }]);
+  /** Moves the release to `state`, if its machine allows it, with its search attribute and its event. */
+  setState(state: ReleaseState, alsoUpsert: SearchAttributeUpdatePair[] = []): void {
+    this.status.state = transition(releaseMachine, this.title(), this.status.state, state);
+    upsertSearchAttributes([...alsoUpsert, { key: RelforgeState, value: searchedAs[state] }]);
+    this.#record('release', state);
     this.showDetails();
   }
 
@@ -137,7 +161,11 @@ export class ReleaseRun {
       });
     this.status.sourceCommit = plan.sourceCommit;
     if (plan.configFile) this.status.config = plan.configFile;
-    this.status.stages = plan.stages.map((name): StageStatus => ({ name, state: 'pending', outputs: {} }));
+    this.status.stages = plan.stages.map((name): StageStatus => ({
+      name,
+      state: transition(stageMachine, `${this.title()}: stage ${name}`, undefined, 'pending'),
+      outputs: {},
+    }));
     this.setState('running');
   }
 
@@ -150,14 +178,15 @@ export class ReleaseRun {
     stage.startedAt = new Date().toISOString();
     upsertSearchAttributes([{ key: RelforgeStage, value: stage.name }]);
     for (;;) {
-      stage.state = 'running';
       stage.attempts = (stage.attempts ?? 0) + 1;
+      this.setStageState(stage, 'running');
       this.showDetails();
       try {
         stage.outputs = await step();
-        stage.state = 'succeeded';
         break;
       } catch (error) {
+        // A bug in the workflow, not a failed step: it must fail the workflow task, never park or fail the release.
+        if (error instanceof IllegalTransitionError) throw error;
         stage.error = messageOf(error);
         // Older runs failed at once instead of waiting for a person.
         if (!(error instanceof ActivityFailure) || !patched('wait-for-operator')) {
@@ -170,9 +199,11 @@ export class ReleaseRun {
     this.endStage(stage, 'succeeded');
   }
 
-  succeed(): ReleaseStatus {
+  /** Ends the run as succeeded, once its events are in the log. */
+  async succeed(): Promise<ReleaseStatus> {
     this.status.currentStage = undefined;
     this.setState('succeeded');
+    await this.#events?.flushed();
     return this.status;
   }
 
@@ -235,26 +266,78 @@ export class ReleaseRun {
 
   /** A matrix target's build, listed in the status from the moment it is queued on its platform. */
   trackBuild(target: BuildTarget, taskQueue: string): BuildStatus {
-    const build: BuildStatus = { target, taskQueue, state: 'queued' };
+    const state = transition(buildMachine, this.buildTitle(target), undefined, 'queued');
+    const build: BuildStatus = { target, taskQueue, state };
     (this.status.builds ??= []).push(build);
+    this.#record('build', state, platformOf(target));
     return build;
   }
 
+  /** A build queued again while it waits for a builder stays as it is: no change, no event. */
   setBuildState(build: BuildStatus, state: BuildState): void {
-    build.state = state;
+    if (build.state === state) return;
+    build.state = transition(buildMachine, this.buildTitle(build.target), build.state, state);
     if (state === 'waiting-for-builder') {
       build.waitingSince ??= new Date().toISOString();
       build.startBuilder = `relforge worker --builds ${build.target.distro}/${build.target.arch}`;
     } else {
       delete build.startBuilder;
     }
+    this.#record('build', state, platformOf(build.target));
     this.showDetails();
   }
 
-  /** Ends the run as failed; the final status rides along as the failure's details, readable without a worker. */
-  fail(error: unknown): never {
+  /** The checksum stage's digests: each file enters the status, and the log, as digested. */
+  digested(artifacts: DigestedArtifact[]): void {
+    this.artifacts = artifacts;
+    this.status.artifacts = [];
+    for (const { file, size, sha256, sha512 } of artifacts) {
+      const state = transition(artifactMachine, `${this.title()}: artifact ${file}`, undefined, 'digested');
+      this.status.artifacts.push({ file, size, sha256, sha512, state });
+      this.#record('artifact', state, file);
+    }
+  }
+
+  /** Each file now in S3, with its public URL; one an earlier attempt of the stage recorded as uploaded stays as it is. */
+  uploaded(urls: ReadonlyMap<string, string>): void {
+    for (const artifact of this.status.artifacts) {
+      const url = urls.get(artifact.file);
+      if (url === undefined || artifact.state !== 'digested') continue;
+      artifact.url = url;
+      this.setArtifactState(artifact, 'uploaded');
+    }
+  }
+
+  /** Every uploaded file is attached to the published forge release. */
+  published(): void {
+    for (const artifact of this.status.artifacts) {
+      if (artifact.state === 'uploaded') this.setArtifactState(artifact, 'published');
+    }
+  }
+
+  /**
+   * The publish attestation: made, uploaded to S3 and attached to the release by one step after the last stage, so it
+   * passes through each of its states at once. A stage run again after a resume finds it listed and leaves it.
+   */
+  attested(made: { file: string; size: number; sha256: string; sha512: string; url: string }): void {
+    if (this.status.artifacts.some((artifact) => artifact.file === made.file)) return;
+    const { file, size, sha256, sha512, url } = made;
+    const state = transition(artifactMachine, `${this.title()}: artifact ${file}`, undefined, 'digested');
+    const artifact = { file, size, sha256, sha512, state, url };
+    this.status.artifacts.push(artifact);
+    this.#record('artifact', state, file);
+    this.setArtifactState(artifact, 'uploaded');
+    this.setArtifactState(artifact, 'published');
+  }
+
+  /**
+   * Ends the run as failed (`cancelled` when an operator aborted it), once its events are in the log; the final status
+   * rides along as the failure's details, readable without a worker.
+   */
+  async fail(error: unknown, ending: 'failed' | 'cancelled' = 'failed'): Promise<never> {
     this.status.error = messageOf(error);
-    this.setState('failed');
+    this.setState(ending);
+    await this.#events?.flushed();
     // A run refused because the version is out already keeps that type, so clients can show the release that completed.
     const cause = (error as { cause?: unknown }).cause;
     const alreadyReleased = cause instanceof ApplicationFailure && cause.type === ReleaseFailureType.AlreadyReleased;
@@ -267,12 +350,34 @@ export class ReleaseRun {
   }
 
   private endStage(stage: StageStatus, state: 'succeeded' | 'failed'): void {
-    stage.state = state;
     stage.finishedAt = new Date().toISOString();
+    this.setStageState(stage, state);
+  }
+
+  private setStageState(stage: StageStatus, state: StageState): void {
+    stage.state = transition(stageMachine, `${this.title()}: stage ${stage.name}`, stage.state, state);
+    this.#record('stage', state, stage.name);
+  }
+
+  private setArtifactState(artifact: ReleaseStatus['artifacts'][number], state: ArtifactState): void {
+    artifact.state = transition(artifactMachine, `${this.title()}: artifact ${artifact.file}`, artifact.state, state);
+    this.#record('artifact', state, artifact.file);
+  }
+
+  #record(entity: Entity, state: string, subject?: string): void {
+    this.#events?.record(entity, state, subject, this.status);
+  }
+
+  private title(): string {
+    return `release ${this.input.project} ${this.input.version}`;
+  }
+
+  private buildTitle(target: BuildTarget): string {
+    return `${this.title()}: build ${platformOf(target)}`;
   }
 
   private async waitForOperator(stage: StageStatus): Promise<void> {
-    stage.state = 'waiting';
+    this.setStageState(stage, 'waiting');
     this.status.error = stage.error;
     this.setState('waiting');
     this.#decision = undefined;
@@ -291,6 +396,8 @@ export class ReleaseRun {
           `aborted by an operator: ${chosen.abort.reason}`,
           ReleaseFailureType.ReleaseAborted,
         ),
+        // Runs recorded before releases logged events ended an abort as failed.
+        this.#events ? 'cancelled' : 'failed',
       );
     }
     this.status.audit.push({
@@ -299,7 +406,15 @@ export class ReleaseRun {
       stage: stage.name,
       ...(chosen.resume.note ? { note: chosen.resume.note } : {}),
     });
-    if (chosen.resume.reloadConfig) await this.reloadConfig();
+    if (chosen.resume.reloadConfig) {
+      try {
+        await this.reloadConfig();
+      } catch (error) {
+        // The reloaded config is refused: the release fails here instead of waiting on a stage it cannot run.
+        this.endStage(stage, 'failed');
+        return this.fail(error);
+      }
+    }
     this.status.error = undefined;
     stage.error = undefined;
     this.setState('running');
@@ -333,6 +448,8 @@ function triggerProblem(trigger: unknown): string | undefined {
     return 'release.id: expected a number';
   return undefined;
 }
+
+const platformOf = (target: BuildTarget) => `${target.distro}/${target.arch}`;
 
 export function messageOf(error: unknown): string {
   // An activity's failure arrives wrapped: the cause carries the activity's own message.

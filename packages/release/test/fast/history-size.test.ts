@@ -1,11 +1,13 @@
 /**
  * A release's history grows linearly in its artifacts: each step gets only its part of the plan, so a 200-target
  * release stays under 2 MB of history with no payload over 256 kB. Measured on the real workflow with stub activities
- * that return what the real ones would, at 20, 50, 100 and 200 targets (no-op builds, every platform its own builder).
+ * that return what the real ones would, at 20, 50, 100 and 200 targets (no-op builds, every platform its own builder),
+ * its events logged to a JetStream of this file's own, as a production worker logs them.
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { suiteEventLog } from '../harness.js';
 import { fastServer, matrixOf, stubActivities } from './stub-release.js';
 
 /**
@@ -19,6 +21,8 @@ const server = fastServer({
     'matching.numTaskqueueWritePartitions': 1,
   },
 });
+
+const events = suiteEventLog();
 
 interface HistorySize {
   targets: number;
@@ -71,7 +75,7 @@ async function measure(handle: WorkflowHandle, targets: number): Promise<History
 async function releaseOf(targets: number): Promise<HistorySize> {
   const input = { project: `size-${randomBytes(3).toString('hex')}`, version: '3.0.0' };
   const matrix = matrixOf(targets);
-  const { activities } = stubActivities({ ...input, matrix });
+  const { activities } = stubActivities({ ...input, matrix, events: events().log });
   const workers = await server().workers(activities, matrix);
   const handle = await server().start(input);
   const status = await workers.runUntil(handle.result());

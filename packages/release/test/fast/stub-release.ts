@@ -28,7 +28,8 @@ import {
   type ReleaseInput,
   type ReleasePlan,
 } from '@relforge/release';
-import type { ReleaseActivities } from '@relforge/release/activities';
+import { Git } from '@relforge/git';
+import { createReleaseActivities, type ReleaseActivities, type ReleaseEventLog } from '@relforge/release/activities';
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import { exampleDir, startDevServer, type DevServer, type DevServerOptions } from '@relforge/testkit';
@@ -130,6 +131,8 @@ export interface StubOptions {
   alreadyReleased?: boolean;
   /** prepare checked a release key, so the release is signed (the example's config names one). */
   signed?: boolean;
+  /** Where the release's events go (the real event steps run against it); none: the run logs no events. */
+  events?: ReleaseEventLog;
 }
 
 /** A public release key as prepare records it; no private key is needed where every step is a stub. */
@@ -170,7 +173,17 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
     sha256: hex(file, 'sha256'),
     sha512: hex(file, 'sha512'),
   });
+  // The event steps are the real ones, on the log given: they touch nothing the stubs stand in for.
+  const { openEventLog, publishEvents } = createReleaseActivities({
+    projects: new Map(),
+    workRoot: workDir,
+    env: {},
+    git: new Git(),
+    ...(options.events ? { events: options.events } : {}),
+  });
   const activities: ReleaseActivities = {
+    openEventLog,
+    publishEvents,
     async prepareRelease(input) {
       record('prepareRelease', input);
       if (options.alreadyReleased) {

@@ -208,7 +208,7 @@ describe('the release workflow with stub activities', () => {
     expect(timeouts).toEqual([300, 300, 300, 300, 420, 420, 420, 420]);
   });
 
-  it('aborts a parked release on the abort signal, with the reason in its audit', async () => {
+  it('cancels a parked release on the abort signal, with the reason in its audit', async () => {
     const input = newRelease();
     const { activities, calls } = stubActivities({ ...input, failing: { activity: 'uploadArtifacts', times: 1 } });
     const workers = await server().workers(activities, platforms);
@@ -220,12 +220,13 @@ describe('the release workflow with stub activities', () => {
     });
     expect(failure.type).toBe(ReleaseFailureType.ReleaseFailed);
     expect(failure.message).toContain('aborted by an operator: wrong bucket');
-    expect(failure.status.state).toBe('failed');
+    expect(failure.status.state).toBe('cancelled');
+    expect(failure.status.stages.find((stage) => stage.name === 'publish')?.state).toBe('failed');
     expect(failure.status.audit.map((entry) => [entry.action, entry.stage, entry.note])).toEqual([
       ['abort', 'publish', 'wrong bucket'],
     ]);
     expect(calls.map((call) => call.name)).not.toContain('stageForgeRelease');
-    expect((await handle.describe()).typedSearchAttributes.get(RelforgeState)).toBe('failed');
+    expect((await handle.describe()).typedSearchAttributes.get(RelforgeState)).toBe('cancelled');
   });
 
   it('ends a run of a version released already as AlreadyReleased, having run no step', async () => {

@@ -1,0 +1,355 @@
+/**
+ * The durable log of release events: a JetStream stream per Temporal namespace, a subject per release and entity.
+ * Appends are exactly once per sequence number — each publish expects the release's last stored message (so a stale
+ * or concurrent writer is refused) and carries the event's id as `Nats-Msg-Id` (so a retried publish dedupes) — and
+ * reads return a release's events in sequence order, to fold into a snapshot at any sequence.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { CloudEvent } from 'cloudevents';
+import { RelforgeError, StackError } from '@relforge/errors';
+import type { Entity } from '@relforge/release-states';
+import {
+  eventId,
+  eventType,
+  replay,
+  sequenceText,
+  type RecordedEvent,
+  type ReleaseCloudEvent,
+  type ReleaseRef,
+  type SequencedEvent,
+} from './index.js';
+
+/**
+ * A name or version as one subject token, injectively: `.` (a version's separator, never in a token) becomes `_`, and
+ * anything outside letters, digits, `-` and `.` — `_` and `%` included — is percent-encoded, so `1.2.3` reads
+ * `1_2_3` and no two releases share a subject, even ones whose input is refused.
+ */
+export function subjectToken(value: string): string {
+  return Array.from(value, (char) =>
+    /[A-Za-z0-9.-]/.test(char)
+      ? char
+      : Array.from(
+          new TextEncoder().encode(char),
+          (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+        ).join(''),
+  )
+    .join('')
+    .replace(/\./g, '_');
+}
+
+/** One stream per namespace: `relforge-events-<namespace>`, holding `relforge.<namespace>.>`. */
+export const streamName = (namespace: string) => `relforge-events-${subjectToken(namespace)}`;
+export const streamSubjects = (namespace: string) => `relforge.${subjectToken(namespace)}.>`;
+
+export type ReleaseKey = Pick<ReleaseRef, 'namespace' | 'project' | 'version'>;
+
+/** `relforge.<namespace>.<project>.<version>.<entity>`; `*` as the entity for all of a release's events. */
+export function releaseSubject(release: ReleaseKey, entity: Entity | '*'): string {
+  const { namespace, project, version } = release;
+  return `relforge.${subjectToken(namespace)}.${subjectToken(project)}.${subjectToken(version)}.${entity}`;
+}
+
+/**
+ * How long the stream remembers a `Nats-Msg-Id`. A publish whose ack was lost is retried by Temporal within seconds
+ * (backoff up to 30 s) and first reads back what is stored, so ids matter only while two attempts might overlap: an
+ * attempt's 10 s timeout and the retry after it fit twice in 2 minutes. Longer costs server memory per event for
+ * nothing, since the expected-last-sequence check keeps an append exactly once after the window too.
+ */
+export const duplicateWindowMs = 2 * 60_000;
+
+/**
+ * Events are kept without an age or count limit: a release's snapshot at any sequence is folded from its first event,
+ * and a release's log is small (the example's is about 30 kB). An operator who must bound the stream sets `max_age`
+ * knowing that releases older than it can no longer be rebuilt from the log.
+ */
+function streamConfig(namespace: string): Partial<StreamConfig> & { name: string } {
+  return {
+    name: streamName(namespace),
+    subjects: [streamSubjects(namespace)],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_age: 0,
+    max_msgs: -1,
+    max_bytes: -1,
+    duplicate_window: duplicateWindowMs * 1_000_000,
+    allow_direct: true,
+    num_replicas: 1,
+  };
+}
+
+/** A log that no retry can put right: another run writes it now, or events before these were never stored. */
+export class EventLogConflictError extends RelforgeError {}
+
+export interface StoredEvent {
+  /** The message's sequence in the stream (not the event's). */
+  streamSequence: number;
+  event: ReleaseCloudEvent;
+}
+
+const publishTimeoutMs = 5_000;
+
+/** The CloudEvents envelope of one event, validated by the SDK. */
+export function cloudEventOf(ref: ReleaseRef, event: SequencedEvent): ReleaseCloudEvent {
+  const envelope = new CloudEvent({
+    specversion: '1.0',
+    id: eventId(ref.workflowId, event.sequence),
+    source: ref.workflowId,
+    type: eventType(event.entity, event.state),
+    ...(event.subject !== undefined ? { subject: event.subject } : {}),
+    time: event.time,
+    datacontenttype: 'application/json',
+    sequence: sequenceText(event.sequence),
+    runid: ref.runId,
+    data: { sequence: event.sequence, appliesTo: event.sequence - 1, patch: event.patch },
+  });
+  return envelope.toJSON() as unknown as ReleaseCloudEvent;
+}
+
+interface Session {
+  connection: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+const natsOptions = (url: string, name: string) => ({
+  servers: url,
+  name,
+  // Once connected, a client keeps reconnecting for as long as it is open: a restarted server is found again.
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 250,
+});
+
+async function session(connection: NatsConnection): Promise<Session> {
+  return {
+    connection,
+    js: jetstream(connection),
+    jsm: await jetstreamManager(connection, { timeout: publishTimeoutMs }),
+  };
+}
+
+export class JetStreamEventLog {
+  readonly url: string;
+  readonly #session: Promise<Session>;
+  #connected: Session | undefined;
+  #closed = false;
+  readonly #closing = new AbortController();
+  readonly #ensured = new Set<string>();
+
+  private constructor(url: string, dial: (log: JetStreamEventLog) => Promise<Session>) {
+    this.url = url;
+    this.#session = dial(this).then((connected) => (this.#connected = connected));
+    // Awaited by every call; a log closed before it ever connected has nothing to report.
+    this.#session.catch(() => undefined);
+  }
+
+  /** Connects to the NATS server at `url` now, or fails saying how to reach one: for a client that reads. */
+  static async connect(url: string, options: { name: string }): Promise<JetStreamEventLog> {
+    const log = new JetStreamEventLog(url, async () => {
+      try {
+        return await session(await connect(natsOptions(url, options.name)));
+      } catch (error) {
+        throw new StackError(`could not connect to NATS at ${url} (${(error as Error).message})`, {
+          fix: 'start it (locally: `relforge stack up`), or set RELFORGE_NATS_URL to the NATS server with JetStream',
+          cause: error,
+        });
+      }
+    });
+    await log.#session;
+    return log;
+  }
+
+  /**
+   * A worker's log: returned at once, connecting in the background and trying again every second while the server
+   * is down, so a worker starts without its NATS (the event steps wait, time out and are retried meanwhile).
+   * `onWaiting` hears once that the server does not answer.
+   */
+  static open(url: string, options: { name: string; onWaiting?: (reason: string) => void }): JetStreamEventLog {
+    return new JetStreamEventLog(url, async (log) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await session(await connect(natsOptions(url, options.name)));
+        } catch (error) {
+          if (log.#closed) throw error;
+          if (attempt === 0) options.onWaiting?.((error as Error).message);
+          await sleep(1_000, undefined, { signal: log.#closing.signal }).catch(() => undefined);
+        }
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#closing.abort();
+    const connected = this.#connected;
+    if (connected) await connected.connection.drain().catch(() => connected.connection.close());
+  }
+
+  /** Creates the namespace's stream unless it exists; safe on every start and from several workers at once. */
+  async ensureStream(namespace: string): Promise<void> {
+    const name = streamName(namespace);
+    if (this.#ensured.has(name)) return;
+    const { jsm } = await this.#session;
+    try {
+      await jsm.streams.info(name);
+    } catch (error) {
+      if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
+      await jsm.streams.add(streamConfig(namespace)).catch(async (added: unknown) => {
+        // Another worker created it between the look and the add: what counts is that it exists.
+        await jsm.streams.info(name).catch(() => {
+          throw added;
+        });
+      });
+    }
+    this.#ensured.add(name);
+  }
+
+  /** The last event stored for the release, of any entity, or undefined for a release with no event yet. */
+  async lastEvent(release: ReleaseKey): Promise<StoredEvent | undefined> {
+    const { jsm } = await this.#session;
+    const stored = await jsm.streams
+      .getMessage(streamName(release.namespace), { last_by_subj: releaseSubject(release, '*') })
+      .catch((error: unknown) => {
+        if (isApiError(error, JetStreamApiCodes.StreamNotFound)) return null;
+        throw error;
+      });
+    return stored ? { streamSequence: stored.seq, event: stored.json<ReleaseCloudEvent>() } : undefined;
+  }
+
+  /**
+   * Stores the first event of a run at the release's next sequence number and returns that number: 1 for a new
+   * release, one past the last event of a lost run for the run that replaces it. Idempotent: an attempt that finds
+   * its own run's event last returns its number (the run appends nothing else before this returns).
+   */
+  async claim(ref: ReleaseRef, first: RecordedEvent): Promise<number> {
+    await this.ensureStream(ref.namespace);
+    const last = await this.lastEvent(ref);
+    if (last?.event.runid === ref.runId) return last.event.data.sequence;
+    const sequence = (last?.event.data.sequence ?? 0) + 1;
+    await this.#publish(ref, { ...first, sequence }, last?.streamSequence ?? 0);
+    return sequence;
+  }
+
+  /**
+   * Appends the events, which follow the last stored one of this run; those stored already (by an attempt whose ack
+   * was lost) are skipped. Returns how many were stored now.
+   */
+  async append(ref: ReleaseRef, events: SequencedEvent[]): Promise<number> {
+    await this.ensureStream(ref.namespace);
+    const last = await this.lastEvent(ref);
+    const release = `release ${ref.project} ${ref.version}`;
+    if (!last) {
+      throw new EventLogConflictError(`the event log of ${release} is empty, but run ${ref.runId} claimed its start`, {
+        fix: `the stream ${streamName(ref.namespace)} was deleted or purged on ${this.url}; the events before it are lost`,
+      });
+    }
+    if (last.event.runid !== ref.runId) {
+      throw new EventLogConflictError(
+        `run ${ref.runId} of ${release} no longer writes its event log: run ${last.event.runid} stored event ${last.event.data.sequence} after it`,
+        { fix: 'nothing to do: only the latest run of a release writes its events' },
+      );
+    }
+    let expected = last.streamSequence;
+    let stored = last.event.data.sequence;
+    let appended = 0;
+    for (const event of events) {
+      if (event.sequence <= stored) continue;
+      if (event.sequence !== stored + 1) {
+        throw new EventLogConflictError(
+          `${release}: event ${event.sequence} would follow event ${stored} in its log, leaving a gap`,
+          { fix: 'this is a bug in Relforge: file it with the release and the stream' },
+        );
+      }
+      expected = await this.#publish(ref, event, expected);
+      stored = event.sequence;
+      appended++;
+    }
+    return appended;
+  }
+
+  async #publish(ref: ReleaseRef, event: SequencedEvent, expectedLast: number): Promise<number> {
+    const envelope = cloudEventOf(ref, event);
+    const meta = headers();
+    meta.set('Content-Type', 'application/cloudevents+json');
+    const { js } = await this.#session;
+    const ack = await js.publish(releaseSubject(ref, event.entity), JSON.stringify(envelope), {
+      msgID: envelope.id,
+      headers: meta,
+      timeout: publishTimeoutMs,
+      expect: { lastSubjectSequence: expectedLast, lastSubjectSequenceSubject: releaseSubject(ref, '*') },
+    });
+    return ack.seq;
+  }
+
+  /**
+   * The release's events in sequence order, from sequence `from` (default 1). Without `follow` it ends at the last
+   * event stored when it was called; with it, it waits for more until `signal` aborts, or until it has caught up with
+   * the log on an event `until` accepts (an event followed by others already stored does not end it).
+   */
+  async *read(
+    release: ReleaseKey,
+    options: {
+      from?: number;
+      follow?: boolean;
+      signal?: AbortSignal;
+      until?: (event: ReleaseCloudEvent) => boolean;
+    } = {},
+  ): AsyncGenerator<ReleaseCloudEvent> {
+    const from = options.from ?? 1;
+    const last = await this.lastEvent(release);
+    if (!options.follow && !last) return;
+    const stream = streamName(release.namespace);
+    // A follower may wait before the stream exists: creating it is what the first worker would do anyway.
+    if (options.follow) await this.ensureStream(release.namespace);
+    const { js } = await this.#session;
+    const consumer = await js.consumers.get(stream, {
+      filter_subjects: [releaseSubject(release, '*')],
+      deliver_policy: DeliverPolicy.All,
+    });
+    const messages = await consumer.consume();
+    const stop = () => messages.stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      if (options.signal?.aborted) return;
+      for await (const message of messages) {
+        const event = message.json<ReleaseCloudEvent>();
+        if (event.data.sequence >= from) yield event;
+        if (!options.follow && last && message.seq >= last.streamSequence) return;
+        if (options.until?.(event) && message.info.pending === 0) return;
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', stop);
+      await messages.close().catch(() => undefined);
+    }
+  }
+
+  /** The release's status as of event `sequence` (default: the last), folded from its first event. */
+  async snapshotAt<T>(release: ReleaseKey, sequence?: number): Promise<{ sequence: number; value: T } | undefined> {
+    const events: ReleaseCloudEvent[] = [];
+    for await (const event of this.read(release)) {
+      if (sequence !== undefined && event.data.sequence > sequence) break;
+      events.push(event);
+    }
+    if (events.length === 0) return undefined;
+    const state = replay<T>(events.map((event) => event.data));
+    return { sequence: state.sequence, value: state.value as T };
+  }
+}
+
+function isApiError(error: unknown, code: number): boolean {
+  return error instanceof JetStreamApiError && error.code === code;
+}
