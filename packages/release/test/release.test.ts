@@ -94,7 +94,11 @@ describe('a release of the example project, end to end on the real servers', () 
         const data = event.userMetadata?.summary?.data;
         return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as string) : undefined;
       });
-    expect(summaries.sort()).toEqual(
+    // The event steps, as many as the outbox's batches were, say which events they carry.
+    const eventSteps = summaries.filter((summary) => summary?.includes('JetStream'));
+    expect(eventSteps[0]).toBe('open the release event log in JetStream');
+    for (const summary of eventSteps.slice(1)) expect(summary).toMatch(/^send events \d+\.\.\d+ to JetStream$/);
+    expect(summaries.filter((summary) => !summary?.includes('JetStream')).sort()).toEqual(
       [
         'load the config and resolve the commit to release',
         ...targets.map((target) => `build ${target.replace('-', '/')} on relforge-build-${target}`),

@@ -17,10 +17,13 @@ import type { ReleaseActivities } from '../activities.js';
  * Short attempts, retried without end (no maximumAttempts): a log that is down for a while (NATS restarted) is waited
  * for, since a release's events are not dropped; the appends are idempotent, so a retry never stores one twice.
  */
-const { openEventLog, publishEvents } = proxyActivities<ReleaseActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+const eventSteps = (summary: string) =>
+  proxyActivities<ReleaseActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+    summary,
+  });
+const { openEventLog } = eventSteps('open the release event log in JetStream');
 
 /** Events per append: keeps each activity's input far below Temporal's payload limit, even for 400 artifacts at once. */
 const batchLimit = 100;
@@ -76,6 +79,9 @@ export class EventOutbox {
           this.#next = sequence + 1;
           return { ...event, sequence };
         });
+        const { publishEvents } = eventSteps(
+          `send events ${events[0]?.sequence}..${events.at(-1)?.sequence} to JetStream`,
+        );
         await publishEvents({ ...this.#release, events });
       }
     } catch (error) {
