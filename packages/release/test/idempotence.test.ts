@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DigestedArtifact, ReleasePlan } from '@relforge/release';
 import { createReleaseActivities, type ReleaseActivities } from '@relforge/release/activities';
-import { createExampleProject, type ExampleProject } from '@relforge/testkit';
+import { createExampleProject, testStack, type ExampleProject } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, release, servicesFor, type Connections } from './harness.js';
+import { eventsOf } from './event-log.js';
+import { connect, release, servicesFor, suiteEventLog, type Connections } from './harness.js';
 import { checkout, remoteRef, s3Objects, s3Policy } from './inspect.js';
 
+const events = suiteEventLog();
 let connections: Connections;
 beforeAll(async () => {
   connections = await connect();
@@ -36,7 +38,7 @@ function recorded(activities: ReleaseActivities, calls: Call[]): ReleaseActiviti
 }
 
 /** Every effect a release has, as counts and identities that a second run of any step would change. */
-async function effects(example: ExampleProject, version: string) {
+async function effects(example: ExampleProject, version: string, log: ReturnType<typeof events>['log']) {
   const artifactsDir = join(example.workRoot, example.project, version, 'artifacts');
   const state = await example.admin.state();
   const hashes = await checkout(example.repos.hashes, 'main');
@@ -44,6 +46,9 @@ async function effects(example: ExampleProject, version: string) {
   return {
     s3: (await s3Objects(example)).map((object) => [object.Key, object.ETag, object.LastModified?.toISOString()]),
     bucketPolicy: await s3Policy(example),
+    events: (await eventsOf(log, testStack().temporal.namespace, { project: example.project, version })).map(
+      (event) => [event.id, event.type],
+    ),
     releases: state.repos[example.repos.source]?.releases,
     containerPulls: state.repos[example.repos.container]?.pulls,
     websitePulls: state.repos[example.repos.website]?.pulls,
@@ -62,13 +67,16 @@ describe('each release activity run a second time', () => {
   it('has no second effect: no object, asset, release, commit, branch or pull request is made again', async () => {
     const example = await createExampleProject();
     const version = '2.0.0-rc1';
-    const activities = createReleaseActivities(servicesFor(example));
+    const { log } = events();
+    const activities = createReleaseActivities({ ...servicesFor(example), events: log });
     const calls: Call[] = [];
     const first = await release(connections, example, version, recorded(activities, calls));
     expect(first.status?.state).toBe('succeeded');
     expect(new Set(calls.map((call) => call.name))).toEqual(new Set(Object.keys(activities)));
 
-    const before = await effects(example, version);
+    const before = await effects(example, version, log);
+    // The event log is an effect too: running an event step again must not append what it stored.
+    expect(before.events.length).toBeGreaterThan(50);
     expect(before.releases?.[0]?.assets.every((asset) => asset.uploads === 1)).toBe(true);
     expect(before.containerPulls).toHaveLength(1);
     expect(before.websitePulls).toHaveLength(1);
@@ -87,7 +95,7 @@ describe('each release activity run a second time', () => {
       );
       reruns.set(call, results[call.name]);
     }
-    expect(await effects(example, version)).toEqual(before);
+    expect(await effects(example, version, log)).toEqual(before);
     // 12 files, 2 signatures and the provenance; the publish attestation found as the first run left it.
     expect(results['uploadArtifacts']).toMatchObject({ uploaded: 0, unchanged: 15, bucketPolicy: 'unchanged' });
     expect(results['stageForgeRelease']).toMatchObject({ uploaded: 0, unchanged: 15 });
@@ -109,14 +117,15 @@ describe('each release activity run a second time', () => {
       if (call.name === 'publishForgeRelease') return { plan, releaseId: input.releaseId, artifacts: digested };
       return { plan, artifacts: digested };
     };
-    // The publish attestation came after steps got only their part: it has no older shape to accept.
-    for (const call of calls.filter((each) => each.name !== 'prepareRelease' && each.name !== 'attestPublication')) {
+    // The publish attestation and the event steps came after steps got only their part: no older shape to accept.
+    const newer = new Set<string>(['prepareRelease', 'attestPublication', 'openEventLog', 'publishEvents']);
+    for (const call of calls.filter((each) => !newer.has(each.name))) {
       const again = await environment.run(
         activities[call.name] as (...args: unknown[]) => Promise<unknown>,
         fromPlan(call),
       );
       expect([call.name, again]).toEqual([call.name, reruns.get(call)]);
     }
-    expect(await effects(example, version)).toEqual(before);
+    expect(await effects(example, version, log)).toEqual(before);
   });
 });
