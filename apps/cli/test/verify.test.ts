@@ -2,14 +2,34 @@
  * `relforge verify` as a downloader runs it, against a release the stack really made: the good file passes every
  * check; a tampered file, a tampered checksums file, another key and a missing signature each fail, named.
  */
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReleaseKey, allowedSignersText } from '@relforge/signing';
 import { readStackState } from '@relforge/stack';
-import { describe, expect, it } from 'vitest';
+import { workspaceRoot } from '@relforge/local-servers';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 import { exampleOnStack, stackUp } from './stack.js';
+
+/** What each verify printed, kept with the test results for people to read (the closing note quotes it). */
+const transcript: string[] = [];
+function kept(title: string, command: string[], output: { code: number | null; stdout: string; stderr: string }) {
+  transcript.push(
+    `## ${title}`,
+    `$ relforge ${command.join(' ')}`,
+    output.stdout.trimEnd(),
+    output.stderr.trimEnd(),
+    `(exit ${output.code})`,
+    '',
+  );
+  return output;
+}
+afterAll(() => {
+  const dir = join(workspaceRoot(), '.relforge', 'test-results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'verify-transcript.txt'), transcript.join('\n'));
+});
 
 describe('relforge verify', () => {
   it(
@@ -29,7 +49,8 @@ describe('relforge verify', () => {
       const file = `hello-${version}-bookworm-x86_64.tar.gz`;
       const hashes = `${state.github.url}/${example.repos.hashes}.git`;
 
-      const good = await runCli(['verify', `${base}/${file}`, '--checksum-repo', hashes], env);
+      const goodArgs = ['verify', `${base}/${file}`, '--checksum-repo', hashes];
+      const good = kept('a published file, by its URL', goodArgs, await runCli(goodArgs, env));
       expect(good.stderr).toBe('');
       expect(good.code).toBe(0);
       const lines = good.stdout.trim().split('\n');
@@ -61,14 +82,15 @@ describe('relforge verify', () => {
           writeFileSync(join(dir, name), Buffer.from(await response.arrayBuffer()));
         }
         const local = join(dir, file);
-        const verifyLocal = (...extra: string[]) => runCli(['verify', local, ...extra], env);
+        const verifyLocal = async (title: string, ...extra: string[]) =>
+          kept(title, ['verify', local, ...extra], await runCli(['verify', local, ...extra], env));
         const failed = (output: { stdout: string }) =>
           output.stdout
             .split('\n')
             .filter((line) => line.startsWith('✗'))
             .map((line) => line.split(':')[0]);
 
-        const downloaded = await verifyLocal('--checksum-repo', hashes);
+        const downloaded = await verifyLocal('the same file, downloaded', '--checksum-repo', hashes);
         expect(downloaded.code).toBe(0);
 
         // A tampered file: its digest matches nothing that was signed or recorded.
@@ -76,7 +98,7 @@ describe('relforge verify', () => {
         const tampered = Buffer.from(original);
         tampered[tampered.length - 1] = (tampered.at(-1) ?? 0) ^ 0xff;
         writeFileSync(local, tampered);
-        const badFile = await verifyLocal('--checksum-repo', hashes);
+        const badFile = await verifyLocal('a tampered file', '--checksum-repo', hashes);
         expect(badFile.code).toBe(1);
         expect(failed(badFile)).toEqual([
           '✗ checksums',
@@ -97,7 +119,7 @@ describe('relforge verify', () => {
         const { createHash } = await import('node:crypto');
         const forged = createHash('sha256').update(tampered).digest('hex');
         writeFileSync(sumsPath, sums.replace(/^[0-9a-f]{64}(?= {2}hello-[^ ]*-bookworm-x86_64\.tar\.gz$)/m, forged));
-        const badSums = await verifyLocal('--checksum-repo', hashes);
+        const badSums = await verifyLocal('a tampered file with a tampered checksums file', '--checksum-repo', hashes);
         expect(badSums.code).toBe(1);
         expect(failed(badSums)).toEqual([
           '✗ signature',
@@ -113,20 +135,20 @@ describe('relforge verify', () => {
         const other = ReleaseKey.generate().key;
         const otherSigners = join(dir, 'other_allowed_signers');
         writeFileSync(otherSigners, allowedSignersText('hello', other.publicKey));
-        const wrongKey = await verifyLocal('--key', otherSigners);
+        const wrongKey = await verifyLocal('another key', '--key', otherSigners);
         expect(wrongKey.code).toBe(1);
         expect(failed(wrongKey)).toEqual(['✗ signature', '✗ provenance', '✗ publish attestation']);
         expect(wrongKey.stdout).toContain('✓ checksums');
 
         // No signature next to the checksums file.
         unlinkSync(join(dir, `hello-${version}-SHA256SUMS.sig`));
-        const unsigned = await verifyLocal('--checksum-repo', hashes);
+        const unsigned = await verifyLocal('no signature', '--checksum-repo', hashes);
         expect(unsigned.code).toBe(1);
         expect(failed(unsigned)).toEqual(['✗ signature']);
         expect(unsigned.stdout).toContain(`✗ signature: hello-${version}-SHA256SUMS.sig is missing at ${dir}`);
 
         // Nothing to trust: refused before any check, naming the fix.
-        const noKey = await verifyLocal();
+        const noKey = await verifyLocal('nothing to trust');
         expect(noKey.code).toBe(2);
         expect(noKey.stderr).toContain('relforge: no key to verify against');
         expect(noKey.stderr).toContain('--checksum-repo <git URL or checkout>, or --key <allowed_signers file or URL>');
