@@ -4,11 +4,11 @@
  * staging prefix, under a key fixed by project, version, commit and name; a step that needs a file it does not have fetches
  * it from there, checking its digest. Staging is create-only, like publishing: the first copy of a file is the file.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { digestFile } from '@relforge/checksum';
 import type { ProjectConfig } from '@relforge/config';
 import { ObjectExistsError, type ObjectInfo, type S3ObjectStore } from '@relforge/object-store';
 import { ReleaseFailureType } from '../shared.js';
@@ -42,16 +42,6 @@ export function stagingFor(
   return { store, key, where: (file) => `s3://${store.bucket}/${key(file)}` };
 }
 
-async function sha256Of(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path, { signal }) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
 function stagedConflict(staging: Staging, file: string, info: ObjectInfo, mine: { sha256: string; size: number }) {
   return new PermanentError(
     ReleaseFailureType.DigestConflict,
@@ -64,7 +54,7 @@ function stagedConflict(staging: Staging, file: string, info: ObjectInfo, mine: 
 
 /** Stores a file this worker made, unless the same bytes are staged already. */
 export async function stageFile(staging: Staging, file: string, path: string, heartbeat: Heartbeat): Promise<void> {
-  const mine = await sha256Of(path, heartbeat.signal);
+  const mine = await digestFile(path, { signal: heartbeat.signal });
   const same = (info: ObjectInfo) => info.size === mine.size && info.metadata['sha256'] === mine.sha256;
   const existing = await staging.store.head(staging.key(file));
   if (existing) {
@@ -120,7 +110,7 @@ export async function fetchStaged(
   await mkdir(dirname(path), { recursive: true });
   const partial = `${path}.fetching`;
   await pipeline(await staging.store.get(staging.key(file)), createWriteStream(partial), { signal: heartbeat.signal });
-  const got = await sha256Of(partial, heartbeat.signal);
+  const got = await digestFile(partial, { signal: heartbeat.signal });
   heartbeat.progress({ fetched: file });
   if (got.sha256 !== want || got.size !== info.size) {
     await rm(partial, { force: true });
