@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { InputError, isRelforgeError } from '@relforge/errors';
+import { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { ProjectRoutes } from './projects.js';
 import { buildGateway } from './server.js';
 import { gatewaySettings, readWebhookSecret } from './settings.js';
@@ -23,12 +24,28 @@ try {
   const routes = await ProjectRoutes.load(settings.projects, process.env);
   const webhookSecret = readWebhookSecret(settings.webhookSecret, process.env);
   const temporal = new TemporalLink(settings.temporal);
-  const app = await buildGateway({ routes, temporal, webhookSecret });
-  started = { app, temporal, settings, routes };
+  // Opened in the background, as a worker's: the gateway serves (and lists releases) while NATS is still down.
+  const events = settings.natsUrl
+    ? JetStreamEventLog.open(settings.natsUrl, {
+        name: 'relforge-gateway',
+        onWaiting: (reason) =>
+          console.error(
+            `relforge gateway: waiting for NATS at ${settings.natsUrl} (${reason}); the board's events wait`,
+          ),
+      })
+    : undefined;
+  const app = await buildGateway({
+    routes,
+    temporal,
+    webhookSecret,
+    ...(events ? { events } : {}),
+    ...(settings.temporalUiUrl ? { temporalUiUrl: settings.temporalUiUrl } : {}),
+  });
+  started = { app, temporal, settings, routes, events };
 } catch (error) {
   exitFor(error);
 }
-const { app, temporal, settings, routes } = started;
+const { app, temporal, settings, routes, events } = started;
 try {
   await app.listen({ host: settings.listen.host, port: settings.listen.port });
 } catch (error) {
@@ -45,6 +62,9 @@ const where = `${temporal.settings.address}${temporal.settings.tls ? ' (mTLS)' :
 const bound = app.server.address() as AddressInfo;
 console.log(`relforge gateway: listening on http://${bound.address}:${bound.port}`);
 console.log(`relforge gateway: routes GitHub events for ${routes.projects.join(', ')}; Temporal ${where}`);
+console.log(
+  `relforge gateway: the board at http://${bound.address}:${bound.port}/; release events ${events ? `from ${settings.natsUrl}` : 'off (no --nats-url)'}`,
+);
 // Connect now rather than at the first delivery; a Temporal still down shows in /readyz and is retried on need.
 temporal
   .client()
@@ -60,6 +80,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     // In-flight deliveries finish first; GitHub waits up to 10 s for an answer.
     void app
       .close()
+      .then(() => events?.close())
       .then(() => temporal.close())
       .then(() => process.exit(0));
   });

@@ -4,6 +4,8 @@
  * later, beside them on the same server, the same Temporal client and the same health and readiness endpoints.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
+import { board } from './board.js';
 import { githubWebhooks } from './github-webhooks.js';
 import type { ProjectRoutes } from './projects.js';
 import type { TemporalLink } from './temporal.js';
@@ -12,6 +14,9 @@ export interface GatewayDeps {
   routes: ProjectRoutes;
   temporal: TemporalLink;
   webhookSecret: string;
+  /** The release events' log (JetStream), for the board; undefined when the gateway has no NATS. */
+  events?: JetStreamEventLog;
+  temporalUiUrl?: string;
   /** Fastify's logger (pino) settings; false for none. */
   logger?: boolean | { level: string };
 }
@@ -35,5 +40,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     }
   });
   await app.register(githubWebhooks({ secret: deps.webhookSecret, routes: deps.routes, temporal: deps.temporal }));
+  await app.register(board({ temporal: deps.temporal, events: deps.events, temporalUiUrl: deps.temporalUiUrl }));
   return app;
 }

@@ -31,6 +31,18 @@ export const GatewaySettings = z.object({
   webhookSecret: SecretRef.meta({
     description: "Where the GitHub webhook's secret is kept: {env: VARIABLE} or {file: PATH}, never the secret itself.",
   }),
+  natsUrl: z
+    .string()
+    .regex(/^(nats|tls):\/\/[^/\s]+$/, 'expected nats://host:port')
+    .optional()
+    .meta({
+      description:
+        "The NATS server whose JetStream holds the release events (the workers' RELFORGE_NATS_URL); without it the board lists releases from Temporal and says events are off.",
+    }),
+  temporalUiUrl: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:8233' })
+    .optional()
+    .meta({ description: "The Temporal Web UI's base URL, for the board's links to each release's workflow." }),
 });
 export type GatewaySettings = z.infer<typeof GatewaySettings>;
 
@@ -40,6 +52,8 @@ const names: Record<string, string> = {
   projects: '--config (RELFORGE_PROJECTS)',
   webhookSecret:
     '--webhook-secret-env or --webhook-secret-file (RELFORGE_WEBHOOK_SECRET_ENV, RELFORGE_WEBHOOK_SECRET_FILE)',
+  natsUrl: '--nats-url (RELFORGE_NATS_URL)',
+  temporalUiUrl: '--temporal-ui-url (RELFORGE_TEMPORAL_UI_URL)',
 };
 
 const fixes: Record<string, string> = {
@@ -48,6 +62,10 @@ const fixes: Record<string, string> = {
     'pass --config <file> for each project (the same files its worker releases), or set RELFORGE_PROJECTS=<file>,<file>',
   webhookSecret:
     "name the variable or the file that holds the secret you gave GitHub's webhook, e.g. --webhook-secret-file /etc/relforge/github-webhook-secret",
+  natsUrl:
+    'give the NATS server your workers log release events to, e.g. --nats-url nats://127.0.0.1:7222, or leave it unset',
+  temporalUiUrl:
+    'give the Web UI of your Temporal service, e.g. --temporal-ui-url http://127.0.0.1:8233, or leave it unset',
 };
 
 function listenAddress(text: string): unknown {
@@ -74,13 +92,15 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
         namespace: { type: 'string' },
         'webhook-secret-env': { type: 'string' },
         'webhook-secret-file': { type: 'string' },
+        'nats-url': { type: 'string' },
+        'temporal-ui-url': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
     throw new InputError(error instanceof Error ? error.message : String(error), {
-      fix: 'flags: --listen host:port, --config <file> (repeat), --temporal-address, --namespace, --webhook-secret-env <VARIABLE> or --webhook-secret-file <path>',
+      fix: 'flags: --listen host:port, --config <file> (repeat), --temporal-address, --namespace, --webhook-secret-env <VARIABLE> or --webhook-secret-file <path>, --nats-url nats://host:port, --temporal-ui-url <URL>',
     });
   }
   const secretEnv = values['webhook-secret-env'] ?? (env['RELFORGE_WEBHOOK_SECRET_ENV'] || undefined);
@@ -102,6 +122,8 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
     projects: configs.map((path) => resolve(path)),
     webhookSecret:
       secretEnv !== undefined ? { env: secretEnv } : secretFile !== undefined ? { file: secretFile } : undefined,
+    natsUrl: values['nats-url'] ?? (env['RELFORGE_NATS_URL'] || undefined),
+    temporalUiUrl: (values['temporal-ui-url'] ?? (env['RELFORGE_TEMPORAL_UI_URL'] || undefined))?.replace(/\/+$/, ''),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

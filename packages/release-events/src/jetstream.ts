@@ -337,6 +337,53 @@ export class JetStreamEventLog {
     }
   }
 
+  /** The namespace's stream sequence of its last stored event, of any release: 0 while it holds none. */
+  async lastStreamSequence(namespace: string): Promise<number> {
+    const { jsm } = await this.#session;
+    try {
+      return (await jsm.streams.info(streamName(namespace))).state.last_seq;
+    } catch (error) {
+      if (isApiError(error, JetStreamApiCodes.StreamNotFound)) return 0;
+      throw error;
+    }
+  }
+
+  /**
+   * Every event of the namespace, or of one release, from stream sequence `from` on, then each one as it is stored,
+   * until `signal` aborts: what a receiver that resumes by stream sequence reads (the gateway's WebSocket). Each comes
+   * with its stream sequence, the time the stream stored it, and how many more were stored when it was delivered.
+   */
+  async *follow(
+    namespace: string,
+    options: { from: number; release?: ReleaseKey; signal: AbortSignal },
+  ): AsyncGenerator<StoredEvent & { storedAt: number; pending: number }> {
+    await this.ensureStream(namespace);
+    const { js } = await this.#session;
+    const consumer = await js.consumers.get(streamName(namespace), {
+      filter_subjects: [options.release ? releaseSubject(options.release, '*') : streamSubjects(namespace)],
+      ...(options.from > 1
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.from }
+        : { deliver_policy: DeliverPolicy.All }),
+    });
+    const messages = await consumer.consume();
+    const stop = () => messages.stop();
+    options.signal.addEventListener('abort', stop, { once: true });
+    try {
+      if (options.signal.aborted) return;
+      for await (const message of messages) {
+        yield {
+          streamSequence: message.seq,
+          event: message.json<ReleaseCloudEvent>(),
+          storedAt: message.info.timestampNanos / 1e6,
+          pending: message.info.pending,
+        };
+      }
+    } finally {
+      options.signal.removeEventListener('abort', stop);
+      await messages.close().catch(() => undefined);
+    }
+  }
+
   /** The release's status as of event `sequence` (default: the last), folded from its first event. */
   async snapshotAt<T>(release: ReleaseKey, sequence?: number): Promise<{ sequence: number; value: T } | undefined> {
     const events: ReleaseCloudEvent[] = [];

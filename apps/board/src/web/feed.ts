@@ -1,0 +1,151 @@
+/**
+ * The board's view of the releases: the list the gateway answers, then every event of the namespace from the
+ * WebSocket, each folded into its release's status. It resumes from the last cursor it received after any drop (a
+ * gateway restart, a network blip, a heartbeat that stopped), and fetches a release's snapshot when an event does not
+ * apply to the state it holds (a release it has not seen from its start), so it never shows a wrong state.
+ */
+import { applyEvent, type ReleaseCloudEvent } from '@relforge/release-events';
+import type { BoardRelease, BoardStatus, ReleasesAnswer } from './types.js';
+
+/** What the WebSocket sends (the gateway's `BoardMessage`). */
+type Message =
+  | { type: 'event'; cursor: number; event: ReleaseCloudEvent }
+  | { type: 'caught-up'; cursor: number }
+  | { type: 'heartbeat'; at: string; cursor: number }
+  | { type: 'error'; error: string; fix: string };
+
+export type Connection = 'connecting' | 'replaying' | 'live' | 'reconnecting' | 'off';
+
+/** The gateway sends a heartbeat every 15 s: a socket silent for three of them is dead even if it looks open. */
+const silenceMs = 45_000;
+
+export class Feed {
+  readonly releases = new Map<string, BoardRelease>();
+  answer: ReleasesAnswer | undefined;
+  connection: Connection = 'connecting';
+  #cursor = 0;
+  #socket: WebSocket | undefined;
+  #retryMs = 250;
+  #silence: ReturnType<typeof setTimeout> | undefined;
+  /** One chain per release, so a snapshot fetched after a gap is folded before the events that follow it. */
+  readonly #chains = new Map<string, Promise<void>>();
+
+  constructor(private readonly changed: () => void) {}
+
+  async start(): Promise<void> {
+    const response = await fetch('/api/releases', { headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`GET /api/releases answered ${response.status}: ${await response.text()}`);
+    const answer = (await response.json()) as ReleasesAnswer;
+    this.answer = answer;
+    for (const listed of answer.releases)
+      this.releases.set(listed.workflowId, { ...listed, sequence: listed.sequence ?? 0 });
+    if (answer.events.on) {
+      this.#cursor = answer.events.cursor;
+      this.#connect();
+    } else {
+      this.connection = 'off';
+    }
+    this.changed();
+  }
+
+  #connect(): void {
+    const url = new URL('/api/events', location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('from', String(this.#cursor + 1));
+    const socket = new WebSocket(url);
+    this.#socket = socket;
+    this.connection = this.connection === 'connecting' ? 'connecting' : 'reconnecting';
+    socket.addEventListener('open', () => {
+      this.#retryMs = 250;
+      this.connection = 'replaying';
+      this.#heard();
+      this.changed();
+    });
+    socket.addEventListener('message', (message) => {
+      this.#heard();
+      this.#receive(JSON.parse(String(message.data)) as Message);
+    });
+    socket.addEventListener('close', () => {
+      if (this.#socket !== socket) return;
+      clearTimeout(this.#silence);
+      this.connection = 'reconnecting';
+      this.changed();
+      // Backing off to 5 s: a gateway restarting is back within a few seconds, and then the board resumes at once.
+      setTimeout(() => this.#connect(), this.#retryMs);
+      this.#retryMs = Math.min(this.#retryMs * 2, 5_000);
+    });
+  }
+
+  #heard(): void {
+    clearTimeout(this.#silence);
+    this.#silence = setTimeout(() => this.#socket?.close(), silenceMs);
+  }
+
+  #receive(message: Message): void {
+    if (message.type === 'caught-up') {
+      this.connection = 'live';
+      this.changed();
+    } else if (message.type === 'event') {
+      // Cursors only go forward: after a reconnect the replay starts past what was already folded.
+      if (message.cursor <= this.#cursor) return;
+      this.#cursor = message.cursor;
+      this.#fold(message.event);
+    } else if (message.type === 'error') {
+      console.warn(`relforge board: ${message.error} (${message.fix})`);
+    }
+  }
+
+  #fold(event: ReleaseCloudEvent): void {
+    const key = event.source;
+    const before = this.#chains.get(key) ?? Promise.resolve();
+    const after = before
+      .then(() => this.#apply(event))
+      .catch((error: unknown) => console.warn(`relforge board: ${key}: ${String(error)}`));
+    this.#chains.set(key, after);
+  }
+
+  async #apply(event: ReleaseCloudEvent): Promise<void> {
+    const key = event.source;
+    let release = this.releases.get(key);
+    const held = release?.sequence ?? 0;
+    // Already in the snapshot the list or a gap fetch gave.
+    if (event.data.sequence <= held) return;
+    const whole = event.data.patch.length === 1 && event.data.patch[0]?.path === '';
+    let state = { sequence: held, value: release?.status };
+    if (!whole && event.data.appliesTo !== held) {
+      const snapshot = await fetchSnapshot(event, event.data.appliesTo);
+      state = { sequence: snapshot.sequence, value: snapshot.status };
+    }
+    // The first event of a run replaces the whole document, whatever was held.
+    if (whole) state = { sequence: event.data.appliesTo, value: undefined };
+    const next = applyEvent<BoardStatus | undefined>(state, event.data);
+    release = this.releases.get(key) ?? blankRelease(event);
+    this.releases.set(key, { ...release, runId: event.runid, sequence: next.sequence, ...statusFields(next.value) });
+    this.changed();
+  }
+}
+
+function statusFields(status: BoardStatus | undefined): Partial<BoardRelease> {
+  return status ? { status, state: status.state, project: status.project, version: status.version } : {};
+}
+
+function blankRelease(event: ReleaseCloudEvent): BoardRelease {
+  const [, project = '', ...version] = event.source.split('/');
+  return {
+    workflowId: event.source,
+    runId: event.runid,
+    project,
+    version: version.join('/'),
+    execution: 'RUNNING',
+    state: 'queued',
+    startedAt: event.time,
+    sequence: 0,
+  };
+}
+
+async function fetchSnapshot(event: ReleaseCloudEvent, at: number): Promise<{ sequence: number; status: BoardStatus }> {
+  const path = event.source.split('/').map(encodeURIComponent);
+  const response = await fetch(`/api/releases/${path[1] ?? ''}/${path.slice(2).join('/')}?at=${at}`);
+  if (!response.ok) throw new Error(`the snapshot at ${at} answered ${response.status}`);
+  return (await response.json()) as { sequence: number; status: BoardStatus };
+}
