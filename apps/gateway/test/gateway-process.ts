@@ -21,9 +21,10 @@ export const secretVariable = 'RELFORGE_TEST_WEBHOOK_SECRET';
 
 export async function startGateway(
   example: ExampleProject,
-  options: { secret: string; env?: Record<string, string> },
+  options: { secret: string; env?: Record<string, string>; port?: number },
 ): Promise<RunningGateway> {
-  const port = await freePort();
+  // A given port starts a gateway again where its clients reconnect.
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const { temporal } = testStack();
   const server = await startServer({

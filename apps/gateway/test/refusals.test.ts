@@ -223,6 +223,17 @@ describe('a gateway configured wrong', () => {
       env: { RELFORGE_TEMPORAL_ADDRESS: 'temporal.example.org' },
       stderr: 'relforge gateway: RELFORGE_TEMPORAL_ADDRESS: expected host:port, e.g. temporal.example.org:7233',
     },
+    {
+      what: 'a NATS URL that is no NATS URL',
+      env: { RELFORGE_NATS_URL: 'http://127.0.0.1:7222' },
+      stderr: 'relforge gateway: --nats-url (RELFORGE_NATS_URL): expected nats://host:port',
+    },
+    {
+      what: 'a Web UI address that is no http(s) URL',
+      env: { RELFORGE_TEMPORAL_UI_URL: '127.0.0.1:8233' },
+      stderr:
+        'relforge gateway: --temporal-ui-url (RELFORGE_TEMPORAL_UI_URL): expected an http(s) URL such as http://127.0.0.1:8233',
+    },
   ])('refuses $what with exit code 2, naming the field', async ({ env, stderr }) => {
     const exit = await gatewayExit(env);
     expect(exit.stderr).toContain(stderr);

@@ -279,5 +279,8 @@ export function gatewayEnvironment(state: StackState, port: number, configs: str
     RELFORGE_PROJECTS: configs.join(','),
     RELFORGE_WEBHOOK_SECRET_ENV: gatewaySecretVariable,
     [gatewaySecretVariable]: localCredentials().webhookSecret,
+    // The board: live from the stack's JetStream, each release linked to the dev server's Web UI.
+    ...(state.nats ? { RELFORGE_NATS_URL: state.nats.url } : {}),
+    RELFORGE_TEMPORAL_UI_URL: state.temporal.uiUrl,
   };
 }

@@ -1,0 +1,386 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The release board in a real browser (Debian's Chromium, driven by playwright-core), on real processes: the gateway
+ * and a worker each a process of its own, logging to a NATS JetStream of this suite's, on the Temporal dev server,
+ * versitygw and the GitHub stand-in. One set of servers for every case: a release watched stage by stage (each change
+ * on the page within a second of the stream storing its event), a release waiting for an operator with its error and
+ * fix, the gateway restarted mid-release (the page resumes and misses nothing), and a plain WebSocket client away for
+ * 30 s that resumes from its last cursor with nothing missing and nothing repeated.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { abortSignal, type ReleaseStatus } from '@relforge/release';
+import { parseEventType, replay, type ReleaseCloudEvent } from '@relforge/release-events';
+import { JetStreamEventLog, type ReleaseKey } from '@relforge/release-events/jetstream';
+import { startRelease } from '@relforge/release-start';
+import { workspaceRoot } from '@relforge/local-servers';
+import {
+  createExampleProject,
+  startTestNats,
+  stopGracefully,
+  suiteClient,
+  testStack,
+  until,
+  workerProcess,
+  type ExampleProject,
+  type TestNats,
+} from '@relforge/testkit';
+import { workerMain } from '@relforge/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { newSecret, startGateway, type RunningGateway } from './gateway-process.js';
+
+const client = suiteClient();
+let example: ExampleProject;
+let nats: TestNats;
+let worker: ChildProcess;
+let gateway: RunningGateway;
+let browser: Browser;
+let page: Page;
+let log: JetStreamEventLog;
+const secret = newSecret();
+
+const gatewayEnv = () => ({ RELFORGE_NATS_URL: nats.url, RELFORGE_TEMPORAL_UI_URL: testStack().temporal.uiUrl });
+
+/** What the page's WebSocket(s) received, every frame in order, across reconnects. */
+const frames: { type: string; cursor?: number; event?: ReleaseCloudEvent }[] = [];
+
+beforeAll(async () => {
+  example = await createExampleProject();
+  nats = await startTestNats();
+  worker = workerProcess(example, { main: workerMain, env: { RELFORGE_NATS_URL: nats.url } });
+  gateway = await startGateway(example, { secret, env: gatewayEnv() });
+  log = await JetStreamEventLog.connect(nats.url, { name: 'relforge-board-test' });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('websocket', (socket) =>
+    socket.on('framereceived', ({ payload }) => frames.push(JSON.parse(String(payload)) as (typeof frames)[number])),
+  );
+  // Each change of a stage's or a release's state on the page, with the time the DOM showed it.
+  await page.addInitScript(() => {
+    const seen: { release: string; stage?: string; state: string; at: number }[] = [];
+    const last = new Map<string, string>();
+    Object.assign(window, { relforgeSeen: seen });
+    new MutationObserver(() => {
+      const at = Date.now();
+      for (const card of document.querySelectorAll<HTMLElement>('[data-release]')) {
+        const release = card.dataset['release'] ?? '';
+        const entries: [string | undefined, string][] = [[undefined, card.dataset['state'] ?? '']];
+        for (const stage of card.querySelectorAll<HTMLElement>('[data-stage]'))
+          entries.push([stage.dataset['stage'], stage.dataset['state'] ?? '']);
+        for (const [stage, state] of entries) {
+          const key = `${release} ${stage ?? ''}`;
+          if (last.get(key) === state) continue;
+          last.set(key, state);
+          seen.push({ release, ...(stage ? { stage } : {}), state, at });
+        }
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await page.goto(`${gateway.url}/`);
+  await page.waitForSelector('[data-testid=connection][data-state=live]');
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await log?.close();
+  await gateway?.stop();
+  if (worker) await stopGracefully(worker);
+  await nats?.teardown();
+});
+
+const key = (version: string): ReleaseKey => ({
+  namespace: testStack().temporal.namespace,
+  project: example.project,
+  version,
+});
+
+/** Every event of the release as the stream stored it, with the time it was stored. */
+async function storedEvents(version: string) {
+  const last = await log.lastEvent(key(version));
+  const stop = new AbortController();
+  const events: { event: ReleaseCloudEvent; storedAt: number }[] = [];
+  for await (const stored of log.follow(key(version).namespace, {
+    from: 1,
+    release: key(version),
+    signal: stop.signal,
+  })) {
+    events.push({ event: stored.event, storedAt: stored.storedAt });
+    if (stored.streamSequence >= (last?.streamSequence ?? 0)) break;
+  }
+  stop.abort();
+  return events;
+}
+
+const card = (version: string) => `[data-release="${example.project}/${version}"]`;
+
+async function shownAs(version: string, state: string, timeout = 180_000): Promise<void> {
+  await page.waitForSelector(`${card(version)}[data-state="${state}"]`, { timeout });
+}
+
+/**
+ * How far along a stage or a release is, so a state the page skipped (two events delivered in one batch and drawn in
+ * one frame) counts as shown when a later one is.
+ */
+const rank: Record<string, number> = {
+  pending: 0,
+  queued: 0,
+  preparing: 1,
+  running: 2,
+  waiting: 3,
+  succeeded: 4,
+  failed: 4,
+  cancelled: 4,
+};
+
+async function seenOnPage(version: string) {
+  const seen = await page.evaluate(
+    () =>
+      (window as unknown as { relforgeSeen: { release: string; stage?: string; state: string; at: number }[] })
+        .relforgeSeen,
+  );
+  return seen.filter((entry) => entry.release === `${example.project}/${version}`);
+}
+
+/** The page's release card as data: each stage's state, each artifact's file, state and digest. */
+async function pageState(version: string) {
+  return page.$eval(card(version), (element) => ({
+    state: (element as HTMLElement).dataset['state'],
+    sequence: Number((element as HTMLElement).dataset['sequence']),
+    stages: [...element.querySelectorAll<HTMLElement>('[data-stage]')].map((stage) => [
+      stage.dataset['stage'],
+      stage.dataset['state'],
+    ]),
+    artifacts: [...element.querySelectorAll<HTMLElement>('[data-testid=artifact]')]
+      .map((row) => [row.dataset['file'], row.dataset['state'], row.querySelector('code')?.textContent])
+      .sort(),
+  }));
+}
+
+function expectedPageState(status: ReleaseStatus, sequence: number) {
+  return {
+    state: status.state,
+    sequence,
+    stages: status.stages.map((stage) => [stage.name, stage.state]),
+    artifacts: status.artifacts.map((artifact) => [artifact.file, artifact.state, `sha256:${artifact.sha256}`]).sort(),
+  };
+}
+
+/** The per-release sequence numbers of the events the page's WebSockets delivered for the release. */
+function deliveredToPage(version: string): number[] {
+  const source = `release/${example.project}/${version}`;
+  return frames.filter((frame) => frame.event?.source === source).map((frame) => frame.event?.data.sequence ?? 0);
+}
+
+const latencies: { release: string; event: string; fromStored: number; fromEventTime: number }[] = [];
+
+describe('the release board', () => {
+  it('shows a release stage by stage, each change within a second of its event being stored', async () => {
+    const version = '2.0.0';
+    await startRelease(client(), { project: example.project, version });
+    await shownAs(version, 'succeeded');
+    const stored = await storedEvents(version);
+    const seen = await seenOnPage(version);
+    const final = replay<ReleaseStatus>(stored.map(({ event }) => event.data));
+    expect(final.value?.state).toBe('succeeded');
+
+    for (const { event, storedAt } of stored) {
+      const named = parseEventType(event.type);
+      if (named?.entity !== 'stage' && named?.entity !== 'release') continue;
+      const stage = named.entity === 'stage' ? event.subject : undefined;
+      const shown = seen.find(
+        (entry) => entry.stage === stage && (rank[entry.state] ?? -1) >= (rank[named.state] ?? Infinity),
+      );
+      expect(
+        shown,
+        `${event.subject ?? 'release'} ${named.state} (event ${event.data.sequence}) on the page`,
+      ).toBeDefined();
+      const fromStored = (shown?.at ?? Infinity) - storedAt;
+      latencies.push({
+        release: version,
+        event: `${named.entity}${event.subject ? ` ${event.subject}` : ''} ${named.state}`,
+        fromStored,
+        fromEventTime: (shown?.at ?? Infinity) - Date.parse(event.time),
+      });
+      expect(fromStored, `${event.subject ?? 'release'} ${named.state}: ms from stored to shown`).toBeLessThanOrEqual(
+        1_000,
+      );
+    }
+    // Stage by stage: each stage was seen running before it was seen done, in the plan's order.
+    const stages = final.value?.stages.map((stage) => stage.name) ?? [];
+    const doneAt = stages.map(
+      (stage) => seen.find((entry) => entry.stage === stage && entry.state === 'succeeded')?.at,
+    );
+    expect(doneAt.every((at) => at !== undefined)).toBe(true);
+    expect([...doneAt].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(doneAt);
+    for (const stage of ['build', 'publish']) {
+      expect(seen.some((entry) => entry.stage === stage && entry.state === 'running')).toBe(true);
+    }
+    // The page ends as the log ends: every stage, every artifact with its digest, at the last sequence.
+    expect(await pageState(version)).toEqual(expectedPageState(final.value as ReleaseStatus, final.sequence));
+    expect(deliveredToPage(version)).toEqual(stored.map(({ event }) => event.data.sequence));
+    const link = await page.$eval(`${card(version)} a.ui`, (anchor) => (anchor as HTMLAnchorElement).href);
+    expect(link).toContain(`${testStack().temporal.uiUrl}/namespaces/${testStack().temporal.namespace}/workflows/`);
+    console.log(
+      `board latency, stored → shown (ms): ${latencies.map((entry) => `${entry.event} ${entry.fromStored}`).join(', ')}`,
+    );
+  });
+
+  it('shows a release waiting for an operator with its error and its fix', async () => {
+    const version = '2.1.0';
+    await example.admin.addFault({
+      match: { method: 'GET', path: `/repos/${example.repos.source}/releases` },
+      count: 1000,
+      status: 401,
+    });
+    const { handle } = await startRelease(client(), { project: example.project, version });
+    await shownAs(version, 'waiting');
+    expect(await page.locator(`[data-testid=waiting] ${card(version)}`).count()).toBe(1);
+    const error = await page.textContent(`${card(version)} [data-testid=error]`);
+    expect(error).toContain('publish failed: ');
+    expect(error).toContain('the forge refused the credentials');
+    const fix = await page.textContent(`${card(version)} [data-testid=fix]`);
+    expect(fix).toContain('RELFORGE_GITHUB_TOKEN');
+    expect(await page.textContent(`${card(version)} .then`)).toContain(`relforge resume ${example.project} ${version}`);
+    expect(await page.getAttribute(`${card(version)} [data-stage=publish]`, 'data-state'), 'the stage that waits').toBe(
+      'waiting',
+    );
+    // The screenshot in the README: a release done and one waiting for a person.
+    const docs = join(workspaceRoot(), 'docs');
+    mkdirSync(docs, { recursive: true });
+    await page.screenshot({ path: join(docs, 'board.png'), fullPage: true });
+
+    await example.admin.clearFaults();
+    await handle.signal(abortSignal, { reason: 'the board test is done with it' });
+    await shownAs(version, 'cancelled', 60_000);
+    expect(await page.locator(`[data-testid=recent] ${card(version)}`).count()).toBe(1);
+  });
+
+  it('catches up after the gateway restarts mid-release, missing and repeating nothing, without a reload', async () => {
+    const version = '2.2.0';
+    await page.evaluate(() => Object.assign(window, { relforgeSamePage: true }));
+    await startRelease(client(), { project: example.project, version });
+    await page.waitForSelector(`${card(version)} [data-stage=build][data-state=running]`, { timeout: 60_000 });
+    await gateway.stop();
+    await page.waitForSelector('[data-testid=connection][data-state=reconnecting]');
+    const storedWhileDown = (await log.lastEvent(key(version)))?.event.data.sequence ?? 0;
+    await until(
+      'events stored while the gateway is down',
+      async () =>
+        ((await log.lastEvent(key(version)))?.event.data.sequence ?? 0) > storedWhileDown + 3 ? true : undefined,
+      60_000,
+      100,
+    );
+    gateway = await startGateway(example, { secret, env: gatewayEnv(), port: Number(new URL(gateway.url).port) });
+    await shownAs(version, 'succeeded');
+    await page.waitForSelector('[data-testid=connection][data-state=live]');
+
+    expect(await page.evaluate(() => (window as unknown as { relforgeSamePage?: boolean }).relforgeSamePage)).toBe(
+      true,
+    );
+    const stored = await storedEvents(version);
+    const final = replay<ReleaseStatus>(stored.map(({ event }) => event.data));
+    expect(deliveredToPage(version)).toEqual(stored.map(({ event }) => event.data.sequence));
+    expect(await pageState(version)).toEqual(expectedPageState(final.value as ReleaseStatus, final.sequence));
+  });
+});
+
+describe('the WebSocket', () => {
+  /** Opens /api/events and collects its messages until `done` says so. */
+  function subscribe(query: string, done: (events: ReleaseCloudEvent[]) => boolean) {
+    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/api/events?${query}`);
+    const events: { cursor: number; event: ReleaseCloudEvent }[] = [];
+    const finished = new Promise<void>((resolve, reject) => {
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string; cursor: number; event: ReleaseCloudEvent };
+        if (message.type !== 'event') return;
+        events.push({ cursor: message.cursor, event: message.event });
+        if (done(events.map((entry) => entry.event))) resolve();
+      });
+      socket.on('error', reject);
+    });
+    return { socket, events, finished };
+  }
+
+  const ofRelease = (version: string) => (event: ReleaseCloudEvent) =>
+    event.source === `release/${example.project}/${version}`;
+  const ended = (version: string) => (events: ReleaseCloudEvent[]) =>
+    events.some((event) => ofRelease(version)(event) && event.type === 'dev.relforge.release.succeeded.v1');
+
+  it('resumes a client away for 30 s from its last cursor: nothing missing, nothing repeated', async () => {
+    const version = '2.3.0';
+    const answer = (await (await fetch(`${gateway.url}/api/releases`)).json()) as { events: { cursor: number } };
+    await startRelease(client(), { project: example.project, version });
+    // Away once the build runs: the rest of the release happens while it is gone.
+    const first = subscribe(`from=${answer.events.cursor + 1}`, (events) =>
+      events.some((event) => ofRelease(version)(event) && event.type === 'dev.relforge.stage.running.v1'),
+    );
+    await first.finished;
+    first.socket.close();
+    const lastCursor = first.events.at(-1)?.cursor ?? 0;
+    const awayFrom = Date.now();
+    await sleep(30_000);
+    const second = subscribe(`from=${lastCursor + 1}`, ended(version));
+    await second.finished;
+    second.socket.close();
+
+    const stored = await storedEvents(version);
+    const received = [...first.events, ...second.events].filter((entry) => ofRelease(version)(entry.event));
+    expect(received.map((entry) => entry.event.data.sequence)).toEqual(stored.map(({ event }) => event.data.sequence));
+    expect(received.map((entry) => entry.event)).toEqual(stored.map(({ event }) => event));
+    const cursors = [...first.events, ...second.events].map((entry) => entry.cursor);
+    expect(new Set(cursors).size).toBe(cursors.length);
+    // The disconnection mattered: events were stored while the client was away.
+    expect(stored.some(({ storedAt }) => storedAt > awayFrom && storedAt < awayFrom + 30_000)).toBe(true);
+
+    // One release from its own sequence number: exactly the events from there.
+    const one = subscribe(`project=${example.project}&version=${version}&from=5`, ended(version));
+    await one.finished;
+    one.socket.close();
+    expect(one.events.map((entry) => entry.event.data.sequence)).toEqual(
+      stored.filter(({ event }) => event.data.sequence >= 5).map(({ event }) => event.data.sequence),
+    );
+  }, 180_000);
+
+  it('answers a snapshot at any sequence, and refuses bad input before the upgrade', async () => {
+    const version = '2.3.0';
+    const stored = await storedEvents(version);
+    const at = 10;
+    const snapshot = (await (
+      await fetch(`${gateway.url}/api/releases/${example.project}/${version}?at=${at}`)
+    ).json()) as {
+      sequence: number;
+      status: ReleaseStatus;
+    };
+    expect(snapshot.sequence).toBe(at);
+    expect(snapshot.status).toEqual(replay(stored.slice(0, at).map(({ event }) => event.data)).value);
+    const refused = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/api/events?from=zero`);
+      socket.on('unexpected-response', (_request, response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(body) as unknown }));
+      });
+      socket.on('open', () => reject(new Error('the WebSocket was upgraded despite from=zero')));
+    });
+    expect(refused).toEqual({
+      status: 400,
+      body: {
+        error: 'from: expected a sequence number, 1 or more',
+        fix: 'reconnect with from=<the last cursor you received + 1>',
+      },
+    });
+    const list = (await (await fetch(`${gateway.url}/api/releases`)).json()) as {
+      releases: { version: string; state: string; sequence?: number }[];
+    };
+    expect(list.releases.find((release) => release.version === version)).toMatchObject({
+      state: 'succeeded',
+      sequence: stored.length,
+    });
+  });
+});
