@@ -3,3 +3,5 @@ import { fileURLToPath } from 'node:url';
 
 /** `dist/web`: Vite's output, a sibling of this module once built. */
 export const boardDir = fileURLToPath(new URL('./web', import.meta.url));
+
+export type { BoardMessage, BoardStatus, ListedRelease, ReleasesAnswer, SnapshotAnswer } from './api.js';

@@ -10,7 +10,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { boardDir } from '@relforge/board';
+import { boardDir, type BoardMessage, type ReleasesAnswer, type SnapshotAnswer } from '@relforge/board';
 import type { JetStreamEventLog, ReleaseKey } from '@relforge/release-events/jetstream';
 import { streamName } from '@relforge/release-events/jetstream';
 import { ReleaseList } from './release-list.js';
@@ -24,15 +24,6 @@ export interface BoardOptions {
   /** How often the WebSocket sends a heartbeat message and a ping frame; a peer that misses two pongs is dropped. */
   heartbeatMs?: number;
 }
-
-/** What the WebSocket sends, one JSON object a message. */
-export type BoardMessage =
-  /** An event of the log; `cursor` is its stream sequence: reconnect with `from=<cursor + 1>`. */
-  | { type: 'event'; cursor: number; event: unknown }
-  /** The replay reached the end of the log: what follows is live. */
-  | { type: 'caught-up'; cursor: number }
-  | { type: 'heartbeat'; at: string; cursor: number }
-  | { type: 'error'; error: string; fix: string };
 
 const eventsOff = {
   error: 'release events are off: this gateway has no NATS server',
@@ -78,12 +69,13 @@ export function board(options: BoardOptions) {
       // Taken before the list, so a board that streams from it misses nothing the snapshots do not hold yet.
       const cursor = options.events ? await options.events.lastStreamSequence(namespace) : 0;
       const releases = await list.list(client);
-      return {
+      const answer: ReleasesAnswer = {
         namespace,
         temporalUiUrl: options.temporalUiUrl ?? null,
         events: options.events ? { on: true, stream: streamName(namespace), cursor } : { on: false, ...eventsOff },
         releases,
       };
+      return answer;
     });
 
     app.get<{ Params: { project: string; version: string }; Querystring: { at?: string } }>(
@@ -110,7 +102,12 @@ export function board(options: BoardOptions) {
             `ask for ?at=${snapshot.sequence} or less, or follow /api/events for what comes next`,
           );
         }
-        return { workflowId: `release/${project}/${version}`, sequence: snapshot.sequence, status: snapshot.value };
+        const answer: SnapshotAnswer = {
+          workflowId: `release/${project}/${version}`,
+          sequence: snapshot.sequence,
+          status: snapshot.value,
+        };
+        return answer;
       },
     );
 

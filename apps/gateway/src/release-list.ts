@@ -5,27 +5,9 @@
  * until its log grows, so listing the same releases again costs one look at each log's last event.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import type { ReleaseStatus } from '@relforge/release';
+import type { BoardStatus, ListedRelease } from '@relforge/board';
 import type { JetStreamEventLog, ReleaseKey } from '@relforge/release-events/jetstream';
 import { RelforgeProject, RelforgeStage, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
-
-/** One release as the board lists it. */
-export interface ListedRelease {
-  workflowId: string;
-  runId: string;
-  project: string;
-  version: string;
-  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED, … */
-  execution: string;
-  /** `RelforgeState` as visibility has it (`waiting-for-operator`, `awaiting-approval`, …); `queued` before a worker took it. */
-  state: string;
-  stage?: string;
-  startedAt: string;
-  closedAt?: string;
-  /** The status as of event `sequence` of the log; absent when events are off or the release logged none. */
-  sequence?: number;
-  status?: ReleaseStatus;
-}
 
 /** How many ended releases the board shows: the latest, newest first. */
 export const recentCount = 20;
@@ -61,7 +43,7 @@ async function collect(client: Client, query: string, limit: number): Promise<Li
 }
 
 export class ReleaseList {
-  readonly #folds = new Map<string, { sequence: number; value: ReleaseStatus }>();
+  readonly #folds = new Map<string, { sequence: number; value: BoardStatus }>();
 
   constructor(
     private readonly namespace: string,
@@ -85,20 +67,23 @@ export class ReleaseList {
     const shown = [...releases.filter((release) => release.execution === 'RUNNING')];
     shown.push(...releases.filter((release) => release.execution !== 'RUNNING').slice(0, recentCount));
     if (!this.log) return shown;
+    // Folds are kept for the releases shown: one that left the list is folded again if it comes back.
+    const ids = new Set(shown.map((release) => release.workflowId));
+    for (const id of this.#folds.keys()) if (!ids.has(id)) this.#folds.delete(id);
     return Promise.all(shown.map(async (release) => ({ ...release, ...(await this.folded(release)) })));
   }
 
   /** The release's status as of event `at` (default: the last), folded from its log. */
   async snapshot(project: string, version: string, at?: number) {
     if (!this.log) return undefined;
-    return this.log.snapshotAt<ReleaseStatus>(this.key(project, version), at);
+    return this.log.snapshotAt<BoardStatus>(this.key(project, version), at);
   }
 
   private key(project: string, version: string): ReleaseKey {
     return { namespace: this.namespace, project, version };
   }
 
-  private async folded(release: ListedRelease): Promise<{ sequence?: number; status?: ReleaseStatus }> {
+  private async folded(release: ListedRelease): Promise<{ sequence?: number; status?: BoardStatus }> {
     const log = this.log;
     if (!log) return {};
     const key = this.key(release.project, release.version);
@@ -106,7 +91,7 @@ export class ReleaseList {
     if (!last) return {};
     let fold = this.#folds.get(release.workflowId);
     if (fold?.sequence !== last.event.data.sequence) {
-      fold = await log.snapshotAt<ReleaseStatus>(key);
+      fold = await log.snapshotAt<BoardStatus>(key);
       if (!fold) return {};
       this.#folds.set(release.workflowId, fold);
     }

@@ -5,14 +5,7 @@
  * apply to the state it holds (a release it has not seen from its start), so it never shows a wrong state.
  */
 import { applyEvent, type ReleaseCloudEvent } from '@relforge/release-events';
-import type { BoardRelease, BoardStatus, ReleasesAnswer } from './types.js';
-
-/** What the WebSocket sends (the gateway's `BoardMessage`). */
-type Message =
-  | { type: 'event'; cursor: number; event: ReleaseCloudEvent }
-  | { type: 'caught-up'; cursor: number }
-  | { type: 'heartbeat'; at: string; cursor: number }
-  | { type: 'error'; error: string; fix: string };
+import type { BoardMessage, BoardRelease, BoardStatus, ReleasesAnswer, SnapshotAnswer } from './types.js';
 
 export type Connection = 'connecting' | 'replaying' | 'live' | 'reconnecting' | 'off';
 
@@ -63,7 +56,7 @@ export class Feed {
     });
     socket.addEventListener('message', (message) => {
       this.#heard();
-      this.#receive(JSON.parse(String(message.data)) as Message);
+      this.#receive(JSON.parse(String(message.data)) as BoardMessage);
     });
     socket.addEventListener('close', () => {
       if (this.#socket !== socket) return;
@@ -81,7 +74,7 @@ export class Feed {
     this.#silence = setTimeout(() => this.#socket?.close(), silenceMs);
   }
 
-  #receive(message: Message): void {
+  #receive(message: BoardMessage): void {
     if (message.type === 'caught-up') {
       this.connection = 'live';
       this.changed();
@@ -143,9 +136,9 @@ function blankRelease(event: ReleaseCloudEvent): BoardRelease {
   };
 }
 
-async function fetchSnapshot(event: ReleaseCloudEvent, at: number): Promise<{ sequence: number; status: BoardStatus }> {
+async function fetchSnapshot(event: ReleaseCloudEvent, at: number): Promise<SnapshotAnswer> {
   const path = event.source.split('/').map(encodeURIComponent);
   const response = await fetch(`/api/releases/${path[1] ?? ''}/${path.slice(2).join('/')}?at=${at}`);
   if (!response.ok) throw new Error(`the snapshot at ${at} answered ${response.status}`);
-  return (await response.json()) as { sequence: number; status: BoardStatus };
+  return (await response.json()) as SnapshotAnswer;
 }

@@ -1,0 +1,64 @@
+/**
+ * The board's API as the gateway answers it and the page reads it: one definition for both sides (the gateway imports
+ * these types from this package, whose page it serves).
+ */
+import type { ReleaseCloudEvent } from '@relforge/release-events';
+import type { ReleaseStatus } from '@relforge/release';
+
+/**
+ * The status as the events carry it, with what the approvals stage adds while it exists (contracts: `approval`, and
+ * the release state `awaiting-approval`).
+ */
+export type BoardStatus = Omit<ReleaseStatus, 'state'> & {
+  state: ReleaseStatus['state'] | 'awaiting-approval';
+  approval?: {
+    digest: string;
+    required: number;
+    approvals: { login: string; at: string }[];
+    startedBy?: string;
+    deadline?: string;
+  };
+};
+
+/** One release of `GET /api/releases`. */
+export interface ListedRelease {
+  workflowId: string;
+  runId: string;
+  project: string;
+  version: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED, … */
+  execution: string;
+  /** `RelforgeState` as visibility has it (`waiting-for-operator`, `awaiting-approval`, …); `queued` before a worker took it. */
+  state: string;
+  stage?: string;
+  startedAt: string;
+  closedAt?: string;
+  /** The status as of event `sequence` of the log; absent when events are off or the release logged none. */
+  sequence?: number;
+  status?: BoardStatus;
+}
+
+/** `GET /api/releases`. */
+export interface ReleasesAnswer {
+  namespace: string;
+  temporalUiUrl: string | null;
+  /** `cursor`: the stream sequence the list was read at; stream from `cursor + 1` to miss nothing. */
+  events: { on: true; stream: string; cursor: number } | { on: false; error: string; fix: string };
+  releases: ListedRelease[];
+}
+
+/** `GET /api/releases/:project/:version[?at=<sequence>]`. */
+export interface SnapshotAnswer {
+  workflowId: string;
+  sequence: number;
+  status: BoardStatus;
+}
+
+/** What the WebSocket `GET /api/events` sends, one JSON object a message. */
+export type BoardMessage =
+  /** An event of the log; `cursor` is its stream sequence: reconnect with `from=<cursor + 1>`. */
+  | { type: 'event'; cursor: number; event: ReleaseCloudEvent }
+  /** The replay reached the end of the log: what follows is live. */
+  | { type: 'caught-up'; cursor: number }
+  | { type: 'heartbeat'; at: string; cursor: number }
+  | { type: 'error'; error: string; fix: string };
