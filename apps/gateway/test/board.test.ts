@@ -31,32 +31,53 @@ import {
   type TestNats,
 } from '@relforge/testkit';
 import { workerMain } from '@relforge/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { newSecret, startGateway, type RunningGateway } from './gateway-process.js';
 
 const client = suiteClient();
-let example: ExampleProject;
 let nats: TestNats;
-let worker: ChildProcess;
-let gateway: RunningGateway;
 let browser: Browser;
-let page: Page;
 let log: JetStreamEventLog;
+// Per test: the example project lives as long as its test, and so do the worker and the gateway that serve it.
+let example: ExampleProject;
+let worker: ChildProcess | undefined;
+let gateway: RunningGateway | undefined;
+let page: Page;
 const secret = newSecret();
 
 const gatewayEnv = () => ({ RELFORGE_NATS_URL: nats.url, RELFORGE_TEMPORAL_UI_URL: testStack().temporal.uiUrl });
 
 /** What the page's WebSocket(s) received, every frame in order, across reconnects. */
-const frames: { type: string; cursor?: number; event?: ReleaseCloudEvent }[] = [];
+let frames: { type: string; cursor?: number; event?: ReleaseCloudEvent }[] = [];
 
 beforeAll(async () => {
-  example = await createExampleProject();
   nats = await startTestNats();
-  worker = workerProcess(example, { main: workerMain, env: { RELFORGE_NATS_URL: nats.url } });
-  gateway = await startGateway(example, { secret, env: gatewayEnv() });
   log = await JetStreamEventLog.connect(nats.url, { name: 'relforge-board-test' });
   browser = await launchChromium();
+});
+
+afterEach(async () => {
+  await page?.close();
+  await gateway?.stop();
+  gateway = undefined;
+  if (worker) await stopGracefully(worker);
+  worker = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await log?.close();
+  await nats?.teardown();
+});
+
+/** The example project, a worker and a gateway logging to and reading the suite's NATS, and the board open on it. */
+async function boardOnServers(): Promise<RunningGateway> {
+  example = await createExampleProject();
+  worker = workerProcess(example, { main: workerMain, env: { RELFORGE_NATS_URL: nats.url } });
+  const started = await startGateway(example, { secret, env: gatewayEnv() });
+  gateway = started;
+  frames = [];
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('websocket', (socket) =>
     socket.on('framereceived', ({ payload }) => frames.push(JSON.parse(String(payload)) as (typeof frames)[number])),
@@ -82,17 +103,10 @@ beforeAll(async () => {
       }
     }).observe(document, { subtree: true, childList: true, attributes: true });
   });
-  await page.goto(`${gateway.url}/`);
+  await page.goto(`${started.url}/`);
   await page.waitForSelector('[data-testid=connection][data-state=live]');
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await log?.close();
-  await gateway?.stop();
-  if (worker) await stopGracefully(worker);
-  await nats?.teardown();
-});
+  return started;
+}
 
 const key = (version: string): ReleaseKey => ({
   namespace: testStack().temporal.namespace,
@@ -182,6 +196,7 @@ const latencies: { release: string; event: string; fromStored: number; fromEvent
 describe('the release board', () => {
   it('shows a release stage by stage, each change within a second of its event being stored', async () => {
     const version = '2.0.0';
+    await boardOnServers();
     await startRelease(client(), { project: example.project, version });
     await shownAs(version, 'succeeded');
     const stored = await storedEvents(version);
@@ -227,12 +242,13 @@ describe('the release board', () => {
     const link = await page.$eval(`${card(version)} a.ui`, (anchor) => (anchor as HTMLAnchorElement).href);
     expect(link).toContain(`${testStack().temporal.uiUrl}/namespaces/${testStack().temporal.namespace}/workflows/`);
     console.log(
-      `board latency, stored → shown (ms): ${latencies.map((entry) => `${entry.event} ${entry.fromStored}`).join(', ')}`,
+      `board latency, stored → shown (ms): ${latencies.map((entry) => `${entry.event} ${Math.round(entry.fromStored)}`).join(', ')}`,
     );
   });
 
   it('shows a release waiting for an operator with its error and its fix', async () => {
     const version = '2.1.0';
+    await boardOnServers();
     await example.admin.addFault({
       match: { method: 'GET', path: `/repos/${example.repos.source}/releases` },
       count: 1000,
@@ -263,10 +279,12 @@ describe('the release board', () => {
 
   it('catches up after the gateway restarts mid-release, missing and repeating nothing, without a reload', async () => {
     const version = '2.2.0';
+    const board = await boardOnServers();
     await page.evaluate(() => Object.assign(window, { relforgeSamePage: true }));
     await startRelease(client(), { project: example.project, version });
     await page.waitForSelector(`${card(version)} [data-stage=build][data-state=running]`, { timeout: 60_000 });
-    await gateway.stop();
+    await board.stop();
+    gateway = undefined;
     await page.waitForSelector('[data-testid=connection][data-state=reconnecting]');
     const storedWhileDown = (await log.lastEvent(key(version)))?.event.data.sequence ?? 0;
     await until(
@@ -276,7 +294,7 @@ describe('the release board', () => {
       60_000,
       100,
     );
-    gateway = await startGateway(example, { secret, env: gatewayEnv(), port: Number(new URL(gateway.url).port) });
+    gateway = await startGateway(example, { secret, env: gatewayEnv(), port: Number(new URL(board.url).port) });
     await shownAs(version, 'succeeded');
     await page.waitForSelector('[data-testid=connection][data-state=live]');
 
@@ -291,20 +309,25 @@ describe('the release board', () => {
 });
 
 describe('the WebSocket', () => {
-  /** Opens /api/events and collects its messages until `done` says so. */
-  function subscribe(query: string, done: (events: ReleaseCloudEvent[]) => boolean) {
-    const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/api/events?${query}`);
+  /** Opens /api/events and collects its event messages until `done` says so; none is kept once it is stopped. */
+  function subscribe(board: RunningGateway, query: string, done: (events: ReleaseCloudEvent[]) => boolean) {
+    const socket = new WebSocket(`${board.url.replace('http', 'ws')}/api/events?${query}`);
     const events: { cursor: number; event: ReleaseCloudEvent }[] = [];
+    let stopped = false;
     const finished = new Promise<void>((resolve, reject) => {
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as { type: string; cursor: number; event: ReleaseCloudEvent };
-        if (message.type !== 'event') return;
+        if (stopped || message.type !== 'event') return;
         events.push({ cursor: message.cursor, event: message.event });
         if (done(events.map((entry) => entry.event))) resolve();
       });
       socket.on('error', reject);
     });
-    return { socket, events, finished };
+    const stop = () => {
+      stopped = true;
+      socket.close();
+    };
+    return { stop, events, finished };
   }
 
   const ofRelease = (version: string) => (event: ReleaseCloudEvent) =>
@@ -312,22 +335,23 @@ describe('the WebSocket', () => {
   const ended = (version: string) => (events: ReleaseCloudEvent[]) =>
     events.some((event) => ofRelease(version)(event) && event.type === 'dev.relforge.release.succeeded.v1');
 
-  it('resumes a client away for 30 s from its last cursor: nothing missing, nothing repeated', async () => {
+  it('resumes a client away for 30 s from its last cursor, nothing missing or repeated; snapshots at a sequence; bad input refused before the upgrade', async () => {
     const version = '2.3.0';
-    const answer = (await (await fetch(`${gateway.url}/api/releases`)).json()) as { events: { cursor: number } };
+    const board = await boardOnServers();
+    const answer = (await (await fetch(`${board.url}/api/releases`)).json()) as { events: { cursor: number } };
     await startRelease(client(), { project: example.project, version });
     // Away once the build runs: the rest of the release happens while it is gone.
-    const first = subscribe(`from=${answer.events.cursor + 1}`, (events) =>
+    const first = subscribe(board, `from=${answer.events.cursor + 1}`, (events) =>
       events.some((event) => ofRelease(version)(event) && event.type === 'dev.relforge.stage.running.v1'),
     );
     await first.finished;
-    first.socket.close();
+    first.stop();
     const lastCursor = first.events.at(-1)?.cursor ?? 0;
     const awayFrom = Date.now();
     await sleep(30_000);
-    const second = subscribe(`from=${lastCursor + 1}`, ended(version));
+    const second = subscribe(board, `from=${lastCursor + 1}`, ended(version));
     await second.finished;
-    second.socket.close();
+    second.stop();
 
     const stored = await storedEvents(version);
     const received = [...first.events, ...second.events].filter((entry) => ofRelease(version)(entry.event));
@@ -339,20 +363,17 @@ describe('the WebSocket', () => {
     expect(stored.some(({ storedAt }) => storedAt > awayFrom && storedAt < awayFrom + 30_000)).toBe(true);
 
     // One release from its own sequence number: exactly the events from there.
-    const one = subscribe(`project=${example.project}&version=${version}&from=5`, ended(version));
+    const one = subscribe(board, `project=${example.project}&version=${version}&from=5`, ended(version));
     await one.finished;
-    one.socket.close();
+    one.stop();
     expect(one.events.map((entry) => entry.event.data.sequence)).toEqual(
       stored.filter(({ event }) => event.data.sequence >= 5).map(({ event }) => event.data.sequence),
     );
-  }, 180_000);
 
-  it('answers a snapshot at any sequence, and refuses bad input before the upgrade', async () => {
-    const version = '2.3.0';
-    const stored = await storedEvents(version);
+    // The snapshot at any sequence, as a receiver that saw a gap fetches it.
     const at = 10;
     const snapshot = (await (
-      await fetch(`${gateway.url}/api/releases/${example.project}/${version}?at=${at}`)
+      await fetch(`${board.url}/api/releases/${example.project}/${version}?at=${at}`)
     ).json()) as {
       sequence: number;
       status: ReleaseStatus;
@@ -360,7 +381,7 @@ describe('the WebSocket', () => {
     expect(snapshot.sequence).toBe(at);
     expect(snapshot.status).toEqual(replay(stored.slice(0, at).map(({ event }) => event.data)).value);
     const refused = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-      const socket = new WebSocket(`${gateway.url.replace('http', 'ws')}/api/events?from=zero`);
+      const socket = new WebSocket(`${board.url.replace('http', 'ws')}/api/events?from=zero`);
       socket.on('unexpected-response', (_request, response) => {
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -375,12 +396,10 @@ describe('the WebSocket', () => {
         fix: 'reconnect with from=<the last cursor you received + 1>',
       },
     });
-    const list = (await (await fetch(`${gateway.url}/api/releases`)).json()) as {
-      releases: { version: string; state: string; sequence?: number }[];
+    const list = (await (await fetch(`${board.url}/api/releases`)).json()) as {
+      releases: { project: string; version: string; state: string; sequence?: number }[];
     };
-    expect(list.releases.find((release) => release.version === version)).toMatchObject({
-      state: 'succeeded',
-      sequence: stored.length,
-    });
-  });
+    const listed = list.releases.find((release) => release.project === example.project && release.version === version);
+    expect(listed).toMatchObject({ state: 'succeeded', sequence: stored.length });
+  }, 180_000);
 });

@@ -67,6 +67,8 @@ function linkOrText(value: string): string {
 
 function artifacts(status: BoardStatus): string {
   if (status.artifacts.length === 0) return '';
+  // Folded away once the release ended: the wall shows what moves, the digests are a click away.
+  const open = status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled' ? '' : ' open';
   const rows = status.artifacts.map(
     (
       artifact,
@@ -76,7 +78,7 @@ function artifacts(status: BoardStatus): string {
       <td class="digest" title="sha512 ${html(artifact.sha512)}"><code>sha256:${html(artifact.sha256)}</code></td>
     </tr>`,
   );
-  return `<details class="artifacts" open><summary>${status.artifacts.length} artifacts</summary>
+  return `<details class="artifacts"${open}><summary>${status.artifacts.length} artifacts</summary>
     <table>${rows.join('')}</table></details>`;
 }
 
