@@ -308,6 +308,33 @@ describe('the release board', () => {
   });
 });
 
+describe('a gateway without NATS', () => {
+  it('lists the releases from Temporal, says events are off, and refuses the WebSocket (503)', async () => {
+    example = await createExampleProject();
+    const board = await startGateway(example, { secret });
+    gateway = board;
+    page = await browser.newPage();
+    await page.goto(`${board.url}/`);
+    await page.waitForSelector('[data-testid=connection][data-state=off]');
+    expect(await page.textContent('[data-testid=notice]')).toContain(
+      'release events are off: this gateway has no NATS server',
+    );
+    // A release no worker has taken: listed from Temporal's visibility, queued, without events; the page is redrawn
+    // from the list only, so it is read after the release started.
+    const { handle } = await startRelease(client(), { project: example.project, version: '2.4.0' });
+    await page.reload();
+    await page.waitForSelector(`${card('2.4.0')}[data-state=queued]`);
+    expect(await page.textContent(`${card('2.4.0')} .no-events`)).toContain('no events for this release');
+    await handle.terminate('the board test is done with it');
+    const refused = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`${board.url.replace('http', 'ws')}/api/events`);
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => reject(new Error('the WebSocket was upgraded without NATS')));
+    });
+    expect(refused).toBe(503);
+  });
+});
+
 describe('the WebSocket', () => {
   /** Opens /api/events and collects its event messages until `done` says so; none is kept once it is stopped. */
   function subscribe(board: RunningGateway, query: string, done: (events: ReleaseCloudEvent[]) => boolean) {
