@@ -81,6 +81,11 @@ describe('relforge stack', () => {
       projects: ['hello'],
     });
     expect(readFileSync(gateway?.logFile ?? '', 'utf8')).toContain('relforge gateway: routes GitHub events for hello');
+    // Its board reads the stack's JetStream and links to the dev server's Web UI.
+    expect(await (await fetch(`${gateway?.url}/api/releases`)).json()).toMatchObject({
+      temporalUiUrl: `http://127.0.0.1:${env.RELFORGE_UI_PORT}`,
+      events: { on: true, stream: 'relforge-events-relforge' },
+    });
 
     const again = await runCli(['stack', 'up'], env);
     expect(again.code).toBe(0);
