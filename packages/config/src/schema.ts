@@ -525,7 +525,7 @@ export const WebhookReceiver = z.strictObject({
     })
     .meta({
       description:
-        'Where the signing secret is kept on the notifier, e.g. {env: HELLO_WEBHOOK_SECRET}: a "whsec_<base64>" secret as Standard Webhooks libraries make them, or any text of 24 bytes or more. Every delivery is signed with it (webhook-signature).',
+        'Where the signing secret is kept on the notifier, e.g. {env: HELLO_WEBHOOK_SECRET}: a Standard Webhooks key, "whsec_" and the base64 of 24 to 64 random bytes (`echo whsec_$(openssl rand -base64 32)`), which the receiver is given too. Every delivery is signed with it (webhook-signature).',
     }),
   events: z
     .array(EventTypePattern)
