@@ -16,6 +16,8 @@ export interface Delivery {
   event: ReleaseCloudEvent & { data: { status?: unknown } };
   /** False for a webhook-id this receiver had already accepted. */
   first: boolean;
+  /** How the receiver answered: a status, or the connection dropped or left hanging. */
+  answered?: number | 'drop' | 'hang';
 }
 
 /** What the receiver does with one request: answer with a status (and headers), or never answer. */
@@ -70,6 +72,7 @@ export async function startTestReceiver(secrets: Record<string, string>): Promis
     list.push(delivery);
     requests.set(name, list);
     const answer = verified ? (behaviours.get(name)?.(list.length, delivery) ?? { status: 200 }) : { status: 401 };
+    delivery.answered = typeof answer === 'string' ? answer : answer.status;
     if (answer === 'hang') {
       hanging.add(response);
       return;
