@@ -195,7 +195,15 @@ class ReceiverLoop {
         continue;
       }
       if (!message) continue;
-      if (!(await this.handle(message))) return;
+      try {
+        if (!(await this.handle(message))) return;
+      } catch (error) {
+        // NATS went away between the answer and the ack (or the disabling): the unacked event comes again after the
+        // ack wait, under the same webhook-id, and the receiver dedupes it.
+        this.log(
+          `${this.label}: could not record the outcome (${(error as Error).message}); the event will come again`,
+        );
+      }
     }
   }
 
