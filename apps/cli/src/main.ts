@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { demoCommand } from './demo-command.js';
 import { exitCodes, reportError } from './errors.js';
 import { eventsCommand } from './events-command.js';
+import { notifierCommand } from './notifier-command.js';
 import { abortCommand, resumeCommand } from './operator-commands.js';
 import { releaseCommand } from './release-command.js';
 import { stackCommand } from './stack-command.js';
@@ -24,6 +25,7 @@ const program = new Command('relforge')
   .addCommand(resumeCommand())
   .addCommand(abortCommand())
   .addCommand(workerCommand())
+  .addCommand(notifierCommand())
   .addCommand(stackCommand())
   .addCommand(verifyCommand())
   .addCommand(demoCommand());

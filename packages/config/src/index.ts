@@ -6,7 +6,10 @@ export {
   ChecksumRepoConfig,
   ContainerRepoConfig,
   ContainerTemplate,
+  defaultRetrySchedule,
   Duration,
+  durationMilliseconds,
+  eventTypeMatches,
   ForgeAuth,
   ForgeConfig,
   MatrixEntry,
@@ -21,6 +24,7 @@ export {
   Stage,
   stages,
   stagesToRun,
+  WebhookReceiver,
   WebsiteRepoConfig,
 } from './schema.js';
 export { loadProjectConfig, loadProjectConfigs, parseProjectConfig } from './load.js';

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ReleaseKeyError, ReleasePublicKey } from '@relforge/signing';
+import { releaseEventTypes } from '@relforge/release-events';
 import { refNameProblem, type RefKind } from './git-refs.js';
 import { type PathPlace, repositoryPathProblem, s3PrefixProblem } from './repository-paths.js';
 import { type Placeholder, placeholderProblems, renderTemplate, type TemplateValues } from './templates.js';
@@ -129,6 +130,16 @@ export const Duration = z
     abort: true,
   })
   .refine((text) => Number.parseFloat(text) > 0, 'must be longer than zero');
+export type Duration = z.infer<typeof Duration>;
+
+const durationUnits: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A Duration's length in milliseconds; the text must have passed Duration. */
+export function durationMilliseconds(text: Duration): number {
+  const [, amount = '', unit = ''] = /^(\d+(?:\.\d+)?) *([a-z]+)$/.exec(text) ?? [];
+  const short = unit.startsWith('milli') ? 'ms' : unit.length > 2 ? (unit[0] ?? '') : unit;
+  return Number.parseFloat(amount) * (durationUnits[short] ?? Number.NaN);
+}
 
 export const Stage = z.enum(['build', 'checksum', 'publish', 'checksum-repo', 'container-repo', 'website']);
 export type Stage = z.infer<typeof Stage>;
@@ -472,6 +483,89 @@ export const SigningConfig = z.strictObject({
   }),
 });
 
+/*
+ * Webhook receivers. A receiver's secret signs its deliveries and is named like every other secret; its URL is kept
+ * in the release's history with the config, so it must not carry credentials either.
+ */
+const knownEventTypes = releaseEventTypes();
+
+/** `dev.relforge.stage.*.v1`: an event type, where `*` stands for any one dot-separated part. */
+export function eventTypeMatches(pattern: string, type: string): boolean {
+  const wanted = pattern.split('.');
+  const parts = type.split('.');
+  return wanted.length === parts.length && wanted.every((part, index) => part === '*' || part === parts[index]);
+}
+
+const EventTypePattern = z
+  .string()
+  .min(1, { abort: true })
+  .refine((pattern) => knownEventTypes.some((type) => eventTypeMatches(pattern, type)), {
+    message: `matches no event type a release produces; write one such as "dev.relforge.release.failed.v1", or use * for one part, e.g. "dev.relforge.stage.*.v1"`,
+  });
+
+/** The production schedule of retries after a failed first attempt: Standard Webhooks' (Svix's), about 27 hours. */
+export const defaultRetrySchedule = ['5s', '5m', '30m', '2h', '5h', '10h', '10h'] as const satisfies Duration[];
+
+export const WebhookReceiver = z.strictObject({
+  name: ProjectName.meta({
+    description:
+      "The receiver's name, unique in the project: it names its durable JetStream consumer, so renaming one starts it again from the first event. Lowercase letters, digits and dashes.",
+  }),
+  url: httpUrl('name the signing secret in secret').meta({
+    description:
+      'Where each event is POSTed, http:// or https://. Redirects are not followed: a 3xx answer counts as a failure. Never a user name or password.',
+  }),
+  // SecretRef's own options, with a missing secret told what it is for.
+  secret: z
+    .union(SecretRef.options, {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'required: name where the signing secret is kept, e.g. {env: HELLO_WEBHOOK_SECRET}; every delivery is signed with it'
+          : secretRefError,
+    })
+    .meta({
+      description:
+        'Where the signing secret is kept on the notifier, e.g. {env: HELLO_WEBHOOK_SECRET}: a Standard Webhooks key, "whsec_" and the base64 of 24 to 64 random bytes (`echo whsec_$(openssl rand -base64 32)`), which the receiver is given too. Every delivery is signed with it (webhook-signature).',
+    }),
+  events: z
+    .array(EventTypePattern)
+    .min(1, 'list at least one event type, or omit events to receive all of them')
+    .superRefine(refuseRepeats('event type'))
+    .default(['dev.relforge.*.*.v1'])
+    .meta({
+      description:
+        'The event types sent to this receiver; "*" stands for one part, e.g. "dev.relforge.stage.*.v1" or "dev.relforge.release.failed.v1". All of them when omitted. The others are skipped, never sent.',
+    }),
+  mode: z.enum(['patch', 'full']).default('patch').meta({
+    description:
+      '"patch": each event as logged, its data an RFC 6902 patch of the release status. "full": the same event with data.status, the whole status after it, for receivers that cannot apply patches.',
+  }),
+  timeoutSeconds: z.number().int().min(1).max(120).default(15).meta({
+    description:
+      'How long one delivery may take, answer included; a receiver slower than this has failed the attempt, which is retried.',
+  }),
+  schedule: z
+    .array(Duration)
+    .min(1, 'list at least one retry delay, e.g. ["5s", "5m"]')
+    .default([...defaultRetrySchedule])
+    .meta({
+      description: `The waits before each retry of a failed delivery (each jittered by up to a tenth); after the last retry fails the receiver is disabled. Default ${defaultRetrySchedule.join(', ')}: a receiver down for about 27 hours is disabled.`,
+    }),
+});
+export type WebhookReceiver = z.infer<typeof WebhookReceiver>;
+
+const WebhooksConfig = z.array(WebhookReceiver).superRefine((receivers, ctx) => {
+  receivers.forEach(({ name }, index) => {
+    if (receivers.findIndex((other) => other.name === name) < index) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `receiver ${name} is listed twice; give each receiver a name of its own`,
+      });
+    }
+  });
+});
+
 const ProjectConfigFields = z.strictObject({
   $schema: z.string().optional().meta({
     description:
@@ -526,6 +620,18 @@ const ProjectConfigFields = z.strictObject({
     description:
       "Sign the release with the project's key, verifiable offline by ssh-keygen and cosign: the checksum files, the SLSA provenance of the build and the record of where every file was published. The public key goes to the checksum repository (allowed_signers, release-key.pem) and the release notes. Without it nothing is signed.",
   }),
+  notify: z
+    .strictObject({
+      webhooks: WebhooksConfig.meta({
+        description:
+          'The HTTP endpoints sent each event of every release of this project, signed as Standard Webhooks specify, retried on a schedule until they answer 2xx.',
+      }),
+    })
+    .optional()
+    .meta({
+      description:
+        "Who hears about the project's releases: webhook receivers, each sent the release's events as they happen by `relforge notifier`.",
+    }),
   websiteRepo: WebsiteRepoConfig.optional().meta({
     description:
       'The project\'s website repository; the website stage opens a pull request from branch "update-website-<version>" adding the release\'s page.',

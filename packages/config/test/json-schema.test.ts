@@ -39,6 +39,8 @@ const zodOnly = [
   'bad-config-87-staging-inside-public-prefix.yaml',
   'bad-config-88-staging-in-public-bucket.yaml',
   'bad-config-89-public-prefix-with-wildcard.yaml',
+  'bad-config-93-webhook-unknown-event-type.yaml',
+  'bad-config-94-webhook-duplicate-name.yaml',
   // Paths that leave their repository, ref names git refuses, credentials in addresses: only zod says why. (An
   // address still holding its ${VAR} is no URL to an editor, which refuses it for that.)
   ...readdirSync(corpus).filter(

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '@relforge/errors';
-import { loadProjectConfig, parseProjectConfig, stagesToRun } from '../src/index.js';
+import {
+  durationMilliseconds,
+  eventTypeMatches,
+  loadProjectConfig,
+  parseProjectConfig,
+  stagesToRun,
+} from '../src/index.js';
 
 const corpus = join(import.meta.dirname, 'corpus');
 const dir = mkdtempSync(join(tmpdir(), 'relforge-config-'));
@@ -69,6 +75,35 @@ describe('loading a release config', () => {
     expect(() => parseProjectConfig({ project: 'hello' }, '--config-json')).toThrow(
       /^--config-json: invalid release config\n {2}source: required\n/,
     );
+  });
+});
+
+describe('webhook receivers', () => {
+  it('receive every event, as patches, on the production retry schedule unless told otherwise', () => {
+    const minimal = parseYaml(readFileSync(join(corpus, 'good-minimal.yaml'), 'utf8')) as object;
+    const receiver = { name: 'chat', url: 'https://hooks.example.com/relforge', secret: { env: 'CHAT_SECRET' } };
+    const config = parseProjectConfig({ ...minimal, notify: { webhooks: [receiver] } }, 'test');
+    expect(config.notify?.webhooks).toEqual([
+      {
+        ...receiver,
+        events: ['dev.relforge.*.*.v1'],
+        mode: 'patch',
+        timeoutSeconds: 15,
+        schedule: ['5s', '5m', '30m', '2h', '5h', '10h', '10h'],
+      },
+    ]);
+  });
+
+  it('match event types part by part, * standing for one part', () => {
+    expect(eventTypeMatches('dev.relforge.stage.*.v1', 'dev.relforge.stage.failed.v1')).toBe(true);
+    expect(eventTypeMatches('dev.relforge.stage.*.v1', 'dev.relforge.release.failed.v1')).toBe(false);
+    expect(eventTypeMatches('dev.relforge.*.v1', 'dev.relforge.stage.failed.v1')).toBe(false);
+  });
+
+  it('read retry delays as Temporal does', () => {
+    expect(['5s', '5m', '2h', '1 hour', '250ms', '1.5 minutes'].map(durationMilliseconds)).toEqual([
+      5_000, 300_000, 7_200_000, 3_600_000, 250, 90_000,
+    ]);
   });
 });
 

@@ -4,7 +4,7 @@
  * the event before it. Workflow-safe (no I/O); `@relforge/release-events/jetstream` stores and reads them.
  */
 import jsonpatch, { type Operation } from 'fast-json-patch';
-import type { Entity } from '@relforge/release-states';
+import { machines, type Entity } from '@relforge/release-states';
 
 export type { Operation };
 export type { Entity };
@@ -12,6 +12,11 @@ export type { Entity };
 /** `dev.relforge.stage.succeeded.v1`: the entity that changed and the state it entered. */
 export function eventType(entity: Entity, state: string): string {
   return `dev.relforge.${entity}.${state}.v1`;
+}
+
+/** Every event type a release can produce: one per state of each machine, in the machines' order. */
+export function releaseEventTypes(): string[] {
+  return machines.flatMap((machine) => Object.keys(machine.next).map((state) => eventType(machine.entity, state)));
 }
 
 /** The entity and state an event type names, or undefined for a type that is not Relforge's. */
