@@ -88,23 +88,22 @@ async function finalStatus(handle: WorkflowHandle): Promise<ReleaseStatus> {
   );
 }
 
-/** How often each activity type was started, and which were started again after a failed attempt. */
-async function attempts(handle: WorkflowHandle): Promise<{ started: Record<string, number>; retried: string[] }> {
-  const history = await handle.fetchHistory();
-  const events = history.events ?? [];
-  const started: Record<string, number> = {};
-  const retried: string[] = [];
-  for (const event of events) {
+/**
+ * Each activity of the run with the attempt that finished it and the failure of the attempt before: the history keeps
+ * one started event per activity, its last attempt's.
+ */
+async function attempts(handle: WorkflowHandle): Promise<{ type: string; attempt: number; lastFailure?: string }[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return events.flatMap((event) => {
     const attributes = event.activityTaskStartedEventAttributes;
-    if (!attributes) continue;
+    if (!attributes) return [];
     const scheduled = events.find(
       (candidate) => candidate.eventId?.toString() === attributes.scheduledEventId?.toString(),
     );
     const type = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
-    started[type] = (started[type] ?? 0) + 1;
-    if ((attributes.attempt ?? 1) > 1) retried.push(type);
-  }
-  return { started, retried };
+    const lastFailure = attributes.lastFailure?.message ?? undefined;
+    return [{ type, attempt: attributes.attempt ?? 1, ...(lastFailure ? { lastFailure } : {}) }];
+  });
 }
 
 const nothingLeft = {
@@ -159,6 +158,10 @@ describe('relforge abort --rollback', () => {
       expect(out).not.toContain('gone already');
 
       expect(await releaseEffects(example, version)).toEqual(nothingLeft);
+      // Read back later from the ended run, as anyone can: the same lists.
+      const status = await runCli(['status', example.project, version], cliEnv());
+      expect(status.stdout).toContain(`removed, never public (${1 + before.objects + before.staged}):`);
+      expect(status.stdout).toContain('kept, public (1):');
       const final = await finalStatus(handle);
       expect(final.state).toBe('cancelled');
       expect(final.rollback?.state).toBe('done');
@@ -265,11 +268,14 @@ describe('relforge abort --rollback', () => {
     expect(state.held.now).toBe(0);
     // The held deletion was the only one: the step run again found the draft gone instead of deleting again.
     expect((state.requests['DELETE repos/delete-release'] ?? 0) - deletesBefore).toBe(1);
-    const { started, retried } = await attempts(handle);
-    expect(retried).toEqual(['withdrawForgeRelease']);
-    expect(started['withdrawForgeRelease']).toBe(2);
-    expect(started['withdrawUploads']).toBe(1);
-    expect(started['withdrawStagedFiles']).toBe(1);
+    // The step that died was noticed by its heartbeat timeout and run again; every other undo step ran once.
+    const steps = (await attempts(handle)).filter((step) => step.type.startsWith('withdraw'));
+    expect(steps.map(({ type, attempt }) => [type, attempt])).toEqual([
+      ['withdrawForgeRelease', 2],
+      ['withdrawUploads', 1],
+      ['withdrawStagedFiles', 1],
+    ]);
+    expect(steps[0]?.lastFailure).toMatch(/heartbeat/i);
     const final = await finalStatus(handle);
     expect(final.state).toBe('cancelled');
     expect(final.rollback?.state).toBe('done');
