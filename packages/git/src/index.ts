@@ -163,8 +163,8 @@ export class Git {
   }
 
   /**
-   * Deletes a branch on the remote. git pushes from a repository, so an empty one is made at `dir` to push from;
-   * a branch already gone is left as it is (the caller checks first, and a retry finds it gone).
+   * Deletes a branch on the remote. git pushes from a repository, so an empty one is made at `dir` to push from.
+   * git refuses to delete a branch that is not there: callers look first (`resolveRemoteRef`).
    */
   async deleteRemoteBranch(remote: GitRemote, dir: string, branch: string): Promise<void> {
     await this.run(['init', '--quiet', dir]);

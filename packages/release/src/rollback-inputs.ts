@@ -20,8 +20,6 @@ export interface WithdrawPullInput {
   repository: string;
   base: string;
   branch: string;
-  /** Where the step works on the worker: an empty repository is made here to push the branch's deletion from. */
-  workDir: string;
 }
 
 /**

@@ -5,6 +5,7 @@
  * and does nothing twice.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRepo } from '@relforge/forge';
 import { publicReadStatement } from '@relforge/object-store';
@@ -55,7 +56,8 @@ export async function withdrawPullRequest(services: ReleaseServices, input: With
       done.removed.push({ what: `${pullName(pull.number, pull.htmlUrl)}: closed` });
     }
     if (await services.git.resolveRemoteRef(remote, input.branch)) {
-      const dir = await mkdtemp(join(input.workDir, 'withdraw-'));
+      // git pushes from a repository: an empty one, made here, since the release's folder may be on another machine.
+      const dir = await mkdtemp(join(tmpdir(), 'relforge-withdraw-'));
       try {
         await services.git.deleteRemoteBranch(remote, dir, input.branch);
       } finally {

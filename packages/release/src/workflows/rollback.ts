@@ -29,7 +29,6 @@ function pullOf(plan: ReleasePlan, stage: 'container-repo' | 'website'): Withdra
     repository: settings.repository,
     base: settings.base,
     branch,
-    workDir: plan.workDir,
   };
 }
 
