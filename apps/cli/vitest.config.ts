@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import { relforgeTestConfig } from '@relforge/vitest-config';
 
-// No shared servers: these tests start their own stacks through the CLI, as a person would.
-export default defineConfig(relforgeTestConfig({ name: '@relforge/cli' }));
+// No shared servers: these tests start their own stacks through the CLI, as a person would. The rollback suite runs
+// on the shared test servers instead: vitest.rollback.config.ts.
+const config = relforgeTestConfig({ name: '@relforge/cli' });
+export default defineConfig({
+  ...config,
+  test: { ...config.test, exclude: ['test/rollback.test.ts', '**/node_modules/**'] },
+});

@@ -11,6 +11,7 @@ import {
   queuedSearchAttributes,
   releaseSummary,
   resumeUpdate,
+  statusQuery,
   type ReleaseInput,
   type ReleaseStatus,
 } from '@relforge/release';
@@ -19,6 +20,7 @@ import { taskQueue } from '@relforge/temporal-names';
 import { exitCodeOf } from './errors.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import { describeRelease, endedStatus } from './release-state.js';
+import { printRollback } from './rollback-output.js';
 import { connect, temporalTarget } from './temporal-target.js';
 import { followWatched } from './workers.js';
 
@@ -98,7 +100,11 @@ export function abortCommand(): Command {
     .argument('<project>')
     .argument('<version>')
     .requiredOption('--reason <text>', 'why, for the audit trail')
-    .action(async (project: string, version: string, options: { reason: string }) => {
+    .option(
+      '--rollback',
+      'first undo what was never public (draft release, unpublished S3 files, pull requests); wait and list what went and what stayed',
+    )
+    .action(async (project: string, version: string, options: { reason: string; rollback?: boolean }) => {
       const target = temporalTarget();
       const { client, close } = await connect(target);
       try {
@@ -107,10 +113,47 @@ export function abortCommand(): Command {
           throw new InputError(`release ${project} ${version} is not running (${execution.toLowerCase()})`, {
             fix: 'nothing to abort',
           });
-        await handle.signal(abortSignal, { reason: options.reason });
-        console.log(`abort sent to ${project} ${version}: ${options.reason}`);
+        if (!options.rollback) {
+          await handle.signal(abortSignal, { reason: options.reason });
+          console.log(`abort sent to ${project} ${version}: ${options.reason}`);
+          return;
+        }
+        await abortWithRollback(handle, `${project} ${version}`, options.reason);
       } finally {
         await close();
       }
     });
+}
+
+/**
+ * An abort acts only on a release that waits for an operator (a running one ignores it), so a rollback is refused
+ * for any other: the command would otherwise wait for a rollback that never comes.
+ */
+async function abortWithRollback(handle: WorkflowHandle, title: string, reason: string): Promise<void> {
+  const status = await handle.query(statusQuery);
+  if (status.state !== 'waiting' || status.rollback) {
+    throw new InputError(
+      status.rollback
+        ? `release ${title} is being rolled back already`
+        : `release ${title} is ${status.state}${status.currentStage ? ` (${status.currentStage})` : ''}, not waiting for an operator; --rollback acts only on a release that waits`,
+      {
+        fix: status.rollback
+          ? `follow it with \`relforge status ${title}\``
+          : `wait until \`relforge status ${title}\` shows it waiting (a step failed), then abort it; a release that finishes has nothing to roll back`,
+      },
+    );
+  }
+  await handle.signal(abortSignal, { reason, rollback: true });
+  console.log(`abort with rollback sent to ${title}: ${reason}`);
+  const ended = await endedStatus(handle);
+  if (!ended.status.rollback) {
+    // Aborted all the same: only the undo is missing.
+    console.error(
+      `release ${title} ended ${ended.status.state} without a rollback: its worker runs code from before rollbacks existed; remove what it made by hand`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  printRollback(title, ended.status.rollback);
+  process.exitCode = ended.status.rollback.failed?.length ? 1 : 0;
 }

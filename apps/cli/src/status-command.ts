@@ -7,6 +7,7 @@ import { printOutcome, printStageChanges } from './release-output.js';
 import { describeRelease, endedStatus, queuedSince, queuedStatus } from './release-state.js';
 import { connect, temporalTarget } from './temporal-target.js';
 import { liveWorkers, noWorkerMessage, noWorkerReason, runningStatus } from './workers.js';
+import { printRollback } from './rollback-output.js';
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -86,6 +87,7 @@ export function statusCommand(): Command {
               target,
             );
           }
+          if (status.rollback) printRollback(`${project} ${version}`, status.rollback);
         }
         process.exitCode = exitCodeOf({ failed, waiting: status.state === 'waiting' });
       } finally {

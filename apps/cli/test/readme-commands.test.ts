@@ -45,7 +45,7 @@ function sh(command: string, timeoutMs = 600_000): Promise<CliResult> {
 }
 
 const stand = () => new StandInAdmin(`http://127.0.0.1:${env['RELFORGE_GITHUB_PORT']}`);
-const parked = ['1.5.0', '1.5.1', '1.5.2', '1.5.3'];
+const parked = ['1.5.0', '1.5.1', '1.5.2', '1.5.3', '1.5.4'];
 
 /** Releases that wait for an operator, for the README's resume and abort commands: the forge refuses the token at publish. */
 async function parkReleases(): Promise<void> {
@@ -201,6 +201,21 @@ const steps = new Map<string, Step>([
         expect(stdout).toMatch(/ rerelease by \S+@\S+: asset deleted by mistake$/m);
         expect(stdout).toContain('publish s3: 0 uploaded, 15 already there');
         expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge abort hello 1.5.4 --rollback --reason "the token was revoked; releasing 1.5.5"',
+    {
+      // Parked by the forge refusing the token before a draft existed: its S3 and staged files go, nothing was public.
+      expect: async ({ code, stdout }) => {
+        expect(stdout).toContain('rolled back hello 1.5.4');
+        expect(stdout).toMatch(/^removed, never public \(\d+\):$/m);
+        expect(stdout).toContain('- s3://relforge-releases/releases/hello-1.5.4.tar.gz\n');
+        expect(stdout).toContain('- s3://relforge-releases/relforge-staging/hello/1.5.4/');
+        expect(stdout).toContain('kept, public (1):');
+        expect(code).toBe(0);
+        expect((await statusOf('1.5.4')).state).toBe('cancelled');
       },
     },
   ],

@@ -38,6 +38,7 @@ import {
 } from './shapes.js';
 import type { Store, StoredAsset, StoredHook, StoredRelease } from './store.js';
 import type { Webhooks } from './webhooks.js';
+import { cleanupApi } from './cleanup-api.js';
 
 export interface Reply {
   status: number;
@@ -208,6 +209,7 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
   }
 
   return {
+    ...cleanupApi({ store, repoOf, releaseIn, pullJson }),
     'repos/get': async ({ params }) => {
       const repo = await repoOf(params);
       return repo ? { status: 200, json: repository(site, repo) } : notFound();

@@ -47,6 +47,8 @@ const storedPull = z.object({
   base: z.string(),
   state: z.enum(['open', 'closed']),
   createdAt: z.string(),
+  /** Absent in stores written before pull requests could be closed, and while open. */
+  closedAt: z.string().optional(),
   user: z.string(),
 });
 export type StoredPull = z.infer<typeof storedPull>;

@@ -99,6 +99,33 @@ describe('pull requests', () => {
     expect(state.repos[`${owner}/${repo}`]?.pulls).toHaveLength(2);
   });
 
+  it('closes a pull request, and reopens it only while its head branch exists', async () => {
+    const [docs] = (await octokit.rest.pulls.list({ owner, repo, head: `${owner}:docs` })).data;
+    const { data: closed } = await octokit.rest.pulls.update({
+      owner,
+      repo,
+      pull_number: docs?.number ?? 0,
+      state: 'closed',
+    });
+    expect(closed.state).toBe('closed');
+    expect(closed.closed_at).not.toBeNull();
+    expect((await octokit.rest.pulls.list({ owner, repo, head: `${owner}:docs` })).data).toEqual([]);
+    const { data: reopened } = await octokit.rest.pulls.update({
+      owner,
+      repo,
+      pull_number: closed.number,
+      state: 'open',
+    });
+    expect([reopened.state, reopened.closed_at]).toEqual(['open', null]);
+    await octokit.rest.pulls.update({ owner, repo, pull_number: closed.number, state: 'closed' });
+    git(['push', '--quiet', 'origin', '--delete', 'docs'], checkout);
+    await expect(
+      octokit.rest.pulls.update({ owner, repo, pull_number: closed.number, state: 'open' }),
+    ).rejects.toMatchObject({ status: 422 });
+    const state = await standIn.admin.state();
+    expect(state.repos[`${owner}/${repo}`]?.pulls.find((pull) => pull.head === 'docs')?.state).toBe('closed');
+  });
+
   it('saw no contract violations in any of the above', async () => {
     expect(await standIn.admin.violations()).toEqual([]);
   });

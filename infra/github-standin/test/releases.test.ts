@@ -156,6 +156,22 @@ describe('releases', () => {
     expect(all.map((release) => release.id)).toEqual([...all.map((release) => release.id)].sort((a, b) => b - a));
   });
 
+  it('deletes a release with its assets and answers 404 the second time', async () => {
+    const { data: draft } = await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v9.0.0', draft: true });
+    await uploadAsset(draft.id, 'app.tar.gz', Buffer.from('bytes'));
+    const deleted = await octokit.rest.repos.deleteRelease({ owner, repo, release_id: draft.id });
+    expect(deleted.status).toBe(204);
+    await expect(octokit.rest.repos.getRelease({ owner, repo, release_id: draft.id })).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(octokit.rest.repos.deleteRelease({ owner, repo, release_id: draft.id })).rejects.toMatchObject({
+      status: 404,
+    });
+    const state = await standIn.admin.state();
+    expect(state.repos[`${owner}/${repo}`]?.releases.some((release) => release.id === draft.id)).toBe(false);
+    expect(tagsOnStandIn()).not.toContain('v9.0.0');
+  });
+
   it('saw no contract violations in any of the above', async () => {
     expect(await standIn.admin.violations()).toEqual([]);
   });

@@ -256,6 +256,19 @@ export class GitHubForge implements Forge {
     return toRelease(data);
   }
 
+  async deleteRelease(repo: RepoRef, releaseId: number): Promise<void> {
+    await this.call(`delete release ${releaseId} of ${repoName(repo)}`, () =>
+      this.octokit.rest.repos.deleteRelease({ ...repo, release_id: releaseId }),
+    );
+  }
+
+  async closePullRequest(repo: RepoRef, number: number): Promise<PullRequest> {
+    const { data } = await this.call(`close pull request #${number} of ${repoName(repo)}`, () =>
+      this.octokit.rest.pulls.update({ ...repo, pull_number: number, state: 'closed' }),
+    );
+    return toPull(data);
+  }
+
   async findPullRequest(repo: RepoRef, head: string, base: string): Promise<PullRequest | undefined> {
     const pulls = await this.call(`list pull requests from ${head} in ${repoName(repo)}`, () =>
       this.octokit.paginate(this.octokit.rest.pulls.list, {

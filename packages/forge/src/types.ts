@@ -73,8 +73,11 @@ export interface Forge {
   downloadAsset(repo: RepoRef, assetId: number): Promise<Buffer>;
   deleteAsset(repo: RepoRef, assetId: number): Promise<void>;
   publishRelease(repo: RepoRef, releaseId: number): Promise<ForgeRelease>;
+  /** Deletes a release and its assets; a tag it made stays. */
+  deleteRelease(repo: RepoRef, releaseId: number): Promise<void>;
   findPullRequest(repo: RepoRef, head: string, base: string): Promise<PullRequest | undefined>;
   createPullRequest(repo: RepoRef, pull: NewPullRequest): Promise<PullRequest>;
+  closePullRequest(repo: RepoRef, number: number): Promise<PullRequest>;
   gitAccess(repo: RepoRef): Promise<GitAccess>;
 }
 

@@ -162,6 +162,15 @@ export class Git {
     await this.run(['push', '--quiet', '--porcelain', remote.url, refspec], { cwd: dir, remote });
   }
 
+  /**
+   * Deletes a branch on the remote. git pushes from a repository, so an empty one is made at `dir` to push from.
+   * git refuses to delete a branch that is not there: callers look first (`resolveRemoteRef`).
+   */
+  async deleteRemoteBranch(remote: GitRemote, dir: string, branch: string): Promise<void> {
+    await this.run(['init', '--quiet', dir]);
+    await this.run(['push', '--quiet', '--porcelain', remote.url, `:refs/heads/${branch}`], { cwd: dir, remote });
+  }
+
   async headCommit(dir: string): Promise<string> {
     return this.run(['rev-parse', 'HEAD'], { cwd: dir });
   }

@@ -7,6 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import {
+  DeleteObjectCommand,
   AbortMultipartUploadCommand,
   GetBucketPolicyCommand,
   GetObjectCommand,
@@ -92,6 +93,7 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
   get(key: string): Promise<Readable>;
   list(prefix?: string): AsyncIterable<ObjectInfo>;
+  delete(key: string): Promise<void>;
 }
 
 export interface S3StoreOptions {
@@ -303,6 +305,11 @@ export class S3ObjectStore implements ObjectStore {
   async get(key: string): Promise<Readable> {
     const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     return object.Body as Readable;
+  }
+
+  /** Removes the object; one already gone is no error (S3 answers 204 either way), so a retried delete is harmless. */
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async *list(prefix = ''): AsyncIterable<ObjectInfo> {

@@ -10,6 +10,12 @@ import { openEventLog, publishEvents } from './activities/events.js';
 import { prepareRelease } from './activities/prepare.js';
 import { publishForgeRelease, stageForgeRelease, uploadArtifacts } from './activities/publish.js';
 import { updateChecksumRepo, updateContainerRepo, updateWebsite } from './activities/repos.js';
+import {
+  withdrawForgeRelease,
+  withdrawPullRequest,
+  withdrawStagedFiles,
+  withdrawUploads,
+} from './activities/rollback.js';
 import type { ReleaseServices } from './activities/services.js';
 
 type Bound<F> = F extends (services: ReleaseServices, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -36,6 +42,10 @@ export function createReleaseActivities(services: ReleaseServices) {
     attestPublication: bind(services, attestPublication),
     openEventLog: bind(services, openEventLog),
     publishEvents: bind(services, publishEvents),
+    withdrawPullRequest: bind(services, withdrawPullRequest),
+    withdrawForgeRelease: bind(services, withdrawForgeRelease),
+    withdrawUploads: bind(services, withdrawUploads),
+    withdrawStagedFiles: bind(services, withdrawStagedFiles),
   });
 }
 

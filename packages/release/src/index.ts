@@ -10,6 +10,8 @@ export {
   statusQuery,
   triggerSignal,
   type AbortInput,
+  type RollbackItem,
+  type RollbackReport,
   type ArtifactState,
   type ResumeInput,
   type Artifact,

@@ -233,6 +233,8 @@ export interface ReleaseStatus {
   error?: string;
   /** The triggers that arrived from outside (webhook deliveries), oldest first, each delivery id once. */
   triggers?: ReleaseTrigger[];
+  /** Present once an operator aborted with rollback. */
+  rollback?: RollbackReport;
   /** What operators did to this release, oldest first; a re-release is recorded when it starts. */
   audit: { at: string; action: 'resume' | 'abort' | 'rerelease'; stage?: Stage; note?: string; by?: string }[];
 }
@@ -249,6 +251,30 @@ export interface ResumeInput {
 
 export interface AbortInput {
   reason: string;
+  /**
+   * Undo what the release made that was never public, newest first, before it ends `cancelled`; what was public
+   * stays. The outcome is the status's `rollback`. Absent or false: an abort leaves everything as it is.
+   */
+  rollback?: boolean;
+}
+
+/** One thing a rollback found: what it is, where, and (for what it kept) why it stayed. */
+export interface RollbackItem {
+  /** e.g. `draft release v1.5.0 of acme/hello`, `s3://bucket/releases/hello-1.5.0.tar.gz`. */
+  what: string;
+  /** Why it was kept: what made it public. */
+  why?: string;
+}
+
+/** What an abort with rollback did: filled step by step, so the status shows a rollback under way. */
+export interface RollbackReport {
+  state: 'running' | 'done';
+  /** Deleted, closed or removed by this rollback. */
+  removed: RollbackItem[];
+  /** Left in place because it was public. */
+  kept: RollbackItem[];
+  /** Undo steps that failed for good, each with its error: what they would have removed is still there. */
+  failed?: RollbackItem[];
 }
 
 export const resumeUpdate = defineUpdate<{ resumed: Stage }, [ResumeInput]>('resume');

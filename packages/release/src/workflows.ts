@@ -86,6 +86,7 @@ const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>
       ...stepInputs.stageForgeRelease(plan, artifacts),
       ...(adopt ? { adopt } : {}),
     });
+    run.draftedRelease = staged.releaseId;
     const published = await publishForgeRelease(stepInputs.publishForgeRelease(plan, staged.releaseId));
     run.published();
     return {

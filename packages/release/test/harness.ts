@@ -64,6 +64,8 @@ export const recordedHistories = {
   },
   /** A release started by webhook triggers (signal-with-start), recorded by `test/fast/triggers.test.ts`. */
   triggered: fixture('triggered-release-history.json'),
+  /** A release aborted with rollback while it waited at its last stage, recorded by `test/fast/rollback.test.ts`. */
+  rollback: fixture('aborted-rollback-history.json'),
 };
 
 /** A NATS server of the calling suite's own, and an event log on it as a worker holds one; stopped after the suite. */

@@ -139,6 +139,25 @@ describe('the release history started by webhook triggers', () => {
   });
 });
 
+describe('the release history aborted with rollback', () => {
+  const rolledBack = load(recordedHistories.rollback);
+  it('holds the rollback patch marker and its undo steps, newest effect first', () => {
+    expect(decodedHistory(readFileSync(recordedHistories.rollback, 'utf8'))).toContain('"id":"abort-rollback"');
+    expect(scheduledTypes(rolledBack).filter((type) => type.startsWith('withdraw'))).toEqual([
+      'withdrawPullRequest',
+      'withdrawPullRequest',
+      'withdrawForgeRelease',
+      'withdrawUploads',
+      'withdrawStagedFiles',
+    ]);
+    expect(rolledBack.events?.at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
+  });
+
+  it('replays on the current workflow code without a determinism error', async () => {
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, rolledBack, 'release/recorded-rollback');
+  });
+});
+
 describe('the replay guard', () => {
   const recorded = load(recordedHistories.beforePlatforms.release);
   // The guard must be able to fail: workflow code that schedules other activities than the history recorded is refused.

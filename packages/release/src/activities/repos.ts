@@ -30,6 +30,7 @@ import {
   type RepoInput,
   type WebsiteInput,
 } from '../step-inputs.js';
+import { pullRequestBranch } from '../rollback-inputs.js';
 import { pathInCheckout } from './checkout-paths.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
@@ -221,7 +222,7 @@ export async function updateContainerRepo(
     proposeChange(services, step, {
       repository: settings.repository,
       base: settings.base,
-      branch: `update-${version.text}`,
+      branch: pullRequestBranch('container-repo', version.text),
       title: `Update to version ${version.text}`,
       body: `Relforge release ${step.project} ${version.text} (${step.commit}).`,
       edit: async (dir) => {
@@ -325,7 +326,7 @@ export async function updateWebsite(
     proposeChange(services, step, {
       repository: settings.repository,
       base: settings.base,
-      branch: `update-website-${step.version.text}`,
+      branch: pullRequestBranch('website', step.version.text),
       title: `Add release page for ${step.project} ${step.version.text}`,
       body: `Relforge release ${step.project} ${step.version.text}.`,
       edit: async (dir) => {

@@ -47,6 +47,7 @@ import {
 } from '../shared.js';
 import type { Placed } from '../step-inputs.js';
 import { EventOutbox } from './event-outbox.js';
+import { rollBack } from './rollback.js';
 import { retry } from './options.js';
 
 const { prepareRelease } = proxyActivities<ReleaseActivities>({
@@ -79,6 +80,8 @@ export class ReleaseRun {
   artifacts: DigestedArtifact[] = [];
   /** Where the stages after publish put the release, for the publish attestation. */
   placed: Placed = {};
+  /** The forge release the publish stage drafted, once it has: what a rollback deletes unless it is published. */
+  draftedRelease: number | undefined;
   #plan: ReleasePlan | undefined;
   #decision: Decision | undefined;
   /** Absent in runs recorded before releases logged events: those replay without a single event step. */
@@ -214,12 +217,20 @@ export class ReleaseRun {
   }
 
   abort(abort: AbortInput | undefined): void {
-    this.#decision = { abort: { reason: String(abort?.reason ?? 'no reason given') } };
+    const reason = String(abort?.reason ?? 'no reason given');
+    // A signal cannot be refused: anything but `true` is an abort without rollback, as before the field existed.
+    this.#decision = { abort: abort?.rollback === true ? { reason, rollback: true } : { reason } };
   }
 
   /** Refuses a resume the release cannot take, naming the field, before anything is recorded in history. */
   validateResume(resume: unknown): void {
     const { status } = this;
+    if (status.rollback) {
+      throw ApplicationFailure.nonRetryable(
+        `release ${status.project} ${status.version} was aborted and is being rolled back; it cannot be resumed`,
+        ReleaseFailureType.NotWaiting,
+      );
+    }
     if (status.state !== 'waiting') {
       throw ApplicationFailure.nonRetryable(
         `release ${status.project} ${status.version} is not waiting for an operator (it is ${status.state})`,
@@ -390,6 +401,8 @@ export class ReleaseRun {
         stage: stage.name,
         note: chosen.abort.reason,
       });
+      // Only runs aborted with rollback take the new steps; every other history replays as it was recorded.
+      if (chosen.abort.rollback && patched('abort-rollback')) await rollBack(this);
       this.endStage(stage, 'failed');
       return this.fail(
         ApplicationFailure.nonRetryable(

@@ -296,6 +296,34 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
         status: 'created',
       };
     },
+    // The rollback steps: each reports what a real one would find for a release that stopped where this one did.
+    async withdrawPullRequest(input) {
+      record('withdrawPullRequest', input);
+      const { repository, branch } = input;
+      return {
+        removed: [{ what: `pull request #7 of ${repository}: closed` }, { what: `branch ${branch} of ${repository}` }],
+        kept: [],
+      };
+    },
+    async withdrawForgeRelease(input) {
+      record('withdrawForgeRelease', input);
+      const { repository, tag } = input;
+      return { removed: [{ what: `draft release ${tag} of ${repository} with 12 assets` }], kept: [] };
+    },
+    async withdrawUploads(input) {
+      record('withdrawUploads', input);
+      const { s3, artifacts } = input;
+      return {
+        removed: artifacts.map((artifact) => ({ what: `s3://${s3.bucket}/${s3.prefix}${artifact.file}` })),
+        kept: [],
+      };
+    },
+    async withdrawStagedFiles(input) {
+      record('withdrawStagedFiles', input);
+      const { s3, project, version, commit, files } = input;
+      const folder = `s3://${s3.bucket}/${s3.stagingPrefix ?? ''}${project}/${version}/${commit}/`;
+      return { removed: files.map((file) => ({ what: folder + file })), kept: [] };
+    },
     async attestPublication(input) {
       record('attestPublication', input);
       const { project, version, s3 } = part(input);
