@@ -39,6 +39,10 @@ const zodOnly = [
   'bad-config-87-staging-inside-public-prefix.yaml',
   'bad-config-88-staging-in-public-bucket.yaml',
   'bad-config-89-public-prefix-with-wildcard.yaml',
+  // The approval's rules across fields: its stage against stages, required against the approvers listed.
+  'bad-config-91-approval-more-than-listed.yaml',
+  'bad-config-93-approval-nobody.yaml',
+  'bad-config-95-approval-stage-not-run.yaml',
   // Paths that leave their repository, ref names git refuses, credentials in addresses: only zod says why. (An
   // address still holding its ${VAR} is no URL to an editor, which refuses it for that.)
   ...readdirSync(corpus).filter(
