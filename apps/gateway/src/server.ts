@@ -4,7 +4,11 @@
  * later, beside them on the same server, the same Temporal client and the same health and readiness endpoints.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { approvals } from './approvals.js';
+import type { ForgeIdentity } from './forge-identity.js';
 import { githubWebhooks } from './github-webhooks.js';
+import type { CookieSeal } from './session-cookie.js';
+import { signIn, type SignInDeps } from './sign-in.js';
 import type { ProjectRoutes } from './projects.js';
 import type { TemporalLink } from './temporal.js';
 
@@ -12,6 +16,8 @@ export interface GatewayDeps {
   routes: ProjectRoutes;
   temporal: TemporalLink;
   webhookSecret: string;
+  /** Who approves: the forge's identity of a token, the cookie seal, and the OAuth app (sign-in.ts, approvals.ts). */
+  people: { identity: ForgeIdentity; seal: CookieSeal } & Omit<SignInDeps, 'identity' | 'seal'>;
   /** Fastify's logger (pino) settings; false for none. */
   logger?: boolean | { level: string };
 }
@@ -35,5 +41,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     }
   });
   await app.register(githubWebhooks({ secret: deps.webhookSecret, routes: deps.routes, temporal: deps.temporal }));
+  await app.register(signIn(deps.people));
+  await app.register(approvals({ ...deps.people, routes: deps.routes, temporal: deps.temporal }));
   return app;
 }

@@ -10,6 +10,7 @@ import { SecretRef } from '@relforge/config';
 import { InputError, formatIssuePath } from '@relforge/errors';
 import { TemporalSettings, temporalSettingsFromEnv, tlsConfig } from '@relforge/temporal-connection';
 import { z } from 'zod';
+import { approvalFlags, approvalSettings, type ApprovalSettings } from './approval-settings.js';
 
 export const defaultListen = '127.0.0.1:7090';
 
@@ -31,6 +32,8 @@ export const GatewaySettings = z.object({
   webhookSecret: SecretRef.meta({
     description: "Where the GitHub webhook's secret is kept: {env: VARIABLE} or {file: PATH}, never the secret itself.",
   }),
+  /** Approvals and signing in (approval-settings.ts): checked there, with their own messages. */
+  approvals: z.custom<ApprovalSettings>(),
 });
 export type GatewaySettings = z.infer<typeof GatewaySettings>;
 
@@ -74,6 +77,7 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
         namespace: { type: 'string' },
         'webhook-secret-env': { type: 'string' },
         'webhook-secret-file': { type: 'string' },
+        ...approvalFlags,
       },
       strict: true,
       allowPositionals: false,
@@ -102,6 +106,7 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
     projects: configs.map((path) => resolve(path)),
     webhookSecret:
       secretEnv !== undefined ? { env: secretEnv } : secretFile !== undefined ? { file: secretFile } : undefined,
+    approvals: approvalSettings(values, env),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -64,6 +64,11 @@ export const recordedHistories = {
   },
   /** A release started by webhook triggers (signal-with-start), recorded by `test/fast/triggers.test.ts`. */
   triggered: fixture('triggered-release-history.json'),
+  /**
+   * A release held at its approval stage, refused six approvals and passed by two, recorded by
+   * `test/fast/approval.test.ts` (`RELFORGE_RECORD_HISTORY=1`); it keeps `patched('approval-gate')` honest.
+   */
+  approval: fixture('approval-gate-history.json'),
 };
 
 /** A NATS server of the calling suite's own, and an event log on it as a worker holds one; stopped after the suite. */
