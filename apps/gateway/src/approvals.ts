@@ -5,14 +5,16 @@
  * every rule (the digest, the approver list, self-approval, a repeat) and refuses with the rule it broke.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ApprovalRefusedType,
   ApprovalRule,
   approveUpdate,
   releaseWorkflowId,
+  statusQuery,
   type ApprovalRefusal,
+  type ApprovalStatus,
   type ApproveInput,
 } from '@relforge/release';
 import { IdentityError, type ForgeIdentity } from './forge-identity.js';
@@ -28,7 +30,7 @@ export interface ApprovalDeps {
   temporal: TemporalLink;
 }
 
-type Refusal = { status: number; body: { error: string; fix: string; rule?: string } };
+type Refusal = { status: number; body: { error: string; fix: string; rule?: string; approval?: ApprovalStatus } };
 
 const statusOfRule: Record<ApprovalRule, number> = {
   [ApprovalRule.NotAwaiting]: 409,
@@ -61,6 +63,14 @@ async function approverOf(
   );
 }
 
+/** The release's digest set and approvals, beside a refusal that is about them, so the approver sees what to check. */
+async function withDigestSet(handle: WorkflowHandle, answer: Refusal): Promise<Refusal> {
+  const status = await handle.query(statusQuery).catch(() => undefined);
+  return status?.approval && status.state === 'awaiting-approval'
+    ? { ...answer, body: { ...answer.body, approval: status.approval } }
+    : answer;
+}
+
 export function approvals(deps: ApprovalDeps) {
   async function answer(
     request: FastifyRequest<{ Params: { project: string; version: string } }>,
@@ -69,13 +79,18 @@ export function approvals(deps: ApprovalDeps) {
     const rule = deps.routes.approvalOf(project);
     if (rule === undefined)
       return refusal(404, `no project ${project} on this gateway`, `approve one of ${deps.routes.projects.join(', ')}`);
+    const client = await deps.temporal.client();
+    const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
     const body = request.body as { digest?: unknown } | undefined;
     if (typeof body?.digest !== 'string')
-      return refusal(
-        400,
-        'digest: required, the sha256 of the release’s SHA256SUMS file (64 hex digits)',
-        `send {"digest": "<sha256>"}; \`relforge status ${project} ${version}\` shows it`,
-        ApprovalRule.Input,
+      return withDigestSet(
+        handle,
+        refusal(
+          400,
+          'digest: required, the sha256 of the release’s SHA256SUMS file (64 hex digits)',
+          `send {"digest": "<sha256>"} naming the digest set you checked; this answer shows it while the release awaits approval`,
+          ApprovalRule.Input,
+        ),
       );
     const approver = await approverOf(request, deps);
     if ('status' in approver) return approver;
@@ -86,8 +101,6 @@ export function approvals(deps: ApprovalDeps) {
         ? await deps.identity.teamsOf(approver.token, approver.login, rule.approvers.teams)
         : [];
     const input: ApproveInput = { digest: body.digest, login: approver.login, teams, via: approver.via };
-    const client = await deps.temporal.client();
-    const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
     try {
       const result = await handle.executeUpdate(approveUpdate, { args: [input] });
       request.log.info({ approval: { project, version, login: approver.login, digest: body.digest } }, 'approved');
@@ -104,7 +117,8 @@ export function approvals(deps: ApprovalDeps) {
       if (cause instanceof ApplicationFailure && cause.type === ApprovalRefusedType) {
         const refused = cause.details?.[0] as ApprovalRefusal | undefined;
         const ruleBroken = refused?.rule ?? ApprovalRule.Input;
-        return refusal(statusOfRule[ruleBroken] ?? 400, cause.message, refused?.fix ?? '', ruleBroken);
+        const answer = refusal(statusOfRule[ruleBroken] ?? 400, cause.message, refused?.fix ?? '', ruleBroken);
+        return ruleBroken === ApprovalRule.Digest ? withDigestSet(handle, answer) : answer;
       }
       throw error;
     }
