@@ -349,7 +349,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       return sendJson(response, reply.status, reply.json, reply.headers);
     }
     const credential = credentialOf(request.headers);
-    const caller = auth.callerFor(credential);
+    const caller = auth.callerFor(credential) ?? people.callerFor(credential);
     const [, owner = '', name = '', rest = ''] = match;
     // Every repository here is public, as the example's are on GitHub: anyone may clone or fetch without signing in;
     // a push needs a caller, and a wrong credential is refused whatever it is for.
