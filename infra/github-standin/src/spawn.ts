@@ -19,7 +19,7 @@ import {
   type FaultInput,
   type StandInState,
 } from './admin-schema.js';
-import { createOAuthAppInput, createUserInput } from './people.js';
+import { type createOAuthAppInput, type createUserInput } from './people.js';
 import type { AppSettings } from './auth.js';
 
 export interface SpawnStandInOptions {
