@@ -22,8 +22,16 @@ export interface GatewayDeps {
   logger?: boolean | { level: string };
 }
 
+function withoutQuery(request: { method: string; url: string; ip?: string }) {
+  return { method: request.method, url: request.url.replace(/\?.*$/, ''), remoteAddress: request.ip };
+}
+
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? true });
+  const logger = deps.logger ?? true;
+  // Paths without their query: the OAuth callback's carries a code that buys a token.
+  const app = Fastify({
+    logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: { req: withoutQuery } },
+  });
   // Up: the process serves HTTP. Nothing else is checked, so a supervisor restarts only a gateway that hangs.
   app.get('/healthz', async () => ({ status: 'up' }));
   // Ready: Temporal answers for the namespace, so a delivery now would start its release.

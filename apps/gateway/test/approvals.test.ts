@@ -38,6 +38,8 @@ let example: ExampleProject;
 let gateway: RunningGateway;
 let worker: ChildProcess;
 const tokens: Record<string, string> = {};
+/** What must never reach the gateway's log: OAuth codes, cookies, besides the tokens and the app's secret. */
+const secrets: string[] = [];
 let team: string;
 
 function relforge(
@@ -118,6 +120,7 @@ async function signIn(login: string): Promise<string> {
   const granted = await fetch(authorize, { redirect: 'manual' });
   expect(granted.status).toBe(302);
   const callback = new URL(granted.headers.get('location') ?? '');
+  secrets.push(callback.searchParams.get('code') ?? '', pending.split('=')[1] ?? '');
   // A callback whose state is not the one this browser's sign-in started is refused.
   const forged = new URL(callback);
   forged.searchParams.set('state', 'f'.repeat(32));
@@ -130,7 +133,9 @@ async function signIn(login: string): Promise<string> {
   expect(landed.headers.get('location')).toBe('/board');
   const session = landed.headers.getSetCookie().find((cookie) => cookie.startsWith('relforge_session='));
   expect(session).toMatch(/HttpOnly; SameSite=Lax/);
-  return (session ?? '').split(';')[0] ?? '';
+  const cookie = (session ?? '').split(';')[0] ?? '';
+  secrets.push(cookie.split('=')[1] ?? '');
+  return cookie;
 }
 
 /** Inside the test: the example's folders live as long as it does. */
@@ -176,6 +181,12 @@ describe('approvals through the gateway', () => {
       await tagPushedByAliceIsApprovedByBobAndCarol();
       await aRebuildMakesEarlierApprovalsWorthless();
       await aTimeoutParksTheReleaseAndOthersAreRefused();
+      const log = readFileSync(gateway.logFile, 'utf8');
+      expect(log).toContain('approval refused');
+      const leaked = [...secrets, ...Object.values(tokens), oauthApp.clientSecret].filter((secret) =>
+        log.includes(secret),
+      );
+      expect(leaked).toEqual([]);
     },
   );
 });
