@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `relforge`: start and watch releases, and run the local stack they need. */
 import { Command, CommanderError } from 'commander';
+import { approveCommand } from './approve-command.js';
 import { demoCommand } from './demo-command.js';
 import { exitCodes, reportError } from './errors.js';
 import { eventsCommand } from './events-command.js';
@@ -24,6 +25,7 @@ const program = new Command('relforge')
   .addCommand(eventsCommand())
   .addCommand(resumeCommand())
   .addCommand(abortCommand())
+  .addCommand(approveCommand())
   .addCommand(workerCommand())
   .addCommand(notifierCommand())
   .addCommand(stackCommand())

@@ -104,6 +104,8 @@ export function releaseCommand(): Command {
         project,
         version: version.text,
         ...(configFile ? { configSha256: configFile.sha256 } : {}),
+        // The OS user: the approval stage refuses their own approval unless the config allows it.
+        startedBy: { login: whoAmI(), via: 'cli' },
         ...(options.rerelease && options.reason
           ? { rerelease: { reason: options.reason, by: `${whoAmI()}@${hostname()}` } }
           : {}),

@@ -4,7 +4,14 @@ import type { ReleaseStatus, StageState } from '@relforge/release';
 import type { ReleaseRun } from './release-state.js';
 import type { TemporalTarget } from './temporal-target.js';
 
-const marks: Record<StageState, string> = { pending: ' ', running: '…', waiting: '⏸', succeeded: '✓', failed: '✗' };
+const marks: Record<StageState, string> = {
+  pending: ' ',
+  running: '…',
+  waiting: '⏸',
+  'awaiting-approval': '⏸',
+  succeeded: '✓',
+  failed: '✗',
+};
 
 function seconds(stage: ReleaseStatus['stages'][number]): string {
   if (!stage.startedAt || !stage.finishedAt) return '';
@@ -44,11 +51,33 @@ export function printStageChanges(status: ReleaseStatus, seen: Map<string, strin
   }
 }
 
+/** A release held at its approval stage: the digest set, what it covers, who approved, and the command that approves. */
+export function printAwaitingApproval(status: ReleaseStatus): void {
+  const approval = status.approval;
+  if (!approval) return;
+  const { project, version } = status;
+  console.log(
+    `release ${project} ${version} is awaiting approval before ${approval.before}: ${approval.approvals.length} of ${approval.required} given`,
+  );
+  console.log(`  digest set: ${approval.digest}  (sha256 of ${approval.file}, which lists:)`);
+  for (const covered of approval.covers) console.log(`    ${covered.sha256}  ${covered.file}`);
+  for (const given of approval.approvals) console.log(`  approved by ${given.login} at ${given.at}`);
+  for (const stale of approval.stale ?? [])
+    console.log(`  no longer counts: ${stale.login} approved ${stale.digest.slice(0, 12)}… at ${stale.at}`);
+  if (approval.startedBy) console.log(`  started by ${approval.startedBy.login} (${approval.startedBy.via})`);
+  if (approval.deadline)
+    console.log(
+      `  deadline: ${approval.deadline}, then it ${approval.onTimeout === 'fail' ? 'fails' : 'waits for an operator'}`,
+    );
+  console.log(`  to approve: relforge approve ${project} ${version} --digest ${approval.digest}`);
+}
+
 export function printOutcome(run: ReleaseRun, target: TemporalTarget): void {
   const { status } = run;
   const title = `${status.project} ${status.version}`;
   if (run.how === 'completed' && !run.failed) console.log(`${title} is already released; nothing was changed.`);
-  if (run.waiting) {
+  if (status.state === 'awaiting-approval' && status.approval) printAwaitingApproval(status);
+  else if (run.waiting) {
     console.log(
       `release ${title} is waiting for an operator at ${status.currentStage ?? 'a stage'}: ${status.error ?? 'see the Web UI'}`,
     );

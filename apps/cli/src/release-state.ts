@@ -130,6 +130,8 @@ export async function followRelease(handle: WorkflowHandle, onStatus: (status: R
     if (done) throw done.error;
     const status = await handle.query(statusQuery).catch(() => undefined);
     if (status) onStatus(status);
-    if (status?.state === 'waiting') return { status, failed: false, waiting: true };
+    // Awaiting approval holds for people too (hours, perhaps): said, and left to `relforge approve`.
+    if (status?.state === 'waiting' || status?.state === 'awaiting-approval')
+      return { status, failed: false, waiting: true };
   }
 }

@@ -82,14 +82,15 @@ export function statusCommand(): Command {
                 how: 'attached',
                 status,
                 failed,
-                waiting: status.state === 'waiting',
+                waiting: status.state === 'waiting' || status.state === 'awaiting-approval',
               },
               target,
             );
           }
           if (status.rollback) printRollback(`${project} ${version}`, status.rollback);
         }
-        process.exitCode = exitCodeOf({ failed, waiting: status.state === 'waiting' });
+        const holds = status.state === 'waiting' || status.state === 'awaiting-approval';
+        process.exitCode = exitCodeOf({ failed, waiting: holds });
       } finally {
         await close();
       }

@@ -84,7 +84,13 @@ export function githubWebhooks(deps: WebhookDeps) {
       routed.map(async ({ project, version }): Promise<AnsweredRelease> => {
         const outcome = await triggerRelease(
           client,
-          { project, version, fromTag: true },
+          // The sender started it: the approval stage refuses their approval unless the config allows it.
+          {
+            project,
+            version,
+            fromTag: true,
+            ...(trigger.sender ? { startedBy: { login: trigger.sender, via: 'github' as const } } : {}),
+          },
           { ...trigger, deliveryId: delivery, at },
         );
         return { project, version, workflowId: outcome.handle.workflowId, how: outcome.how };

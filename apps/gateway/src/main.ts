@@ -5,8 +5,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import { InputError, isRelforgeError } from '@relforge/errors';
+import { randomBytes } from 'node:crypto';
+import { readSecret } from './approval-settings.js';
+import { ForgeIdentity } from './forge-identity.js';
 import { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { ProjectRoutes } from './projects.js';
+import { CookieSeal } from './session-cookie.js';
 import { buildGateway } from './server.js';
 import { gatewaySettings, readWebhookSecret } from './settings.js';
 import { TemporalLink } from './temporal.js';
@@ -34,10 +38,36 @@ try {
           ),
       })
     : undefined;
+  const { approvals } = settings;
+  const listened = `http://${settings.listen.host}:${settings.listen.port}`;
+  // Without a session secret, cookies are sealed under a key of this process: sessions end when it restarts.
+  const sessionSecret = approvals.sessionSecret
+    ? readSecret(approvals.sessionSecret, 'session secret')
+    : randomBytes(32).toString('hex');
+  const people = {
+    identity: new ForgeIdentity(approvals.apiUrl),
+    seal: new CookieSeal(sessionSecret, (approvals.publicUrl ?? listened).startsWith('https:')),
+    webUrl: approvals.webUrl,
+    ...(approvals.oauth
+      ? {
+          oauth: {
+            clientId: approvals.oauth.clientId,
+            clientSecret: readSecret(approvals.oauth.clientSecret, 'OAuth client secret'),
+          },
+        }
+      : {}),
+    // A listen port of 0 is known only once bound.
+    publicUrl: () => {
+      if (approvals.publicUrl) return approvals.publicUrl;
+      const bound = app.server.address() as AddressInfo | null;
+      return bound ? `http://${settings.listen.host}:${bound.port}` : listened;
+    },
+  };
   const app = await buildGateway({
     routes,
     temporal,
     webhookSecret,
+    people,
     ...(events ? { events } : {}),
     ...(settings.temporalUiUrl ? { temporalUiUrl: settings.temporalUiUrl } : {}),
   });

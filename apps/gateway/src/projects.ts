@@ -26,6 +26,12 @@ export class ProjectRoutes {
     return this.configs.map((config) => config.project);
   }
 
+  /** The project's approval rule (for the team checks), null for a project without one, undefined for an unknown one. */
+  approvalOf(project: string): ProjectConfig['approval'] | null | undefined {
+    const config = this.configs.find((candidate) => candidate.project === project);
+    return config ? (config.approval ?? null) : undefined;
+  }
+
   /** A pushed tag releases its version in every project that builds from that repository and tags like that. */
   forTagPush(repository: string, tag: string): Routing {
     return this.route(repository, tag, (config) => config.source.repository, 'source.repository');

@@ -6,7 +6,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { board } from './board.js';
+import { approvals } from './approvals.js';
+import type { ForgeIdentity } from './forge-identity.js';
 import { githubWebhooks } from './github-webhooks.js';
+import type { CookieSeal } from './session-cookie.js';
+import { signIn, type SignInDeps } from './sign-in.js';
 import type { ProjectRoutes } from './projects.js';
 import type { TemporalLink } from './temporal.js';
 
@@ -17,12 +21,22 @@ export interface GatewayDeps {
   /** The release events' log (JetStream), for the board; undefined when the gateway has no NATS. */
   events?: JetStreamEventLog;
   temporalUiUrl?: string;
+  /** Who approves: the forge's identity of a token, the cookie seal, and the OAuth app (sign-in.ts, approvals.ts). */
+  people: { identity: ForgeIdentity; seal: CookieSeal } & Omit<SignInDeps, 'identity' | 'seal'>;
   /** Fastify's logger (pino) settings; false for none. */
   logger?: boolean | { level: string };
 }
 
+function withoutQuery(request: { method: string; url: string; ip?: string }) {
+  return { method: request.method, url: request.url.replace(/\?.*$/, ''), remoteAddress: request.ip };
+}
+
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? true });
+  const logger = deps.logger ?? true;
+  // Paths without their query: the OAuth callback's carries a code that buys a token.
+  const app = Fastify({
+    logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: { req: withoutQuery } },
+  });
   // Up: the process serves HTTP. Nothing else is checked, so a supervisor restarts only a gateway that hangs.
   app.get('/healthz', async () => ({ status: 'up' }));
   // Ready: Temporal answers for the namespace, so a delivery now would start its release.
@@ -41,5 +55,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
   await app.register(githubWebhooks({ secret: deps.webhookSecret, routes: deps.routes, temporal: deps.temporal }));
   await app.register(board({ temporal: deps.temporal, events: deps.events, temporalUiUrl: deps.temporalUiUrl }));
+  await app.register(signIn(deps.people));
+  await app.register(approvals({ ...deps.people, routes: deps.routes, temporal: deps.temporal }));
   return app;
 }

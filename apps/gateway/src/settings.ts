@@ -10,6 +10,7 @@ import { SecretRef } from '@relforge/config';
 import { InputError, formatIssuePath } from '@relforge/errors';
 import { TemporalSettings, temporalSettingsFromEnv, tlsConfig } from '@relforge/temporal-connection';
 import { z } from 'zod';
+import { approvalFlags, approvalSettings, type ApprovalSettings } from './approval-settings.js';
 
 export const defaultListen = '127.0.0.1:7090';
 
@@ -43,6 +44,8 @@ export const GatewaySettings = z.object({
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:8233' })
     .optional()
     .meta({ description: "The Temporal Web UI's base URL, for the board's links to each release's workflow." }),
+  /** Approvals and signing in (approval-settings.ts): checked there, with their own messages. */
+  approvals: z.custom<ApprovalSettings>(),
 });
 export type GatewaySettings = z.infer<typeof GatewaySettings>;
 
@@ -94,6 +97,7 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
         'webhook-secret-file': { type: 'string' },
         'nats-url': { type: 'string' },
         'temporal-ui-url': { type: 'string' },
+        ...approvalFlags,
       },
       strict: true,
       allowPositionals: false,
@@ -124,6 +128,7 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
       secretEnv !== undefined ? { env: secretEnv } : secretFile !== undefined ? { file: secretFile } : undefined,
     natsUrl: values['nats-url'] ?? (env['RELFORGE_NATS_URL'] || undefined),
     temporalUiUrl: (values['temporal-ui-url'] ?? (env['RELFORGE_TEMPORAL_UI_URL'] || undefined))?.replace(/\/+$/, ''),
+    approvals: approvalSettings(values, env),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

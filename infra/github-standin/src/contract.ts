@@ -40,6 +40,8 @@ export const servedOperationIds = [
   'repos/list-webhook-deliveries',
   'repos/get-webhook-delivery',
   'repos/redeliver-webhook-delivery',
+  'users/get-authenticated',
+  'teams/get-membership-for-user-in-org',
 ] as const;
 
 export type OperationId = (typeof servedOperationIds)[number];

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Authenticator, Caller } from './auth.js';
 import type { OperationId } from './contract.js';
+import type { PeopleOperationId } from './people.js';
 import {
   bareRepoExists,
   bareRepoPath,
@@ -121,7 +122,8 @@ function paginate<T>(
   };
 }
 
-export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
+/** Every served operation but those about people, which `people.ts` answers. */
+export function githubApi(deps: ApiDeps): Record<Exclude<OperationId, PeopleOperationId>, Handler> {
   const { site, store } = deps;
 
   async function repoOf(params: Record<string, string>): Promise<(RepoFacts & { path: string }) | undefined> {

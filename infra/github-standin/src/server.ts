@@ -34,6 +34,7 @@ import {
 } from './git.js';
 import { githubApi, type Reply } from './github-api.js';
 import { basicError, githubTime, type Site } from './shapes.js';
+import { People } from './people.js';
 import { Store } from './store.js';
 import { loadWebhookContract } from './webhook-contract.js';
 import { Webhooks } from './webhooks.js';
@@ -165,18 +166,22 @@ export async function startStandInServer(options: StandInServerOptions): Promise
   const events = new RepoEvents(site, webhooks);
   // One push at a time per repository, so the refs compared before and after belong to that push alone.
   const pushes = new Map<string, Promise<void>>();
-  const api = githubApi({
-    webhooks,
-    events,
-    site,
-    store,
-    gitRoot,
-    auth,
-    signedAssetUrl: (assetId) => {
-      const expires = Date.now() + signedUrlLifetimeMs;
-      return `${site.base}/_standin/storage/assets/${assetId}?expires=${expires}&signature=${signature(assetId, expires)}`;
-    },
-  });
+  const people = new People(site);
+  const api = {
+    ...people.api,
+    ...githubApi({
+      webhooks,
+      events,
+      site,
+      store,
+      gitRoot,
+      auth,
+      signedAssetUrl: (assetId) => {
+        const expires = Date.now() + signedUrlLifetimeMs;
+        return `${site.base}/_standin/storage/assets/${assetId}?expires=${expires}&signature=${signature(assetId, expires)}`;
+      },
+    }),
+  };
 
   function count(key: string): void {
     requestCounts[key] = (requestCounts[key] ?? 0) + 1;
@@ -296,7 +301,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
         });
       }
     } else {
-      caller = auth.callerFor(credential);
+      caller = auth.callerFor(credential) ?? people.callerFor(credential);
       if (!caller) {
         request.resume();
         return sendApiReply(response, routed, method, path, { status: 401, json: basicError('Bad credentials', '') });
@@ -344,7 +349,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       return sendJson(response, reply.status, reply.json, reply.headers);
     }
     const credential = credentialOf(request.headers);
-    const caller = auth.callerFor(credential);
+    const caller = auth.callerFor(credential) ?? people.callerFor(credential);
     const [, owner = '', name = '', rest = ''] = match;
     // Every repository here is public, as the example's are on GitHub: anyone may clone or fetch without signing in;
     // a push needs a caller, and a wrong credential is refused whatever it is for.
@@ -509,6 +514,12 @@ export async function startStandInServer(options: StandInServerOptions): Promise
           faults.push(fault);
           return sendJson(response, 201, { pending: faults.length });
         }
+        case 'POST /_standin/users':
+          return sendJson(response, 201, people.addUser(await readJsonBody(request)));
+        case 'POST /_standin/oauth/apps':
+          return sendJson(response, 201, people.addOAuthApp(await readJsonBody(request)));
+        case 'POST /_standin/oauth/sign-in':
+          return sendJson(response, 200, people.signIn(await readJsonBody(request)));
         case 'DELETE /_standin/faults':
           faults.splice(0, faults.length);
           return sendJson(response, 204, undefined);
@@ -524,10 +535,37 @@ export async function startStandInServer(options: StandInServerOptions): Promise
     }
   }
 
+  /** GitHub takes the exchange as a form or as JSON, and answers JSON only to a client that accepts it. */
+  async function exchangeCode(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let form: Record<string, string>;
+    if ((request.headers['content-type'] ?? '').includes('json')) {
+      try {
+        form = z.record(z.string(), z.string()).parse(JSON.parse(text || '{}'));
+      } catch {
+        return sendJson(response, 400, { message: 'Problems parsing JSON' });
+      }
+    } else form = Object.fromEntries(new URLSearchParams(text));
+    const reply = people.accessToken(form, (request.headers.accept ?? '').includes('application/json'));
+    if (typeof reply.json === 'string') {
+      response.writeHead(reply.status, reply.headers);
+      return void response.end(reply.json);
+    }
+    return sendJson(response, reply.status, reply.json, reply.headers);
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', site.base);
     const method = request.method ?? 'GET';
     if (url.pathname.startsWith('/_standin/')) return handleAdmin(request, response, url);
+    if (url.pathname === '/login/oauth/authorize' && method === 'GET') {
+      request.resume();
+      const reply = people.authorize(url);
+      return sendJson(response, reply.status, reply.json, reply.headers);
+    }
+    if (url.pathname === '/login/oauth/access_token' && method === 'POST') return exchangeCode(request, response);
     const gitMatch = gitPath.exec(url.pathname);
     if (gitMatch) return handleGit(request, response, url, gitMatch);
     const routed = contract.route(method, url.pathname);

@@ -19,6 +19,7 @@ import {
   type FaultInput,
   type StandInState,
 } from './admin-schema.js';
+import { type createOAuthAppInput, type createUserInput } from './people.js';
 import type { AppSettings } from './auth.js';
 
 export interface SpawnStandInOptions {
@@ -88,6 +89,24 @@ export class StandInAdmin {
 
   async clearFaults(): Promise<void> {
     await this.call('DELETE', '/faults', undefined);
+  }
+
+  /** A user with a token of their own (`GET /user` answers their login) and the teams ("org/slug") they are in. */
+  async addUser(input: z.input<typeof createUserInput>): Promise<{ login: string; token: string }> {
+    return (await this.call('POST', '/users', z.object({ login: z.string(), token: z.string() }), input)) as {
+      login: string;
+      token: string;
+    };
+  }
+
+  /** An OAuth app the web flow (`/login/oauth/authorize`, `/login/oauth/access_token`) accepts. */
+  async addOAuthApp(input: z.input<typeof createOAuthAppInput>): Promise<void> {
+    await this.call('POST', '/oauth/apps', undefined, input);
+  }
+
+  /** Who `/login/oauth/authorize` signs in when its URL names nobody (null: nobody). */
+  async signIn(login: string | null): Promise<void> {
+    await this.call('POST', '/oauth/sign-in', undefined, { login });
   }
 }
 

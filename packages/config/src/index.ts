@@ -2,6 +2,7 @@
  * A project's release config and release versions: read, validated and refused with the field and the fix.
  */
 export {
+  ApprovalConfig,
   BuildConfig,
   ChecksumRepoConfig,
   ContainerRepoConfig,

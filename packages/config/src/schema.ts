@@ -566,6 +566,53 @@ const WebhooksConfig = z.array(WebhookReceiver).superRefine((receivers, ctx) => 
   });
 });
 
+/** A GitHub login: letters, digits and single hyphens, at most 39 characters, as GitHub allows them. */
+const Login = z.string().regex(/^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$/, 'expected a GitHub login such as "octocat"');
+/** A GitHub team as "<org>/<team slug>", the slug as GitHub shows it in the team's URL. */
+const TeamName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}\/[a-z0-9][a-z0-9_-]*$/,
+    'expected "<org>/<team slug>", e.g. "valkey-io/release-managers"',
+  );
+
+/** The stages an approval can come before: after checksum, so there is a digest set to approve. */
+const approvableStages = stages.slice(stages.indexOf('publish'));
+
+export const ApprovalConfig = z.strictObject({
+  before: Stage.default('publish').meta({
+    description: `The stage the release waits before until it is approved (${approvableStages.join(', ')}); the approval names the sha256 of the release's SHA256SUMS file, so it must come after checksum.`,
+  }),
+  required: z.int().min(1, 'must be at least 1').default(1).meta({
+    description: 'How many distinct approvers must approve the same digest set.',
+  }),
+  approvers: z
+    .strictObject({
+      users: z.array(Login).default([]).superRefine(refuseRepeats('user')).meta({
+        description: 'GitHub logins that may approve.',
+      }),
+      teams: z.array(TeamName).default([]).superRefine(refuseRepeats('team')).meta({
+        description:
+          'GitHub teams whose members may approve, as "<org>/<team slug>"; the gateway asks the forge for the approver\'s membership (GET /orgs/{org}/teams/{team_slug}/memberships/{username}, state active).',
+      }),
+    })
+    .meta({ description: 'Who may approve: listed users, and members of listed teams.' }),
+  allowSelfApproval: z.boolean().default(false).meta({
+    description: 'Whether the person who started the release (startedBy) may approve it; refused by default.',
+  }),
+  timeout: Duration.optional().meta({
+    description: 'How long the release waits for its approvals; without it, until they come or it is aborted.',
+  }),
+  onTimeout: z.enum(['wait', 'fail']).default('wait').meta({
+    description:
+      'What a timeout does: "wait" parks the release as waiting for an operator with the error "approval timed out" (`relforge resume` asks for approvals again, keeping those already given for the same digest set); "fail" fails the release (nothing is published).',
+  }),
+  remind: Duration.optional().meta({
+    description:
+      'Emit an approval.reminded event this often while the release waits for approvals (e.g. "4h"), for whoever subscribes to notify the approvers.',
+  }),
+});
+
 const ProjectConfigFields = z.strictObject({
   $schema: z.string().optional().meta({
     description:
@@ -636,6 +683,10 @@ const ProjectConfigFields = z.strictObject({
     description:
       'The project\'s website repository; the website stage opens a pull request from branch "update-website-<version>" adding the release\'s page.',
   }),
+  approval: ApprovalConfig.optional().meta({
+    description:
+      "Hold the release before a stage (publish by default) until enough approvers approve its digest set, the sha256 of its SHA256SUMS file; through the gateway's approve endpoint or `relforge approve`.",
+  }),
 });
 type ProjectConfigFields = z.infer<typeof ProjectConfigFields>;
 
@@ -678,6 +729,39 @@ function checkStages(config: ProjectConfigFields, ctx: z.RefinementCtx<ProjectCo
         ? 'required, because every stage runs when stages is omitted; add the section, or list the stages to run'
         : `required, because stages lists ${stage}; add the section, or remove ${stage} from stages`;
     ctx.addIssue({ code: 'custom', path: [section], message });
+  }
+}
+
+function checkApproval(config: ProjectConfigFields, ctx: z.RefinementCtx<ProjectConfigFields>) {
+  const { approval } = config;
+  if (approval === undefined) return;
+  const toRun = stagesToRun(config);
+  if (!approvableStages.includes(approval.before)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'before'],
+      message: `${approval.before} comes before the checksum stage, so there is no digest set to approve yet; use one of ${approvableStages.join(', ')}`,
+    });
+  } else if (!toRun.includes(approval.before)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'before'],
+      message: `${approval.before} is not among the stages this config runs (${toRun.join(', ')}); name one of them, or add ${approval.before} to stages`,
+    });
+  }
+  const { users, teams } = approval.approvers;
+  if (users.length === 0 && teams.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'approvers'],
+      message: 'names nobody; list users (GitHub logins) or teams ("<org>/<team slug>") who may approve',
+    });
+  } else if (teams.length === 0 && approval.required > users.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'required'],
+      message: `${approval.required} approvals can never be given by the ${users.length} listed user${users.length === 1 ? '' : 's'}; lower required or list more approvers`,
+    });
   }
 }
 
@@ -763,6 +847,7 @@ function checkContainerOutputs(config: ProjectConfigFields, ctx: z.RefinementCtx
 
 export const ProjectConfig = ProjectConfigFields.superRefine((config, ctx) => {
   checkStages(config, ctx);
+  checkApproval(config, ctx);
   checkContainerTargets(config, ctx);
   checkReleaseTag(config, ctx);
   checkContainerOutputs(config, ctx);

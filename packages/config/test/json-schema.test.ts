@@ -41,6 +41,10 @@ const zodOnly = [
   'bad-config-89-public-prefix-with-wildcard.yaml',
   'bad-config-93-webhook-unknown-event-type.yaml',
   'bad-config-94-webhook-duplicate-name.yaml',
+  // The approval's rules across fields: its stage against stages, required against the approvers listed.
+  'bad-config-96-approval-more-than-listed.yaml',
+  'bad-config-98-approval-nobody.yaml',
+  'bad-config-100-approval-stage-not-run.yaml',
   // Paths that leave their repository, ref names git refuses, credentials in addresses: only zod says why. (An
   // address still holding its ${VAR} is no URL to an editor, which refuses it for that.)
   ...readdirSync(corpus).filter(

@@ -21,7 +21,7 @@ export function releaseEventTypes(): string[] {
 
 /** The entity and state an event type names, or undefined for a type that is not Relforge's. */
 export function parseEventType(type: string): { entity: Entity; state: string } | undefined {
-  const match = /^dev\.relforge\.(release|stage|build|artifact)\.([a-z-]+)\.v1$/.exec(type);
+  const match = /^dev\.relforge\.(release|stage|build|artifact|approval)\.([a-z-]+)\.v1$/.exec(type);
   return match ? { entity: match[1] as Entity, state: match[2] as string } : undefined;
 }
 

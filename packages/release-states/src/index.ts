@@ -6,7 +6,7 @@
  */
 
 /** What moves through a machine; also the `<entity>` in the type of its events, `dev.relforge.<entity>.<state>.v1`. */
-export type Entity = 'release' | 'stage' | 'build' | 'artifact';
+export type Entity = 'release' | 'stage' | 'build' | 'artifact' | 'approval';
 
 /** One machine: the states its entity is created in, and for every state the states it may go to next. */
 export interface StateMachine<S extends string> {
@@ -26,14 +26,16 @@ function machine<const S extends string>(
 
 /**
  * A release: `queued` until a worker takes its run (seen from outside: no workflow task has completed yet), then
- * `preparing` (config, commit, plan), `running` its stages, `waiting` for an operator when a step failed for good.
+ * `preparing` (config, commit, plan), `running` its stages, `waiting` for an operator when a step failed for good,
+ * `awaiting-approval` while its approval stage waits for approvers (a timeout parks it `waiting` or fails it).
  * An operator's abort ends it `cancelled`; anything else that stops it is `failed`.
  */
 export const releaseMachine = machine('release', ['queued'], {
   queued: ['preparing'],
   preparing: ['running', 'failed'],
-  running: ['waiting', 'succeeded', 'failed'],
+  running: ['waiting', 'awaiting-approval', 'succeeded', 'failed'],
   waiting: ['running', 'failed', 'cancelled'],
+  'awaiting-approval': ['running', 'waiting', 'failed', 'cancelled'],
   succeeded: [],
   failed: [],
   cancelled: [],
@@ -42,8 +44,9 @@ export const releaseMachine = machine('release', ['queued'], {
 /** A stage, created `pending` with the plan: a resume runs a waiting stage again; an abort leaves it `failed`. */
 export const stageMachine = machine('stage', ['pending'], {
   pending: ['running'],
-  running: ['succeeded', 'failed', 'waiting'],
+  running: ['succeeded', 'failed', 'waiting', 'awaiting-approval'],
   waiting: ['running', 'failed'],
+  'awaiting-approval': ['succeeded', 'waiting', 'failed'],
   succeeded: [],
   failed: [],
 });
@@ -65,14 +68,31 @@ export const artifactMachine = machine('artifact', ['digested'], {
   published: [],
 });
 
+/**
+ * The approval stage's record: each approval `given` (its subject the approver's login), `stale` once the digest set it
+ * named is no longer the release's; and each reminder `reminded` while the release still awaits approvals.
+ */
+export const approvalMachine = machine('approval', ['given', 'reminded'], {
+  given: ['stale'],
+  stale: [],
+  reminded: [],
+});
+
 export type StateOf<M> = M extends StateMachine<infer S> ? S : never;
 export type ReleaseState = StateOf<typeof releaseMachine>;
 export type StageState = StateOf<typeof stageMachine>;
 export type BuildState = StateOf<typeof buildMachine>;
 export type ArtifactState = StateOf<typeof artifactMachine>;
+export type ApprovalState = StateOf<typeof approvalMachine>;
 
 /** Every machine, for code that goes through all of them (the README table test, a receiver checking events). */
-export const machines: readonly StateMachine<string>[] = [releaseMachine, stageMachine, buildMachine, artifactMachine];
+export const machines: readonly StateMachine<string>[] = [
+  releaseMachine,
+  stageMachine,
+  buildMachine,
+  artifactMachine,
+  approvalMachine,
+];
 
 /**
  * A change of state the machine does not list. A plain `Error` on purpose: thrown in workflow code it fails the

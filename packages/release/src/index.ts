@@ -25,7 +25,20 @@ export {
   type ReleaseState,
   type ReleaseStatus,
   type ReleaseTrigger,
+  type PipelineStage,
   type Stage,
   type StageState,
   type StageStatus,
 } from './shared.js';
+export {
+  ApprovalRefusedType,
+  ApprovalRule,
+  approveUpdate,
+  isDigestSetFile,
+  type Approval,
+  type ApprovalRefusal,
+  type ApprovalStatus,
+  type ApproveInput,
+  type ApproveResult,
+  type StartedBy,
+} from './approval.js';

@@ -8,8 +8,12 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { RelforgeProject, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
 import type { BuildTarget, ProjectConfig, ReleaseVersion, Stage } from '@relforge/config';
 import type { ArtifactState, BuildState, ReleaseState, StageState } from '@relforge/release-states';
+import type { ApprovalStatus, StartedBy } from './approval.js';
 
 export type { ArtifactState, BuildState, BuildTarget, ReleaseState, Stage, StageState };
+
+/** A stage of a release run: the config's stages, and the approval stage the workflow places before `approval.before`. */
+export type PipelineStage = Stage | 'approval';
 
 /**
  * The `type` of every failure the release workflow and its activities throw on purpose, named once: clients tell a
@@ -28,6 +32,8 @@ export const ReleaseFailureType = {
   InvalidResume: 'InvalidResume',
   /** A build command that exited non-zero. */
   BuildFailed: 'BuildFailed',
+  /** No approval came before `approval.timeout`, and `approval.onTimeout` is `fail`. */
+  ApprovalTimedOut: 'ApprovalTimedOut',
   /** A file a step needs that no step produced. */
   MissingArtifact: 'MissingArtifact',
   /** A published file or release that differs from this release's. */
@@ -67,6 +73,8 @@ export interface ReleaseInput {
    * published its release). Set by the gateway for a release a webhook starts; a new run of a lost one keeps it.
    */
   fromTag?: boolean;
+  /** Who asked for it, set by the gateway (the webhook's sender) and the CLI (the OS user): the starter may not approve it. */
+  startedBy?: StartedBy;
 }
 
 /**
@@ -182,7 +190,7 @@ export interface DigestedArtifact extends Artifact {
 }
 
 export interface StageStatus {
-  name: Stage;
+  name: PipelineStage;
   state: StageState;
   startedAt?: string;
   finishedAt?: string;
@@ -214,7 +222,7 @@ export interface ReleaseStatus {
   project: string;
   version: string;
   state: ReleaseState;
-  currentStage?: Stage;
+  currentStage?: PipelineStage;
   sourceCommit?: string;
   /** The worker's config file this release runs with, pinned by digest. */
   config?: ConfigFile;
@@ -236,7 +244,9 @@ export interface ReleaseStatus {
   /** Present once an operator aborted with rollback. */
   rollback?: RollbackReport;
   /** What operators did to this release, oldest first; a re-release is recorded when it starts. */
-  audit: { at: string; action: 'resume' | 'abort' | 'rerelease'; stage?: Stage; note?: string; by?: string }[];
+  audit: { at: string; action: 'resume' | 'abort' | 'rerelease'; stage?: PipelineStage; note?: string; by?: string }[];
+  /** The approval stage's digest set, rule and approvals, from the moment the stage begins (absent without one). */
+  approval?: ApprovalStatus;
 }
 
 export const statusQuery = defineQuery<ReleaseStatus>('status');
@@ -277,7 +287,7 @@ export interface RollbackReport {
   failed?: RollbackItem[];
 }
 
-export const resumeUpdate = defineUpdate<{ resumed: Stage }, [ResumeInput]>('resume');
+export const resumeUpdate = defineUpdate<{ resumed: PipelineStage }, [ResumeInput]>('resume');
 export const abortSignal = defineSignal<[AbortInput]>('abort');
 /** A trigger from outside; the gateway sends it with signal-with-start, so the first one also starts the release. */
 export const triggerSignal = defineSignal<[ReleaseTrigger]>('trigger');

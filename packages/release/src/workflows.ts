@@ -6,14 +6,16 @@
  */
 import { patched, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { ReleaseActivities } from './activities.js';
+import { approveUpdate } from './approval.js';
 import {
   abortSignal,
   resumeUpdate,
   statusQuery,
   triggerSignal,
   type ReleaseInput,
+  type PipelineStage,
   type ReleaseStatus,
-  type Stage,
+  type StageStatus,
 } from './shared.js';
 import { stepInputs } from './step-inputs.js';
 import { buildStage } from './workflows/builds.js';
@@ -25,6 +27,9 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   setHandler(statusQuery, () => run.status);
   setHandler(resumeUpdate, (resume) => run.resume(resume), { validator: (resume) => run.validateResume(resume) });
   setHandler(abortSignal, (abort) => run.abort(abort));
+  setHandler(approveUpdate, (approval) => run.approve(approval), {
+    validator: (approval) => run.approvalGate.validate(approval),
+  });
   // A run that began on older code left any trigger signal unhandled; on replay it must stay so.
   if (patched('github-triggers')) setHandler(triggerSignal, (trigger) => run.recordTrigger(trigger));
 
@@ -32,7 +37,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   const last = run.status.stages.at(-1);
   for (const stage of run.status.stages) {
     await run.runStage(stage, async () => {
-      const outputs = await stages[stage.name](run);
+      const outputs = await stages[stage.name](run, stage);
       // Inside the last stage, so a failed attestation waits for an operator like any step.
       return stage === last ? { ...outputs, ...(await attest(run)) } : outputs;
     });
@@ -56,7 +61,8 @@ async function attest(run: ReleaseRun): Promise<Record<string, string>> {
 }
 
 /** Each stage's step: it reads the plan and the artifacts from the run, and returns its outputs for people. */
-const stages: Record<Stage, (run: ReleaseRun) => Promise<Record<string, string>>> = {
+const stages: Record<PipelineStage, (run: ReleaseRun, stage: StageStatus) => Promise<Record<string, string>>> = {
+  approval: (run, stage) => run.approvalGate.run(stage),
   build: buildStage,
   checksum: async (run) => {
     const { checksumArtifacts } = step(`checksum ${plural(run.built.length, 'file')}`, {

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { parseEventType, replay, type ReleaseCloudEvent } from '@relforge/release-events';
 import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import {
+  approvalMachine,
   artifactMachine,
   buildMachine,
   releaseMachine,
@@ -27,6 +28,7 @@ const machineOf: Record<string, StateMachine<string>> = {
   stage: stageMachine,
   build: buildMachine,
   artifact: artifactMachine,
+  approval: approvalMachine,
 };
 
 /** `release queued`, `stage publish running`, …: an event as a line, for comparing lists of them. */

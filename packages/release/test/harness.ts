@@ -66,6 +66,11 @@ export const recordedHistories = {
   triggered: fixture('triggered-release-history.json'),
   /** A release aborted with rollback while it waited at its last stage, recorded by `test/fast/rollback.test.ts`. */
   rollback: fixture('aborted-rollback-history.json'),
+  /**
+   * A release held at its approval stage, refused six approvals and passed by two, recorded by
+   * `test/fast/approval.test.ts` (`RELFORGE_RECORD_HISTORY=1`); it keeps `patched('approval-gate')` honest.
+   */
+  approval: fixture('approval-gate-history.json'),
 };
 
 /** A NATS server of the calling suite's own, and an event log on it as a worker holds one; stopped after the suite. */

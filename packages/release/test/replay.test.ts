@@ -158,6 +158,23 @@ describe('the release history aborted with rollback', () => {
   });
 });
 
+describe('the release history held at its approval stage', () => {
+  const approved = load(recordedHistories.approval);
+  it('holds the approval-gate patch marker and the approve updates it accepted', () => {
+    const text = decodedHistory(readFileSync(recordedHistories.approval, 'utf8'));
+    expect(text).toContain('"id":"approval-gate"');
+    const accepted = (approved.events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(
+      accepted.map((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name),
+    ).toEqual(['approve', 'approve']);
+    expect(approved.events?.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+  });
+
+  it('replays on the current workflow code without a determinism error', async () => {
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, approved, 'release/recorded-approval');
+  });
+});
+
 describe('the replay guard', () => {
   const recorded = load(recordedHistories.beforePlatforms.release);
   // The guard must be able to fail: workflow code that schedules other activities than the history recorded is refused.

@@ -40,12 +40,14 @@ import {
   type ReleaseState,
   type ReleaseStatus,
   type ReleaseTrigger,
+  type PipelineStage,
   type ResumeInput,
-  type Stage,
   type StageState,
   type StageStatus,
 } from '../shared.js';
 import type { Placed } from '../step-inputs.js';
+import type { ApproveInput, ApproveResult } from '../approval.js';
+import { AbortedAwaitingApproval, ApprovalGate, ApprovalTimedOut, stagesWithApproval } from './approval-gate.js';
 import { EventOutbox } from './event-outbox.js';
 import { rollBack } from './rollback.js';
 import { retry } from './options.js';
@@ -67,6 +69,7 @@ const searchedAs: Record<ReleaseState, string> = {
   preparing: 'preparing',
   running: 'running',
   waiting: 'waiting-for-operator',
+  'awaiting-approval': 'awaiting-approval',
   succeeded: 'succeeded',
   failed: 'failed',
   cancelled: 'cancelled',
@@ -86,9 +89,35 @@ export class ReleaseRun {
   #decision: Decision | undefined;
   /** Absent in runs recorded before releases logged events: those replay without a single event step. */
   readonly #events: EventOutbox | undefined;
+  /** The approval stage's rules and approvals; idle in releases whose config has no approval section. */
+  readonly approvalGate: ApprovalGate;
 
   constructor(private readonly input: ReleaseInput) {
     this.#events = patched('release-events') ? new EventOutbox(input) : undefined;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the gate reads the run's fields as they change
+    const run = this;
+    this.approvalGate = new ApprovalGate({
+      get status() {
+        return run.status;
+      },
+      get plan() {
+        return run.plan;
+      },
+      get artifacts() {
+        return run.artifacts;
+      },
+      startedBy: input.startedBy,
+      abortReason: () => (this.#decision && 'abort' in this.#decision ? this.#decision.abort.reason : undefined),
+      forgetDecision: () => {
+        this.#decision = undefined;
+      },
+      awaitingApproval: (stage) => {
+        this.setStageState(stage, 'awaiting-approval');
+        this.setState('awaiting-approval');
+      },
+      approved: () => this.setState('running'),
+      recordApproval: (state, subject) => this.#record('approval', state, subject),
+    });
     this.status = {
       project: input.project,
       version: input.version,
@@ -134,7 +163,14 @@ export class ReleaseRun {
         '',
         `Fix the cause, then \`relforge resume ${project} ${version}\`, or \`relforge abort ${project} ${version} --reason "<why>"\`.`,
       );
-    else lines.push(`${release} ${state}${state === 'failed' && error ? `: ${error}` : '.'}`);
+    else if (state === 'awaiting-approval' && this.status.approval) {
+      const { digest, approvals, required } = this.status.approval;
+      lines.push(
+        `**Awaiting approval** of ${release} (${approvals.length} of ${required}) before ${this.status.approval.before}: digest set ${digest}`,
+        '',
+        `Check the artifacts, then \`relforge approve ${project} ${version} --digest ${digest}\`.`,
+      );
+    } else lines.push(`${release} ${state}${state === 'failed' && error ? `: ${error}` : '.'}`);
     for (const build of this.status.builds ?? []) {
       if (build.state !== 'waiting-for-builder') continue;
       lines.push(
@@ -164,7 +200,7 @@ export class ReleaseRun {
       });
     this.status.sourceCommit = plan.sourceCommit;
     if (plan.configFile) this.status.config = plan.configFile;
-    this.status.stages = plan.stages.map((name): StageStatus => ({
+    this.status.stages = stagesWithApproval(plan).map((name): StageStatus => ({
       name,
       state: transition(stageMachine, `${this.title()}: stage ${name}`, undefined, 'pending'),
       outputs: {},
@@ -191,8 +227,10 @@ export class ReleaseRun {
         // A bug in the workflow, not a failed step: it must fail the workflow task, never park or fail the release.
         if (error instanceof IllegalTransitionError) throw error;
         stage.error = messageOf(error);
+        if (error instanceof AbortedAwaitingApproval) return this.abortAt(stage, error.reason);
         // Older runs failed at once instead of waiting for a person.
-        if (!(error instanceof ActivityFailure) || !patched('wait-for-operator')) {
+        const parks = error instanceof ActivityFailure || error instanceof ApprovalTimedOut;
+        if (!parks || !patched('wait-for-operator')) {
           this.endStage(stage, 'failed');
           return this.fail(error);
         }
@@ -211,9 +249,9 @@ export class ReleaseRun {
   }
 
   /** The `resume` update: the stage that waits runs again. The validator has checked that one waits. */
-  resume(resume: ResumeInput | undefined): { resumed: Stage } {
+  resume(resume: ResumeInput | undefined): { resumed: PipelineStage } {
     this.#decision = { resume: resume ?? {} };
-    return { resumed: this.status.currentStage as Stage };
+    return { resumed: this.status.currentStage as PipelineStage };
   }
 
   abort(abort: AbortInput | undefined): void {
@@ -394,25 +432,7 @@ export class ReleaseRun {
     this.#decision = undefined;
     await condition(() => this.#decision !== undefined);
     const chosen = this.decided();
-    if ('abort' in chosen) {
-      this.status.audit.push({
-        at: new Date().toISOString(),
-        action: 'abort',
-        stage: stage.name,
-        note: chosen.abort.reason,
-      });
-      // Only runs aborted with rollback take the new steps; every other history replays as it was recorded.
-      if (chosen.abort.rollback && patched('abort-rollback')) await rollBack(this);
-      this.endStage(stage, 'failed');
-      return this.fail(
-        ApplicationFailure.nonRetryable(
-          `aborted by an operator: ${chosen.abort.reason}`,
-          ReleaseFailureType.ReleaseAborted,
-        ),
-        // Runs recorded before releases logged events ended an abort as failed.
-        this.#events ? 'cancelled' : 'failed',
-      );
-    }
+    if ('abort' in chosen) return this.abortAt(stage, chosen.abort.reason, chosen.abort.rollback === true);
     this.status.audit.push({
       at: new Date().toISOString(),
       action: 'resume',
@@ -431,6 +451,24 @@ export class ReleaseRun {
     this.status.error = undefined;
     stage.error = undefined;
     this.setState('running');
+  }
+
+  /** An operator's abort of a release that waits at `stage`: recorded, the stage failed, the release cancelled. */
+  private async abortAt(stage: StageStatus, reason: string, rollback = false): Promise<never> {
+    this.status.audit.push({ at: new Date().toISOString(), action: 'abort', stage: stage.name, note: reason });
+    // Only runs aborted with rollback take the new steps; every other history replays as it was recorded.
+    if (rollback && patched('abort-rollback')) await rollBack(this);
+    this.endStage(stage, 'failed');
+    return this.fail(
+      ApplicationFailure.nonRetryable(`aborted by an operator: ${reason}`, ReleaseFailureType.ReleaseAborted),
+      // Runs recorded before releases logged events ended an abort as failed.
+      this.#events ? 'cancelled' : 'failed',
+    );
+  }
+
+  /** The `approve` update, once its validator accepted it. */
+  approve(input: ApproveInput): ApproveResult {
+    return this.approvalGate.approve(input);
   }
 
   private decided(): Decision {

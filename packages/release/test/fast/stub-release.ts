@@ -95,7 +95,11 @@ export function matrixOf(targets: number): BuildTarget[] {
 }
 
 /** The example's config with another matrix, as a file, loaded as prepare loads it. */
-export async function exampleConfig(project: string, matrix: BuildTarget[], overrides: { timeout?: string } = {}) {
+export async function exampleConfig(
+  project: string,
+  matrix: BuildTarget[],
+  overrides: { timeout?: string; extra?: string } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'relforge-fast-'));
   try {
     const byDistro = new Map<string, string[]>();
@@ -106,7 +110,8 @@ export async function exampleConfig(project: string, matrix: BuildTarget[], over
         / {2}matrix:\n(?: {4}- distro: .*\n {6}arch: .*\n)+/,
         `  matrix:\n${[...byDistro].map(([distro, arch]) => `    - distro: ${distro}\n      arch: [${arch.join(', ')}]\n`).join('')}`,
       )
-      .replace(/^ {2}timeout: .*$/m, `  timeout: ${overrides.timeout ?? '5m'}`);
+      .replace(/^ {2}timeout: .*$/m, `  timeout: ${overrides.timeout ?? '5m'}`)
+      .concat(overrides.extra ?? '');
     const path = join(dir, 'relforge.yaml');
     writeFileSync(path, yaml);
     return { config: await loadProjectConfig(path, {}), sha256: createHash('sha256').update(yaml).digest('hex') };
@@ -133,6 +138,8 @@ export interface StubOptions {
   signed?: boolean;
   /** Where the release's events go (the real event steps run against it); none: the run logs no events. */
   events?: ReleaseEventLog;
+  /** YAML appended to the example's config, e.g. an `approval:` section. */
+  extraConfig?: string;
 }
 
 /** A public release key as prepare records it; no private key is needed where every step is a stub. */
@@ -195,11 +202,10 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
       }
       prepares++;
       const reload = prepares > 1 && options.reloadedTimeout;
-      const { config, sha256 } = await exampleConfig(
-        options.project,
-        matrix,
-        reload ? { timeout: options.reloadedTimeout } : {},
-      );
+      const { config, sha256 } = await exampleConfig(options.project, matrix, {
+        ...(reload ? { timeout: options.reloadedTimeout } : {}),
+        ...(options.extraConfig ? { extra: options.extraConfig } : {}),
+      });
       const version = parseVersion(input.version);
       return {
         project: config.project,

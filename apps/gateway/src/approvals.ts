@@ -1,0 +1,145 @@
+/**
+ * `POST /api/releases/:project/:version/approve`, body `{"digest": "<sha256>"}`: a person approves a release's digest
+ * set. The approver is the login behind a bearer GitHub token or the session cookie, asked of the forge; their teams
+ * among the config's `approval.approvers.teams` are checked there too. The workflow's `approve` update then applies
+ * every rule (the digest, the approver list, self-approval, a repeat) and refuses with the rule it broke.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  ApprovalRefusedType,
+  ApprovalRule,
+  approveUpdate,
+  releaseWorkflowId,
+  statusQuery,
+  type ApprovalRefusal,
+  type ApprovalStatus,
+  type ApproveInput,
+} from '@relforge/release';
+import { IdentityError, type ForgeIdentity } from './forge-identity.js';
+import type { ProjectRoutes } from './projects.js';
+import type { CookieSeal } from './session-cookie.js';
+import { sessionOf } from './sign-in.js';
+import type { TemporalLink } from './temporal.js';
+
+export interface ApprovalDeps {
+  identity: ForgeIdentity;
+  seal: CookieSeal;
+  routes: ProjectRoutes;
+  temporal: TemporalLink;
+}
+
+type Refusal = { status: number; body: { error: string; fix: string; rule?: string; approval?: ApprovalStatus } };
+
+const statusOfRule: Record<ApprovalRule, number> = {
+  [ApprovalRule.NotAwaiting]: 409,
+  [ApprovalRule.Digest]: 409,
+  [ApprovalRule.Repeat]: 409,
+  [ApprovalRule.SelfApproval]: 403,
+  [ApprovalRule.Approver]: 403,
+  [ApprovalRule.Input]: 400,
+};
+
+const refusal = (status: number, error: string, fix: string, rule?: string): Refusal => ({
+  status,
+  body: { error, fix, ...(rule ? { rule } : {}) },
+});
+
+/** The approver: a bearer token first (a script, `relforge approve`), else the browser's session. */
+async function approverOf(
+  request: FastifyRequest,
+  deps: ApprovalDeps,
+): Promise<{ login: string; token: string; via: 'token' | 'session' } | Refusal> {
+  const header = request.headers.authorization ?? '';
+  const bearer = /^(?:bearer|token)\s+(\S+)$/i.exec(header.trim())?.[1];
+  if (bearer) return { login: await deps.identity.loginOf(bearer), token: bearer, via: 'token' };
+  const session = sessionOf(request, deps.seal);
+  if (session) return { ...session, via: 'session' };
+  return refusal(
+    401,
+    'who approves? no Authorization: Bearer <GitHub token> header and no signed-in session',
+    'send your GitHub token (relforge approve reads RELFORGE_GITHUB_TOKEN), or sign in at /auth/github/login',
+  );
+}
+
+/** The release's digest set and approvals, beside a refusal that is about them, so the approver sees what to check. */
+async function withDigestSet(handle: WorkflowHandle, answer: Refusal): Promise<Refusal> {
+  const status = await handle.query(statusQuery).catch(() => undefined);
+  return status?.approval && status.state === 'awaiting-approval'
+    ? { ...answer, body: { ...answer.body, approval: status.approval } }
+    : answer;
+}
+
+export function approvals(deps: ApprovalDeps) {
+  async function answer(
+    request: FastifyRequest<{ Params: { project: string; version: string } }>,
+  ): Promise<Refusal | { status: 200; body: unknown }> {
+    const { project, version } = request.params;
+    const rule = deps.routes.approvalOf(project);
+    if (rule === undefined)
+      return refusal(404, `no project ${project} on this gateway`, `approve one of ${deps.routes.projects.join(', ')}`);
+    const client = await deps.temporal.client();
+    const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
+    const body = request.body as { digest?: unknown } | undefined;
+    if (typeof body?.digest !== 'string')
+      return withDigestSet(
+        handle,
+        refusal(
+          400,
+          'digest: required, the sha256 of the release’s SHA256SUMS file (64 hex digits)',
+          `send {"digest": "<sha256>"} naming the digest set you checked; this answer shows it while the release awaits approval`,
+          ApprovalRule.Input,
+        ),
+      );
+    const approver = await approverOf(request, deps);
+    if ('status' in approver) return approver;
+    // Teams are asked of the forge only for someone the user list does not name already.
+    const listed = rule?.approvers.users.some((user) => user.toLowerCase() === approver.login.toLowerCase());
+    const teams =
+      rule && !listed && rule.approvers.teams.length > 0
+        ? await deps.identity.teamsOf(approver.token, approver.login, rule.approvers.teams)
+        : [];
+    const input: ApproveInput = { digest: body.digest, login: approver.login, teams, via: approver.via };
+    try {
+      const result = await handle.executeUpdate(approveUpdate, { args: [input] });
+      request.log.info({ approval: { project, version, login: approver.login, digest: body.digest } }, 'approved');
+      return { status: 200, body: result };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError)
+        return refusal(
+          409,
+          `release ${project} ${version} is not awaiting approval: no run of it is open`,
+          `start it (relforge release ${version}) or check \`relforge status ${project} ${version}\``,
+          ApprovalRule.NotAwaiting,
+        );
+      const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === ApprovalRefusedType) {
+        const refused = cause.details?.[0] as ApprovalRefusal | undefined;
+        const ruleBroken = refused?.rule ?? ApprovalRule.Input;
+        const answer = refusal(statusOfRule[ruleBroken] ?? 400, cause.message, refused?.fix ?? '', ruleBroken);
+        return ruleBroken === ApprovalRule.Digest ? withDigestSet(handle, answer) : answer;
+      }
+      throw error;
+    }
+  }
+
+  return async (app: FastifyInstance) => {
+    app.post<{ Params: { project: string; version: string } }>(
+      '/api/releases/:project/:version/approve',
+      async (request, reply: FastifyReply) => {
+        let result: Refusal | { status: 200; body: unknown };
+        try {
+          result = await answer(request);
+        } catch (error) {
+          if (!(error instanceof IdentityError)) throw error;
+          result = refusal(error.status, error.message, error.fix);
+        }
+        // Refusals are logged with the rule, never the token or the cookie.
+        if (result.status !== 200)
+          request.log.info({ approval: request.params, refused: result.body }, 'approval refused');
+        return reply.code(result.status).send(result.body);
+      },
+    );
+  };
+}
