@@ -21,6 +21,7 @@ import {
   resolveCommit,
 } from './git.js';
 import type { RepoEvents } from './events.js';
+import { peopleApi } from './people-api.js';
 import {
   basicError,
   githubTime,
@@ -208,6 +209,7 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
   }
 
   return {
+    ...peopleApi(deps, repoOf),
     'repos/get': async ({ params }) => {
       const repo = await repoOf(params);
       return repo ? { status: 200, json: repository(site, repo) } : notFound();

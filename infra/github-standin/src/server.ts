@@ -33,6 +33,7 @@ import {
   serveGitHttp,
 } from './git.js';
 import { githubApi, type Reply } from './github-api.js';
+import { peopleAdmin } from './people.js';
 import { basicError, githubTime, type Site } from './shapes.js';
 import { Store } from './store.js';
 import { loadWebhookContract } from './webhook-contract.js';
@@ -141,6 +142,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
   const violations: ContractViolation[] = [];
   const faults: Fault[] = [];
   const requestCounts: Record<string, number> = {};
+  const people = peopleAdmin(store);
 
   const signature = (assetId: number, expires: number) =>
     createHmac('sha256', signingKey).update(`${assetId}:${expires}`).digest('base64url');
@@ -511,6 +513,14 @@ export async function startStandInServer(options: StandInServerOptions): Promise
         }
         case 'DELETE /_standin/faults':
           faults.splice(0, faults.length);
+          return sendJson(response, 204, undefined);
+        case 'POST /_standin/users':
+          return sendJson(response, 201, people.createUser(await readJsonBody(request)));
+        case 'PUT /_standin/collaborators':
+          people.setCollaborator(await readJsonBody(request));
+          return sendJson(response, 204, undefined);
+        case 'PUT /_standin/teams':
+          people.createTeam(await readJsonBody(request));
           return sendJson(response, 204, undefined);
         default:
           return sendJson(response, 404, { message: `no admin route ${route}` });

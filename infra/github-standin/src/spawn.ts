@@ -20,6 +20,13 @@ import {
   type StandInState,
 } from './admin-schema.js';
 import type { AppSettings } from './auth.js';
+import {
+  createdUser,
+  type CreatedUser,
+  type CreateTeamInput,
+  type CreateUserInput,
+  type SetCollaboratorInput,
+} from './people.js';
 
 export interface SpawnStandInOptions {
   /** Picked free when left out. */
@@ -88,6 +95,21 @@ export class StandInAdmin {
 
   async clearFaults(): Promise<void> {
     await this.call('DELETE', '/faults', undefined);
+  }
+
+  /** A user who signs in with a token of their own; the token is returned (made up unless given). */
+  async createUser(input: CreateUserInput): Promise<CreatedUser> {
+    return (await this.call('POST', '/users', createdUser, input)) as CreatedUser;
+  }
+
+  /** Gives a user a role on a repository, replacing the one they had. */
+  async setCollaborator(input: SetCollaboratorInput): Promise<void> {
+    await this.call('PUT', '/collaborators', undefined, input);
+  }
+
+  /** Makes (or remakes) an organization team with these active members. */
+  async createTeam(input: CreateTeamInput): Promise<void> {
+    await this.call('PUT', '/teams', undefined, input);
   }
 }
 

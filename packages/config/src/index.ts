@@ -23,6 +23,15 @@ export {
   stagesToRun,
   WebsiteRepoConfig,
 } from './schema.js';
+export {
+  AccessConfig,
+  AccessRule,
+  defaultAccess,
+  ForgeRole,
+  forgeRoles,
+  InputAccessRule,
+  OperationName,
+} from './access.js';
 export { loadProjectConfig, loadProjectConfigs, parseProjectConfig } from './load.js';
 export { expandableFields } from './expand.js';
 export { closestMatch, configErrorMap, formatIssues } from './issues.js';

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ReleaseKeyError, ReleasePublicKey } from '@relforge/signing';
+import { AccessConfig } from './access.js';
 import { refNameProblem, type RefKind } from './git-refs.js';
 import { type PathPlace, repositoryPathProblem, s3PrefixProblem } from './repository-paths.js';
 import { type Placeholder, placeholderProblems, renderTemplate, type TemplateValues } from './templates.js';
@@ -529,6 +530,10 @@ const ProjectConfigFields = z.strictObject({
   websiteRepo: WebsiteRepoConfig.optional().meta({
     description:
       'The project\'s website repository; the website stage opens a pull request from branch "update-website-<version>" adding the release\'s page.',
+  }),
+  access: AccessConfig.optional().meta({
+    description:
+      'Who may dispatch each operation (release, re-release, resume, abort, approve) through the gateway, and its inputs: by login, team or least role on the source repository. Without it writers may release, resume, abort and approve, and re-release takes an admin.',
   }),
 });
 type ProjectConfigFields = z.infer<typeof ProjectConfigFields>;
