@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** `relforge`: start and watch releases, and run the local stack they need. */
 import { Command, CommanderError } from 'commander';
+import { auditCommand } from './audit-command.js';
 import { demoCommand } from './demo-command.js';
+import { dispatchCommand } from './dispatch-command.js';
 import { exitCodes, reportError } from './errors.js';
 import { eventsCommand } from './events-command.js';
 import { abortCommand, resumeCommand } from './operator-commands.js';
@@ -23,6 +25,8 @@ const program = new Command('relforge')
   .addCommand(eventsCommand())
   .addCommand(resumeCommand())
   .addCommand(abortCommand())
+  .addCommand(dispatchCommand())
+  .addCommand(auditCommand())
   .addCommand(workerCommand())
   .addCommand(stackCommand())
   .addCommand(verifyCommand())

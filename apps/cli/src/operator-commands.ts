@@ -17,6 +17,7 @@ import {
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodeOf } from './errors.js';
+import { auditOperatorAction } from './operator-audit.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import { describeRelease, endedStatus } from './release-state.js';
 import { connect, temporalTarget } from './temporal-target.js';
@@ -47,6 +48,17 @@ export function resumeCommand(): Command {
           console.log(`${project} ${version} is already released; nothing to resume.`);
           return;
         }
+        await auditOperatorAction({
+          namespace: target.namespace,
+          operation: 'resume',
+          project,
+          inputs: {
+            version,
+            ...(options.note ? { note: options.note } : {}),
+            ...(options.reloadConfig ? { reloadConfig: true } : {}),
+          },
+          workflowId: handle.workflowId,
+        });
         let followed = handle;
         if (execution === 'RUNNING') {
           await handle
@@ -107,6 +119,13 @@ export function abortCommand(): Command {
           throw new InputError(`release ${project} ${version} is not running (${execution.toLowerCase()})`, {
             fix: 'nothing to abort',
           });
+        await auditOperatorAction({
+          namespace: target.namespace,
+          operation: 'abort',
+          project,
+          inputs: { version, reason: options.reason },
+          workflowId: handle.workflowId,
+        });
         await handle.signal(abortSignal, { reason: options.reason });
         console.log(`abort sent to ${project} ${version}: ${options.reason}`);
       } finally {

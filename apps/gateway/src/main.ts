@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { InputError, isRelforgeError } from '@relforge/errors';
 import { ProjectRoutes } from './projects.js';
 import { buildGateway } from './server.js';
-import { gatewaySettings, readWebhookSecret } from './settings.js';
+import { AuditLog } from '@relforge/audit';
+import { gatewaySettings, readForgeToken, readWebhookSecret } from './settings.js';
 import { TemporalLink } from './temporal.js';
 
 function exitFor(error: unknown): never {
@@ -23,12 +24,24 @@ try {
   const routes = await ProjectRoutes.load(settings.projects, process.env);
   const webhookSecret = readWebhookSecret(settings.webhookSecret, process.env);
   const temporal = new TemporalLink(settings.temporal);
-  const app = await buildGateway({ routes, temporal, webhookSecret });
-  started = { app, temporal, settings, routes };
+  const forgeToken = settings.forgeToken ? readForgeToken(settings.forgeToken, process.env) : undefined;
+  const audit = settings.natsUrl
+    ? await AuditLog.connect(settings.natsUrl, settings.temporal.namespace, 'relforge-gateway')
+    : undefined;
+  await audit?.ensureStream();
+  const app = await buildGateway({
+    routes,
+    temporal,
+    webhookSecret,
+    ...(audit ? { audit } : {}),
+    ...(forgeToken ? { forgeToken } : {}),
+    publicUrl: settings.publicUrl ?? `http://${settings.listen.host}:${settings.listen.port}`,
+  });
+  started = { app, temporal, settings, routes, audit };
 } catch (error) {
   exitFor(error);
 }
-const { app, temporal, settings, routes } = started;
+const { app, temporal, settings, routes, audit } = started;
 try {
   await app.listen({ host: settings.listen.host, port: settings.listen.port });
 } catch (error) {
@@ -61,6 +74,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     void app
       .close()
       .then(() => temporal.close())
+      .then(() => audit?.close())
       .then(() => process.exit(0));
   });
 }

@@ -4,7 +4,10 @@
  * later, beside them on the same server, the same Temporal client and the same health and readiness endpoints.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { AuditLog } from '@relforge/audit';
+import { Dispatcher, dispatchApi } from './dispatch.js';
 import { githubWebhooks } from './github-webhooks.js';
+import { issueComments } from './issue-comments.js';
 import type { ProjectRoutes } from './projects.js';
 import type { TemporalLink } from './temporal.js';
 
@@ -12,6 +15,12 @@ export interface GatewayDeps {
   routes: ProjectRoutes;
   temporal: TemporalLink;
   webhookSecret: string;
+  /** The audit trail (a JetStream stream); without it dispatch is refused and deliveries go unrecorded. */
+  audit?: AuditLog;
+  /** The gateway's own forge token, for role lookups and issue-comment replies. */
+  forgeToken?: string;
+  /** Where people reach the board, for links in replies. */
+  publicUrl?: string;
   /** Fastify's logger (pino) settings; false for none. */
   logger?: boolean | { level: string };
 }
@@ -34,6 +43,27 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
       });
     }
   });
-  await app.register(githubWebhooks({ secret: deps.webhookSecret, routes: deps.routes, temporal: deps.temporal }));
+  const dispatcher = new Dispatcher({
+    routes: deps.routes,
+    temporal: deps.temporal,
+    audit: deps.audit,
+    forgeToken: deps.forgeToken,
+  });
+  const onIssueComment = issueComments({
+    dispatcher,
+    routes: deps.routes,
+    publicUrl: deps.publicUrl ?? '',
+    log: (message) => app.log.error(message),
+  });
+  await app.register(
+    githubWebhooks({
+      secret: deps.webhookSecret,
+      routes: deps.routes,
+      temporal: deps.temporal,
+      issueComment: onIssueComment,
+      ...(deps.audit ? { audit: (entry) => dispatcher.record(entry) } : {}),
+    }),
+  );
+  await app.register(dispatchApi(dispatcher, deps.audit));
   return app;
 }

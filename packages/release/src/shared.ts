@@ -249,6 +249,8 @@ export interface ResumeInput {
 
 export interface AbortInput {
   reason: string;
+  /** Undo what the release published, where it can be undone (the rollback work implements it; absent means false). */
+  rollback?: boolean;
 }
 
 export const resumeUpdate = defineUpdate<{ resumed: Stage }, [ResumeInput]>('resume');
