@@ -94,6 +94,20 @@ export interface AuditFilter {
 
 const timeoutMs = 5_000;
 
+/**
+ * `nats://user:password@host:port` as the client takes it: the NATS user the audit writers run as, whose permissions
+ * deny deleting the audit streams (see the README), separate from the server address.
+ */
+export function serverAndUser(url: string): { servers: string; user?: string; pass?: string } {
+  const match = /^([a-z]+:\/\/)([^:@/]+)(?::([^@/]*))?@(.+)$/.exec(url);
+  if (!match) return { servers: url };
+  return {
+    servers: `${match[1]}${match[4]}`,
+    user: decodeURIComponent(match[2] ?? ''),
+    ...(match[3] !== undefined ? { pass: decodeURIComponent(match[3]) } : {}),
+  };
+}
+
 /** Appends records to and reads them from the namespace's audit stream on one NATS server. */
 export class AuditLog {
   #ensured = false;
@@ -107,7 +121,12 @@ export class AuditLog {
 
   static async connect(url: string, namespace: string, name = 'relforge-audit'): Promise<AuditLog> {
     try {
-      const connection = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      const connection = await connect({
+        ...serverAndUser(url),
+        name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      });
       return new AuditLog(url, namespace, connection, await jetstreamManager(connection, { timeout: timeoutMs }));
     } catch (error) {
       throw new StackError(`could not connect to NATS at ${url} for the audit trail (${(error as Error).message})`, {
