@@ -2,7 +2,9 @@
 /** `relforge`: start and watch releases, and run the local stack they need. */
 import { Command, CommanderError } from 'commander';
 import { approveCommand } from './approve-command.js';
+import { auditCommand } from './audit-command.js';
 import { demoCommand } from './demo-command.js';
+import { dispatchCommand } from './dispatch-command.js';
 import { exitCodes, reportError } from './errors.js';
 import { eventsCommand } from './events-command.js';
 import { notifierCommand } from './notifier-command.js';
@@ -26,6 +28,8 @@ const program = new Command('relforge')
   .addCommand(resumeCommand())
   .addCommand(abortCommand())
   .addCommand(approveCommand())
+  .addCommand(dispatchCommand())
+  .addCommand(auditCommand())
   .addCommand(workerCommand())
   .addCommand(notifierCommand())
   .addCommand(stackCommand())

@@ -18,6 +18,7 @@ import {
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodeOf } from './errors.js';
+import { auditOperatorAction } from './operator-audit.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import { describeRelease, endedStatus } from './release-state.js';
 import { printRollback } from './rollback-output.js';
@@ -49,6 +50,17 @@ export function resumeCommand(): Command {
           console.log(`${project} ${version} is already released; nothing to resume.`);
           return;
         }
+        await auditOperatorAction({
+          namespace: target.namespace,
+          operation: 'resume',
+          project,
+          inputs: {
+            version,
+            ...(options.note ? { note: options.note } : {}),
+            ...(options.reloadConfig ? { reloadConfig: true } : {}),
+          },
+          workflowId: handle.workflowId,
+        });
         let followed = handle;
         if (execution === 'RUNNING') {
           await handle
@@ -113,6 +125,13 @@ export function abortCommand(): Command {
           throw new InputError(`release ${project} ${version} is not running (${execution.toLowerCase()})`, {
             fix: 'nothing to abort',
           });
+        await auditOperatorAction({
+          namespace: target.namespace,
+          operation: 'abort',
+          project,
+          inputs: { version, reason: options.reason, rollback: options.rollback === true },
+          workflowId: handle.workflowId,
+        });
         if (!options.rollback) {
           await handle.signal(abortSignal, { reason: options.reason });
           console.log(`abort sent to ${project} ${version}: ${options.reason}`);

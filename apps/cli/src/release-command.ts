@@ -5,14 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadProjectConfig, parseVersion } from '@relforge/config';
 import { InputError } from '@relforge/errors';
-import type { ReleaseInput, ReleaseStatus } from '@relforge/release';
+import { releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
 import { startRelease } from '@relforge/release-start';
 import { exitCodeOf } from './errors.js';
+import { auditOperatorAction, whoAmI } from './operator-audit.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import type { ReleaseRun } from './release-state.js';
 import { connect, temporalTarget, type TemporalTarget } from './temporal-target.js';
@@ -54,15 +55,6 @@ async function configOf(path: string): Promise<{ project: string; sha256: string
       .update(await readFile(path))
       .digest('hex'),
   };
-}
-
-/** For the audit trail; a container user without a passwd entry still has a name in the environment, or none. */
-function whoAmI(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env['USER'] ?? process.env['LOGNAME'] ?? 'unknown';
-  }
 }
 
 interface ReleaseOptions {
@@ -110,6 +102,13 @@ export function releaseCommand(): Command {
           ? { rerelease: { reason: options.reason, by: `${whoAmI()}@${hostname()}` } }
           : {}),
       };
+      await auditOperatorAction({
+        namespace: target.namespace,
+        operation: input.rerelease ? 're-release' : 'release',
+        project,
+        inputs: { version: version.text, ...(input.rerelease ? { reason: input.rerelease.reason } : {}) },
+        workflowId: releaseWorkflowId(project, version.text),
+      });
       const seen = new Map<string, string>();
       const run = await runRelease(target, input, (status) => {
         if (!options.json) printStageChanges(status, seen);

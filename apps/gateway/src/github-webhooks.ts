@@ -5,6 +5,7 @@
  * reach the run in progress; every other event is answered `ignored`, with the reason.
  */
 import { Webhooks } from '@octokit/webhooks';
+import type { AuditEntry } from '@relforge/audit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { issueLines } from '@relforge/errors';
 import type { ReleaseTrigger } from '@relforge/release';
@@ -40,6 +41,7 @@ const ReleasePayload = z.object({
 
 /** What the gateway answered, for the delivery's log line and the response body. */
 type Answer =
+  | { status: 200 | 202 | 400; body: Record<string, unknown> }
   | { status: 202 | 200; body: { delivery: string; releases: AnsweredRelease[]; ignored?: string } }
   | { status: 200; body: { delivery: string; ignored: string } }
   | { status: 400 | 401 | 415 | 503; body: { error: string; fix: string } };
@@ -66,6 +68,13 @@ export interface WebhookDeps {
   secret: string;
   routes: ProjectRoutes;
   temporal: TemporalLink;
+  /** The issue-comment trigger (issue-comments.ts), when the gateway dispatches. */
+  issueComment?: (
+    delivery: string,
+    payload: unknown,
+  ) => Promise<{ status: 200 | 202 | 400; body: Record<string, unknown> }>;
+  /** Each delivery's audit record, accepted or refused (dispatch.ts). */
+  audit?: (entry: AuditEntry) => Promise<void>;
 }
 
 export function githubWebhooks(deps: WebhookDeps) {
@@ -146,6 +155,7 @@ export function githubWebhooks(deps: WebhookDeps) {
         `send the ${event} event as GitHub does`,
       );
 
+    if (event === 'issue_comment' && deps.issueComment) return deps.issueComment(delivery, payload);
     if (event === 'ping') return ignore('ping: the hook reaches the gateway; nothing to start');
     if (event === 'create') return ignore('create events start nothing: the push event of the same tag does');
     if (event === 'push') {
@@ -210,6 +220,7 @@ export function githubWebhooks(deps: WebhookDeps) {
         );
       }
       logDelivery(request, result);
+      await auditDelivery(request, result, deps.audit);
       return send(reply, result);
     });
   };
@@ -241,6 +252,46 @@ function logDelivery(request: FastifyRequest, result: Answer): void {
     },
     'github delivery',
   );
+}
+
+/** The delivery in the audit trail: its id and event, the sender it names, and the gateway's answer; never the payload. */
+async function auditDelivery(request: FastifyRequest<{ Body: string }>, result: Answer, audit: WebhookDeps['audit']) {
+  if (!audit) return;
+  const body = result.body as { error?: unknown; releases?: AnsweredRelease[]; ignored?: unknown };
+  const refused = typeof body.error === 'string';
+  let sender: string | undefined;
+  const project = body.releases?.[0]?.project;
+  if (!refused) {
+    try {
+      const parsed = JSON.parse(typeof request.body === 'string' ? request.body : '{}') as {
+        sender?: { login?: unknown };
+      };
+      sender = typeof parsed.sender?.login === 'string' ? parsed.sender.login : undefined;
+    } catch {
+      sender = undefined;
+    }
+  }
+  const delivery = header(request, 'x-github-delivery');
+  const event = header(request, 'x-github-event');
+  try {
+    await audit({
+      // A refused signature proves nothing about who sent it.
+      actor: {
+        auth: refused && result.status === 401 ? 'none' : 'webhook-signature',
+        ...(sender ? { login: sender } : {}),
+      },
+      via: { kind: 'webhook', ...(delivery ? { delivery } : {}), ...(event ? { event } : {}) },
+      operation: `webhook ${event ?? '(no event)'}`,
+      ...(project ? { project } : {}),
+      inputs: {},
+      decision: refused ? 'refused' : 'accepted',
+      status: result.status,
+      ...(refused ? { reason: String(body.error) } : typeof body.ignored === 'string' ? { reason: body.ignored } : {}),
+      ...(body.releases?.[0] ? { workflow: { id: body.releases[0].workflowId, how: body.releases[0].how } } : {}),
+    });
+  } catch (error) {
+    request.log.error({ delivery }, `the delivery's audit record was not stored: ${(error as Error).message}`);
+  }
 }
 
 function send(reply: FastifyReply, result: Answer): FastifyReply {

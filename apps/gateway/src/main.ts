@@ -12,7 +12,8 @@ import { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { ProjectRoutes } from './projects.js';
 import { CookieSeal } from './session-cookie.js';
 import { buildGateway } from './server.js';
-import { gatewaySettings, readWebhookSecret } from './settings.js';
+import { AuditLog } from '@relforge/audit';
+import { gatewaySettings, readForgeToken, readWebhookSecret } from './settings.js';
 import { TemporalLink } from './temporal.js';
 
 function exitFor(error: unknown): never {
@@ -63,6 +64,11 @@ try {
       return bound ? `http://${settings.listen.host}:${bound.port}` : listened;
     },
   };
+  const forgeToken = settings.forgeToken ? readForgeToken(settings.forgeToken, process.env) : undefined;
+  const audit = settings.natsUrl
+    ? await AuditLog.connect(settings.natsUrl, settings.temporal.namespace, 'relforge-gateway')
+    : undefined;
+  await audit?.ensureStream();
   const app = await buildGateway({
     routes,
     temporal,
@@ -70,12 +76,15 @@ try {
     people,
     ...(events ? { events } : {}),
     ...(settings.temporalUiUrl ? { temporalUiUrl: settings.temporalUiUrl } : {}),
+    ...(audit ? { audit } : {}),
+    ...(forgeToken ? { forgeToken } : {}),
+    publicUrl: settings.publicUrl ?? `http://${settings.listen.host}:${settings.listen.port}`,
   });
-  started = { app, temporal, settings, routes, events };
+  started = { app, temporal, settings, routes, events, audit };
 } catch (error) {
   exitFor(error);
 }
-const { app, temporal, settings, routes, events } = started;
+const { app, temporal, settings, routes, events, audit } = started;
 try {
   await app.listen({ host: settings.listen.host, port: settings.listen.port });
 } catch (error) {
@@ -112,6 +121,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       .close()
       .then(() => events?.close())
       .then(() => temporal.close())
+      .then(() => audit?.close())
       .then(() => process.exit(0));
   });
 }

@@ -32,6 +32,16 @@ export class ProjectRoutes {
     return config ? (config.approval ?? null) : undefined;
   }
 
+  /** The config of a project this gateway serves, for its forge and its access rules. */
+  configOf(project: string): ProjectConfig | undefined {
+    return this.configs.find((config) => config.project === project);
+  }
+
+  /** The projects built from a repository: an issue comment there speaks to them. */
+  fromRepository(repository: string): ProjectConfig[] {
+    return this.configs.filter((config) => sameRepo(config.source.repository, repository));
+  }
+
   /** A pushed tag releases its version in every project that builds from that repository and tags like that. */
   forTagPush(repository: string, tag: string): Routing {
     return this.route(repository, tag, (config) => config.source.repository, 'source.repository');

@@ -11,6 +11,9 @@ import type { ForgeIdentity } from './forge-identity.js';
 import { githubWebhooks } from './github-webhooks.js';
 import type { CookieSeal } from './session-cookie.js';
 import { signIn, type SignInDeps } from './sign-in.js';
+import type { AuditLog } from '@relforge/audit';
+import { Dispatcher, dispatchApi } from './dispatch.js';
+import { issueComments } from './issue-comments.js';
 import type { ProjectRoutes } from './projects.js';
 import type { TemporalLink } from './temporal.js';
 
@@ -23,6 +26,12 @@ export interface GatewayDeps {
   temporalUiUrl?: string;
   /** Who approves: the forge's identity of a token, the cookie seal, and the OAuth app (sign-in.ts, approvals.ts). */
   people: { identity: ForgeIdentity; seal: CookieSeal } & Omit<SignInDeps, 'identity' | 'seal'>;
+  /** The audit trail (a JetStream stream); without it dispatch is refused and deliveries go unrecorded. */
+  audit?: AuditLog;
+  /** The gateway's own forge token, for role lookups and issue-comment replies. */
+  forgeToken?: string;
+  /** Where people reach the board, for links in replies. */
+  publicUrl?: string;
   /** Fastify's logger (pino) settings; false for none. */
   logger?: boolean | { level: string };
 }
@@ -53,7 +62,28 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
       });
     }
   });
-  await app.register(githubWebhooks({ secret: deps.webhookSecret, routes: deps.routes, temporal: deps.temporal }));
+  const dispatcher = new Dispatcher({
+    routes: deps.routes,
+    temporal: deps.temporal,
+    audit: deps.audit,
+    forgeToken: deps.forgeToken,
+  });
+  const onIssueComment = issueComments({
+    dispatcher,
+    routes: deps.routes,
+    publicUrl: deps.publicUrl ?? '',
+    log: (message) => app.log.error(message),
+  });
+  await app.register(
+    githubWebhooks({
+      secret: deps.webhookSecret,
+      routes: deps.routes,
+      temporal: deps.temporal,
+      issueComment: onIssueComment,
+      ...(deps.audit ? { audit: (entry) => dispatcher.record(entry) } : {}),
+    }),
+  );
+  await app.register(dispatchApi(dispatcher, deps.audit));
   await app.register(board({ temporal: deps.temporal, events: deps.events, temporalUiUrl: deps.temporalUiUrl }));
   await app.register(signIn(deps.people));
   await app.register(approvals({ ...deps.people, routes: deps.routes, temporal: deps.temporal }));

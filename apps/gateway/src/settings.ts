@@ -38,7 +38,7 @@ export const GatewaySettings = z.object({
     .optional()
     .meta({
       description:
-        "The NATS server whose JetStream holds the release events (the workers' RELFORGE_NATS_URL); without it the board lists releases from Temporal and says events are off.",
+        "The NATS server whose JetStream holds the release events (the workers' RELFORGE_NATS_URL); also keeps the audit trail. Without it the board lists releases from Temporal and says events are off, and dispatch is refused.",
     }),
   temporalUiUrl: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:8233' })
@@ -46,11 +46,20 @@ export const GatewaySettings = z.object({
     .meta({ description: "The Temporal Web UI's base URL, for the board's links to each release's workflow." }),
   /** Approvals and signing in (approval-settings.ts): checked there, with their own messages. */
   approvals: z.custom<ApprovalSettings>(),
+  forgeToken: SecretRef.optional().meta({
+    description:
+      "Where the gateway's own forge token is kept: it looks up callers' roles and team memberships and answers issue comments. Without it dispatch is refused.",
+  }),
+  publicUrl: z.url().optional().meta({
+    description: 'Where people reach the gateway (the board), for links in issue-comment replies.',
+  }),
 });
 export type GatewaySettings = z.infer<typeof GatewaySettings>;
 
 /** The flag and the variable of each setting, for messages: a person fixes the one they used. */
 const names: Record<string, string> = {
+  forgeToken: '--forge-token-env or --forge-token-file (RELFORGE_GATEWAY_TOKEN_ENV, RELFORGE_GATEWAY_TOKEN_FILE)',
+  publicUrl: '--public-url (RELFORGE_GATEWAY_PUBLIC_URL)',
   listen: '--listen (RELFORGE_GATEWAY_LISTEN)',
   projects: '--config (RELFORGE_PROJECTS)',
   webhookSecret:
@@ -60,6 +69,9 @@ const names: Record<string, string> = {
 };
 
 const fixes: Record<string, string> = {
+  forgeToken:
+    "name the variable or the file that holds the gateway's forge token, e.g. --forge-token-env RELFORGE_GATEWAY_TOKEN",
+  publicUrl: 'give the URL people open the board at, e.g. https://relforge.example.org',
   listen: `give host:port, e.g. ${defaultListen}, or 0.0.0.0:7090 behind a TLS proxy`,
   projects:
     'pass --config <file> for each project (the same files its worker releases), or set RELFORGE_PROJECTS=<file>,<file>',
@@ -98,6 +110,8 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
         'nats-url': { type: 'string' },
         'temporal-ui-url': { type: 'string' },
         ...approvalFlags,
+        'forge-token-env': { type: 'string' },
+        'forge-token-file': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -114,6 +128,9 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
       fix: fixes['webhookSecret'] ?? '',
     });
   }
+  const tokenEnv = values['forge-token-env'] ?? (env['RELFORGE_GATEWAY_TOKEN_ENV'] || undefined);
+  const tokenFile = values['forge-token-file'] ?? (env['RELFORGE_GATEWAY_TOKEN_FILE'] || undefined);
+  const publicUrl = values['public-url'] ?? (env['RELFORGE_GATEWAY_PUBLIC_URL'] || undefined);
   const temporal = temporalSettingsFromEnv({
     ...env,
     ...(values['temporal-address'] ? { RELFORGE_TEMPORAL_ADDRESS: values['temporal-address'] } : {}),
@@ -129,6 +146,12 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
     natsUrl: values['nats-url'] ?? (env['RELFORGE_NATS_URL'] || undefined),
     temporalUiUrl: (values['temporal-ui-url'] ?? (env['RELFORGE_TEMPORAL_UI_URL'] || undefined))?.replace(/\/+$/, ''),
     approvals: approvalSettings(values, env),
+    ...(tokenEnv !== undefined
+      ? { forgeToken: { env: tokenEnv } }
+      : tokenFile !== undefined
+        ? { forgeToken: { file: tokenFile } }
+        : {}),
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -146,10 +169,18 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
 
 /** The webhook secret's value, read once at start: missing or empty stops the gateway, naming where it looked. */
 export function readWebhookSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {
-  const fix = fixes['webhookSecret'] ?? '';
+  return readSecret(ref, env, 'webhook secret', fixes['webhookSecret'] ?? '');
+}
+
+/** The gateway's forge token, read once at start, like the webhook secret. */
+export function readForgeToken(ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {
+  return readSecret(ref, env, 'forge token', fixes['forgeToken'] ?? '');
+}
+
+function readSecret(ref: SecretRef, env: NodeJS.ProcessEnv, what: string, fix: string): string {
   if ('env' in ref) {
     const value = env[ref.env];
-    if (!value) throw new InputError(`webhook secret: environment variable ${ref.env} is not set`, { fix });
+    if (!value) throw new InputError(`${what}: environment variable ${ref.env} is not set`, { fix });
     return value;
   }
   let value: string;
@@ -157,10 +188,10 @@ export function readWebhookSecret(ref: SecretRef, env: NodeJS.ProcessEnv = proce
     value = readFileSync(ref.file, 'utf8').trim();
   } catch (error) {
     throw new InputError(
-      `webhook secret: file ${ref.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-      { fix: `create ${ref.file}, readable by the gateway's user, holding the secret you gave GitHub` },
+      `${what}: file ${ref.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      { fix: `create ${ref.file}, readable by the gateway's user, holding the ${what}` },
     );
   }
-  if (!value) throw new InputError(`webhook secret: file ${ref.file} is empty`, { fix });
+  if (!value) throw new InputError(`${what}: file ${ref.file} is empty`, { fix });
   return value;
 }

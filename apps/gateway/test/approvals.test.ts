@@ -143,8 +143,8 @@ async function setUp(): Promise<void> {
   const admin = new StandInAdmin(testStack().github.url);
   example = await createExampleProject();
   team = `${example.repos.source.split('/')[0]}/release-managers-${suffix}`;
-  for (const login of [alice, bob]) tokens[login] = (await admin.addUser({ login })).token;
-  tokens[carol] = (await admin.addUser({ login: carol, teams: [team] })).token;
+  for (const login of [alice, bob]) tokens[login] = (await admin.createUser({ login })).token;
+  tokens[carol] = (await admin.createUser({ login: carol, teams: [team] })).token;
   await admin.addOAuthApp(oauthApp);
   appendFileSync(
     example.configPath,

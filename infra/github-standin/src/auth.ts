@@ -15,6 +15,7 @@ import {
 } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
+import { userForToken } from './people.js';
 import type { Store } from './store.js';
 
 const installationId = z.union([z.number(), z.string()]).transform(Number);
@@ -101,6 +102,8 @@ export class Authenticator {
     if (this.tokenHashes.some((known) => timingSafeEqual(known, hash))) return { login: 'relforge-bot', type: 'User' };
     const now = Date.now();
     const hex = hash.toString('hex');
+    const user = userForToken(this.store, hex);
+    if (user) return { login: user, type: 'User' };
     if (this.store.data.installationTokens.some((token) => token.sha256 === hex && Date.parse(token.expiresAt) > now)) {
       return { login: 'relforge-app[bot]', type: 'Bot' };
     }

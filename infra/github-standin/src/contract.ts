@@ -41,7 +41,12 @@ export const servedOperationIds = [
   'repos/get-webhook-delivery',
   'repos/redeliver-webhook-delivery',
   'users/get-authenticated',
+  'repos/get-collaborator-permission-level',
   'teams/get-membership-for-user-in-org',
+  'issues/create',
+  'issues/get',
+  'issues/create-comment',
+  'issues/list-comments',
 ] as const;
 
 export type OperationId = (typeof servedOperationIds)[number];

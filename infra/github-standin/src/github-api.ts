@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Authenticator, Caller } from './auth.js';
 import type { OperationId } from './contract.js';
-import type { PeopleOperationId } from './people.js';
 import {
   bareRepoExists,
   bareRepoPath,
@@ -22,6 +21,7 @@ import {
   resolveCommit,
 } from './git.js';
 import type { RepoEvents } from './events.js';
+import { peopleApi } from './people-api.js';
 import {
   basicError,
   githubTime,
@@ -122,8 +122,8 @@ function paginate<T>(
   };
 }
 
-/** Every served operation but those about people, which `people.ts` answers. */
-export function githubApi(deps: ApiDeps): Record<Exclude<OperationId, PeopleOperationId>, Handler> {
+/** Every served operation. */
+export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
   const { site, store } = deps;
 
   async function repoOf(params: Record<string, string>): Promise<(RepoFacts & { path: string }) | undefined> {
@@ -212,6 +212,7 @@ export function githubApi(deps: ApiDeps): Record<Exclude<OperationId, PeopleOper
 
   return {
     ...cleanupApi({ store, repoOf, releaseIn, pullJson }),
+    ...peopleApi(deps, repoOf),
     'repos/get': async ({ params }) => {
       const repo = await repoOf(params);
       return repo ? { status: 200, json: repository(site, repo) } : notFound();

@@ -20,3 +20,12 @@ export {
   type OperationId,
 } from './contract.js';
 export { spawnGitHubStandIn, StandInAdmin, type RunningStandIn, type SpawnStandInOptions } from './spawn.js';
+export {
+  createTeamInput,
+  createUserInput,
+  setCollaboratorInput,
+  type CreatedUser,
+  type CreateTeamInput,
+  type CreateUserInput,
+  type SetCollaboratorInput,
+} from './people.js';

@@ -1,207 +1,282 @@
 /**
- * People on the stand-in: users with tokens of their own and team memberships, the two REST operations that ask
- * about them (`users/get-authenticated`, `teams/get-membership-for-user-in-org`), and GitHub's OAuth web flow
- * (`/login/oauth/authorize`, `/login/oauth/access_token`) for OAuth apps registered through the admin API.
- *
- * Stand-in behaviour, not GitHub's: nobody types a password. `authorize` signs in the user its `login` query
- * parameter names, or else the one `POST /_standin/oauth/sign-in` chose, and redirects straight back with a code, as
- * GitHub does for a user who authorized the app before. Users, tokens, apps and codes live in memory: a restart
- * forgets them.
+ * People on the stand-in, as the gateway's authorization sees them on GitHub: users who sign in with tokens of their
+ * own (`GET /user`), collaborators of a repository with a role (`…/collaborators/{username}/permission`), organization
+ * teams and their members (`/orgs/{org}/teams/{team_slug}/memberships/{username}`), and issues with comments, whose
+ * creation is sent as an `issue_comment` webhook. Tests seed users, roles and teams through the admin API.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Caller } from './auth.js';
-import type { ApiRequest, Reply } from './github-api.js';
-import { basicError, githubTime, simpleUser, type Site } from './shapes.js';
+import { basicError, githubTime, repository, simpleUser, type RepoFacts, type Site } from './shapes.js';
+import type { Store } from './store.js';
 
-const login = z.string().regex(/^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$/, 'expected a GitHub login');
-const team = z.string().regex(/^[^/\s]+\/[a-z0-9][a-z0-9_-]*$/, 'expected "<org>/<team slug>"');
-
-export const createUserInput = z.strictObject({
-  login,
-  teams: z.array(team).default([]),
-  name: z.string().optional(),
+export const storedUser = z.object({
+  id: z.number(),
+  login: z.string(),
+  tokenSha256: z.string(),
+  /** A token past this instant is refused as GitHub refuses an expired fine-grained token. */
+  tokenExpiresAt: z.string().nullable(),
+  createdAt: z.string(),
 });
-export const createOAuthAppInput = z.strictObject({ clientId: z.string().min(1), clientSecret: z.string().min(8) });
-export const signInInput = z.strictObject({ login: login.nullable() });
+export const storedCollaborator = z.object({
+  repo: z.string(),
+  login: z.string(),
+  role: z.enum(['read', 'triage', 'write', 'maintain', 'admin']),
+});
+export const storedTeam = z.object({
+  id: z.number(),
+  org: z.string(),
+  slug: z.string(),
+  members: z.array(z.object({ login: z.string(), role: z.enum(['member', 'maintainer']) })),
+});
+export const storedIssue = z.object({
+  id: z.number(),
+  repo: z.string(),
+  number: z.number(),
+  title: z.string(),
+  body: z.string().nullable(),
+  user: z.string(),
+  createdAt: z.string(),
+  comments: z.number(),
+});
+export const storedComment = z.object({
+  id: z.number(),
+  repo: z.string(),
+  issueNumber: z.number(),
+  body: z.string(),
+  user: z.string(),
+  createdAt: z.string(),
+});
+export type StoredIssue = z.infer<typeof storedIssue>;
+export type StoredComment = z.infer<typeof storedComment>;
 
-/** How long an authorization code may be exchanged, as on GitHub. */
-const codeLifetimeMs = 10 * 60 * 1000;
+const login = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'expected a GitHub login');
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest();
+/** Admin API input: a user and the token they sign in with (made up when not given; returned once). */
+export const createUserInput = z.object({
+  login,
+  token: z.string().min(20).optional(),
+  /** ISO time after which the token is refused; in the past for an expired token. */
+  tokenExpiresAt: z.iso.datetime().optional(),
+  /** Teams ("<org>/<team slug>") the user is an active member of; a team not made yet is made with them. */
+  teams: z.array(z.string().regex(/^[^/\s]+\/[a-z0-9][a-z0-9_.-]*$/, 'expected "<org>/<team slug>"')).default([]),
+});
+export type CreateUserInput = z.input<typeof createUserInput>;
+export const createdUser = z.object({ login: z.string(), id: z.number(), token: z.string() });
+export type CreatedUser = z.infer<typeof createdUser>;
 
-interface Code {
-  login: string;
-  clientId: string;
-  redirectUri: string | undefined;
-  expires: number;
-}
+export const setCollaboratorInput = z.object({
+  repo: z.string().regex(/^[^/]+\/[^/]+$/, 'expected owner/name'),
+  login,
+  role: storedCollaborator.shape.role,
+});
+export type SetCollaboratorInput = z.input<typeof setCollaboratorInput>;
 
-export type PeopleOperationId = 'users/get-authenticated' | 'teams/get-membership-for-user-in-org';
+export const createTeamInput = z.object({
+  org: z.string().min(1),
+  slug: z.string().regex(/^[a-z0-9_.-]+$/, 'expected a team slug'),
+  members: z.array(login).default([]),
+  maintainers: z.array(login).default([]),
+});
+export type CreateTeamInput = z.input<typeof createTeamInput>;
 
-export class People {
-  readonly #users = new Map<string, { login: string; teams: string[]; name?: string; createdAt: string }>();
-  /** Token hashes to logins; only hashes are kept. */
-  readonly #tokens = new Map<string, string>();
-  readonly #apps = new Map<string, Buffer>();
-  readonly #codes = new Map<string, Code>();
-  #signedIn: string | undefined;
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-  constructor(private readonly site: Site) {}
-
-  addUser(input: unknown): { login: string; token: string } {
-    const { login: name, teams, name: fullName } = createUserInput.parse(input);
-    const key = name.toLowerCase();
-    const known = this.#users.get(key);
-    this.#users.set(key, {
-      login: known?.login ?? name,
-      teams,
-      ...(fullName ? { name: fullName } : {}),
-      createdAt: known?.createdAt ?? githubTime(),
-    });
-    return { login: known?.login ?? name, token: this.#issueToken(known?.login ?? name) };
-  }
-
-  addOAuthApp(input: unknown): { clientId: string } {
-    const { clientId, clientSecret } = createOAuthAppInput.parse(input);
-    this.#apps.set(clientId, sha256(clientSecret));
-    return { clientId };
-  }
-
-  signIn(input: unknown): { login: string | null } {
-    const { login: name } = signInInput.parse(input);
-    this.#signedIn = name ?? undefined;
-    return { login: name };
-  }
-
-  callerFor(credential: string | undefined): Caller | undefined {
-    if (!credential) return undefined;
-    const known = this.#tokens.get(sha256(credential).toString('hex'));
-    return known ? { login: known, type: 'User' } : undefined;
-  }
-
-  /** The REST operations about people; `relforge-bot` (the stand-in's configured tokens) is a user without teams. */
-  readonly api: Record<PeopleOperationId, (request: ApiRequest) => Promise<Reply>> = {
-    'users/get-authenticated': async ({ caller }) => ({ status: 200, json: this.#privateUser(caller) }),
-    'teams/get-membership-for-user-in-org': async ({ params }) => {
-      const wanted = `${params['org'] ?? ''}/${params['team_slug'] ?? ''}`.toLowerCase();
-      const member = this.#users.get((params['username'] ?? '').toLowerCase());
-      if (!member?.teams.some((each) => each.toLowerCase() === wanted))
-        return { status: 404, json: basicError('Not Found', '/rest/teams/members#get-team-membership-for-a-user') };
-      const { org = '', team_slug: slug = '', username = '' } = params;
-      return {
-        status: 200,
-        json: {
-          url: `${this.site.base}/orgs/${org}/teams/${slug}/memberships/${username}`,
-          role: 'member',
-          state: 'active',
-        },
+/** The stand-in's admin side of people: users, roles, teams. */
+export function peopleAdmin(store: Store) {
+  return {
+    createUser(body: unknown): CreatedUser {
+      const input = createUserInput.parse(body);
+      const token = input.token ?? `ghp_${randomBytes(18).toString('hex')}`;
+      const existing = store.data.users.find((user) => user.login === input.login);
+      const user = existing ?? {
+        id: store.newId(),
+        login: input.login,
+        tokenSha256: '',
+        tokenExpiresAt: null,
+        createdAt: githubTime(),
       };
+      user.tokenSha256 = sha256(token);
+      user.tokenExpiresAt = input.tokenExpiresAt ?? null;
+      if (!existing) store.data.users.push(user);
+      for (const name of input.teams) {
+        const [org = '', slug = ''] = name.split('/');
+        let team = store.data.teams.find((known) => known.org === org && known.slug === slug);
+        if (!team) {
+          team = { id: store.newId(), org, slug, members: [] };
+          store.data.teams.push(team);
+        }
+        if (!team.members.some((member) => member.login === user.login))
+          team.members.push({ login: user.login, role: 'member' });
+      }
+      store.save();
+      return { login: user.login, id: user.id, token };
+    },
+    setCollaborator(body: unknown): void {
+      const input = setCollaboratorInput.parse(body);
+      store.data.collaborators = store.data.collaborators.filter(
+        (known) => !(known.repo === input.repo && known.login === input.login),
+      );
+      store.data.collaborators.push(input);
+      store.save();
+    },
+    createTeam(body: unknown): void {
+      const input = createTeamInput.parse(body);
+      store.data.teams = store.data.teams.filter((team) => !(team.org === input.org && team.slug === input.slug));
+      store.data.teams.push({
+        id: store.newId(),
+        org: input.org,
+        slug: input.slug,
+        members: [
+          ...input.members.map((member) => ({ login: member, role: 'member' as const })),
+          ...input.maintainers.map((member) => ({ login: member, role: 'maintainer' as const })),
+        ],
+      });
+      store.save();
     },
   };
-
-  /**
-   * `GET /login/oauth/authorize`: for a registered app, redirects to `redirect_uri` (or nowhere, without one) with a
-   * one-time `code` and the app's `state`, signed in as the `login` query parameter or the admin's choice.
-   */
-  authorize(url: URL): Reply {
-    const clientId = url.searchParams.get('client_id') ?? '';
-    if (!this.#apps.has(clientId))
-      return { status: 404, json: { message: `stand-in: no OAuth app with client_id ${clientId || '(none)'}` } };
-    const who = url.searchParams.get('login') ?? this.#signedIn;
-    const user = who === undefined ? undefined : this.#users.get(who.toLowerCase());
-    if (!user)
-      return {
-        status: 401,
-        json: {
-          message:
-            'stand-in: nobody is signed in; pass ?login=<user> or POST /_standin/oauth/sign-in {"login": "<user>"} (after POST /_standin/users)',
-        },
-      };
-    const redirectUri = url.searchParams.get('redirect_uri') ?? undefined;
-    if (!redirectUri) return { status: 400, json: { message: 'stand-in: redirect_uri is required here' } };
-    const code = randomBytes(10).toString('hex');
-    this.#codes.set(code, { login: user.login, clientId, redirectUri, expires: Date.now() + codeLifetimeMs });
-    const target = new URL(redirectUri);
-    target.searchParams.set('code', code);
-    const state = url.searchParams.get('state');
-    if (state !== null) target.searchParams.set('state', state);
-    return { status: 302, headers: { location: target.toString() } };
-  }
-
-  /**
-   * `POST /login/oauth/access_token`: a code for a token, once. GitHub answers a refused exchange with 200 and an
-   * `error` field, and form encoding unless the client accepts JSON; so does the stand-in.
-   */
-  accessToken(form: Record<string, string>, acceptsJson: boolean): Reply {
-    const answer = (body: Record<string, string>): Reply =>
-      acceptsJson
-        ? { status: 200, json: body }
-        : {
-            status: 200,
-            headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-            json: new URLSearchParams(body).toString(),
-          };
-    const secret = this.#apps.get(form['client_id'] ?? '');
-    const given = sha256(form['client_secret'] ?? '');
-    if (!secret || !timingSafeEqual(secret, given))
-      return answer({
-        error: 'incorrect_client_credentials',
-        error_description: 'The client_id and/or client_secret passed are incorrect.',
-        error_uri:
-          'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#incorrect-client-credentials',
-      });
-    const code = this.#codes.get(form['code'] ?? '');
-    const badCode = answer({
-      error: 'bad_verification_code',
-      error_description: 'The code passed is incorrect or expired.',
-      error_uri:
-        'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code',
-    });
-    if (!code || code.expires < Date.now() || code.clientId !== form['client_id']) return badCode;
-    if (form['redirect_uri'] !== undefined && form['redirect_uri'] !== code.redirectUri)
-      return answer({
-        error: 'redirect_uri_mismatch',
-        error_description: 'The redirect_uri MUST match the registered callback URL for this application.',
-        error_uri:
-          'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#redirect-uri-mismatch',
-      });
-    this.#codes.delete(form['code'] ?? '');
-    return answer({ access_token: this.#issueToken(code.login), token_type: 'bearer', scope: 'read:org' });
-  }
-
-  #issueToken(name: string): string {
-    const token = `gho_${randomBytes(18).toString('base64url')}`;
-    this.#tokens.set(sha256(token).toString('hex'), name);
-    return token;
-  }
-
-  #privateUser(caller: Caller | undefined): Record<string, unknown> {
-    const name = caller?.login ?? 'relforge-bot';
-    const user = this.#users.get(name.toLowerCase());
-    const created = user?.createdAt ?? '2024-01-01T00:00:00Z';
-    return {
-      ...simpleUser(this.site, name, caller?.type ?? 'User'),
-      user_view_type: 'private',
-      name: user?.name ?? null,
-      company: null,
-      blog: '',
-      location: null,
-      email: null,
-      hireable: null,
-      bio: null,
-      public_repos: 0,
-      public_gists: 0,
-      followers: 0,
-      following: 0,
-      created_at: created,
-      updated_at: created,
-      private_gists: 0,
-      total_private_repos: 0,
-      owned_private_repos: 0,
-      disk_usage: 0,
-      collaborators: 0,
-      two_factor_authentication: true,
-    };
-  }
 }
+
+/** The login a user token signs in as, or undefined for a token that is unknown or expired. */
+export function userForToken(store: Store, tokenSha256: string): string | undefined {
+  const user = store.data.users.find((known) => known.tokenSha256 === tokenSha256);
+  if (!user) return undefined;
+  if (user.tokenExpiresAt && Date.parse(user.tokenExpiresAt) <= Date.now()) return undefined;
+  return user.login;
+}
+
+export function publicUser(site: Site, name: string, createdAt: string): Record<string, unknown> {
+  return {
+    ...simpleUser(site, name),
+    name: null,
+    company: null,
+    blog: '',
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: createdAt,
+    updated_at: createdAt,
+  };
+}
+
+const reactions = (url: string) => ({
+  url: `${url}/reactions`,
+  total_count: 0,
+  '+1': 0,
+  '-1': 0,
+  laugh: 0,
+  hooray: 0,
+  confused: 0,
+  heart: 0,
+  rocket: 0,
+  eyes: 0,
+});
+
+/** How GitHub labels an author on an issue or comment: the owner, a collaborator, or none of those. */
+function association(store: Store, repo: string, author: string): string {
+  if (repo.split('/')[0] === author || author === 'relforge-bot') return 'OWNER';
+  return store.data.collaborators.some((known) => known.repo === repo && known.login === author)
+    ? 'COLLABORATOR'
+    : 'NONE';
+}
+
+export function issueJson(site: Site, store: Store, stored: StoredIssue): Record<string, unknown> {
+  const api = `${site.base}/repos/${stored.repo}/issues/${stored.number}`;
+  return {
+    id: stored.id,
+    node_id: Buffer.from(`05:Issue${stored.id}`).toString('base64'),
+    url: api,
+    repository_url: `${site.base}/repos/${stored.repo}`,
+    labels_url: `${api}/labels{/name}`,
+    comments_url: `${api}/comments`,
+    events_url: `${api}/events`,
+    html_url: `${site.base}/${stored.repo}/issues/${stored.number}`,
+    timeline_url: `${api}/timeline`,
+    number: stored.number,
+    state: 'open',
+    locked: false,
+    title: stored.title,
+    body: stored.body,
+    user: simpleUser(site, stored.user),
+    labels: [],
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    comments: stored.comments,
+    created_at: stored.createdAt,
+    updated_at: stored.createdAt,
+    closed_at: null,
+    author_association: association(store, stored.repo, stored.user),
+    active_lock_reason: null,
+    reactions: reactions(api),
+  };
+}
+
+export function commentJson(site: Site, store: Store, stored: StoredComment): Record<string, unknown> {
+  const url = `${site.base}/repos/${stored.repo}/issues/comments/${stored.id}`;
+  return {
+    id: stored.id,
+    node_id: Buffer.from(`012:IssueComment${stored.id}`).toString('base64'),
+    url,
+    html_url: `${site.base}/${stored.repo}/issues/${stored.issueNumber}#issuecomment-${stored.id}`,
+    issue_url: `${site.base}/repos/${stored.repo}/issues/${stored.issueNumber}`,
+    body: stored.body,
+    user: simpleUser(site, stored.user),
+    created_at: stored.createdAt,
+    updated_at: stored.createdAt,
+    author_association: association(store, stored.repo, stored.user),
+    performed_via_github_app: null,
+    reactions: reactions(url),
+  };
+}
+
+export function issueCommentPayload(
+  site: Site,
+  store: Store,
+  repo: RepoFacts,
+  issue: StoredIssue,
+  comment: StoredComment,
+): Record<string, unknown> {
+  return {
+    action: 'created',
+    issue: issueJson(site, store, issue),
+    comment: commentJson(site, store, comment),
+    repository: repository(site, repo),
+    sender: simpleUser(site, comment.user),
+  };
+}
+
+/** The role a login holds on a repository: the bot that owns every repository here is admin; others as seeded. */
+export function roleOn(store: Store, repo: string, name: string): string | undefined {
+  if (name === 'relforge-bot') return 'admin';
+  return store.data.collaborators.find((known) => known.repo === repo && known.login === name)?.role;
+}
+
+/** `permission` is the legacy field: maintain reads as write and triage as read, as GitHub answers it. */
+export function legacyPermission(role: string | undefined): string {
+  if (role === 'admin') return 'admin';
+  if (role === 'maintain' || role === 'write') return 'write';
+  if (role === 'triage' || role === 'read') return 'read';
+  return 'none';
+}
+
+const roleOrder = ['read', 'triage', 'write', 'maintain', 'admin'];
+
+/** The booleans GitHub lists beside a collaborator: each role includes the ones below it. */
+export function permissionsOf(role: string | undefined): Record<string, boolean> {
+  const rank = roleOrder.indexOf(role ?? '');
+  const has = (least: string) => rank >= roleOrder.indexOf(least);
+  return {
+    pull: has('read'),
+    triage: has('triage'),
+    push: has('write'),
+    maintain: has('maintain'),
+    admin: has('admin'),
+  };
+}
+
+export const notAUser = () => ({ status: 404, json: basicError('Not Found', '') });

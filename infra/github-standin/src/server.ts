@@ -33,8 +33,9 @@ import {
   serveGitHttp,
 } from './git.js';
 import { githubApi, type Reply } from './github-api.js';
+import { peopleAdmin } from './people.js';
 import { basicError, githubTime, type Site } from './shapes.js';
-import { People } from './people.js';
+import { OAuthFlow } from './oauth.js';
 import { Store } from './store.js';
 import { loadWebhookContract } from './webhook-contract.js';
 import { Webhooks } from './webhooks.js';
@@ -142,6 +143,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
   const violations: ContractViolation[] = [];
   const faults: Fault[] = [];
   const requestCounts: Record<string, number> = {};
+  const people = peopleAdmin(store);
 
   const signature = (assetId: number, expires: number) =>
     createHmac('sha256', signingKey).update(`${assetId}:${expires}`).digest('base64url');
@@ -166,9 +168,8 @@ export async function startStandInServer(options: StandInServerOptions): Promise
   const events = new RepoEvents(site, webhooks);
   // One push at a time per repository, so the refs compared before and after belong to that push alone.
   const pushes = new Map<string, Promise<void>>();
-  const people = new People(site);
+  const oauth = new OAuthFlow(store);
   const api = {
-    ...people.api,
     ...githubApi({
       webhooks,
       events,
@@ -301,7 +302,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
         });
       }
     } else {
-      caller = auth.callerFor(credential) ?? people.callerFor(credential);
+      caller = auth.callerFor(credential) ?? oauth.callerFor(credential);
       if (!caller) {
         request.resume();
         return sendApiReply(response, routed, method, path, { status: 401, json: basicError('Bad credentials', '') });
@@ -349,7 +350,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
       return sendJson(response, reply.status, reply.json, reply.headers);
     }
     const credential = credentialOf(request.headers);
-    const caller = auth.callerFor(credential) ?? people.callerFor(credential);
+    const caller = auth.callerFor(credential) ?? oauth.callerFor(credential);
     const [, owner = '', name = '', rest = ''] = match;
     // Every repository here is public, as the example's are on GitHub: anyone may clone or fetch without signing in;
     // a push needs a caller, and a wrong credential is refused whatever it is for.
@@ -514,14 +515,20 @@ export async function startStandInServer(options: StandInServerOptions): Promise
           faults.push(fault);
           return sendJson(response, 201, { pending: faults.length });
         }
-        case 'POST /_standin/users':
-          return sendJson(response, 201, people.addUser(await readJsonBody(request)));
         case 'POST /_standin/oauth/apps':
-          return sendJson(response, 201, people.addOAuthApp(await readJsonBody(request)));
+          return sendJson(response, 201, oauth.addOAuthApp(await readJsonBody(request)));
         case 'POST /_standin/oauth/sign-in':
-          return sendJson(response, 200, people.signIn(await readJsonBody(request)));
+          return sendJson(response, 200, oauth.signIn(await readJsonBody(request)));
         case 'DELETE /_standin/faults':
           faults.splice(0, faults.length);
+          return sendJson(response, 204, undefined);
+        case 'POST /_standin/users':
+          return sendJson(response, 201, people.createUser(await readJsonBody(request)));
+        case 'PUT /_standin/collaborators':
+          people.setCollaborator(await readJsonBody(request));
+          return sendJson(response, 204, undefined);
+        case 'PUT /_standin/teams':
+          people.createTeam(await readJsonBody(request));
           return sendJson(response, 204, undefined);
         default:
           return sendJson(response, 404, { message: `no admin route ${route}` });
@@ -548,7 +555,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
         return sendJson(response, 400, { message: 'Problems parsing JSON' });
       }
     } else form = Object.fromEntries(new URLSearchParams(text));
-    const reply = people.accessToken(form, (request.headers.accept ?? '').includes('application/json'));
+    const reply = oauth.accessToken(form, (request.headers.accept ?? '').includes('application/json'));
     if (typeof reply.json === 'string') {
       response.writeHead(reply.status, reply.headers);
       return void response.end(reply.json);
@@ -562,7 +569,7 @@ export async function startStandInServer(options: StandInServerOptions): Promise
     if (url.pathname.startsWith('/_standin/')) return handleAdmin(request, response, url);
     if (url.pathname === '/login/oauth/authorize' && method === 'GET') {
       request.resume();
-      const reply = people.authorize(url);
+      const reply = oauth.authorize(url);
       return sendJson(response, reply.status, reply.json, reply.headers);
     }
     if (url.pathname === '/login/oauth/access_token' && method === 'POST') return exchangeCode(request, response);

@@ -19,8 +19,15 @@ import {
   type FaultInput,
   type StandInState,
 } from './admin-schema.js';
-import { type createOAuthAppInput, type createUserInput } from './people.js';
+import type { createOAuthAppInput } from './oauth.js';
 import type { AppSettings } from './auth.js';
+import {
+  createdUser,
+  type CreatedUser,
+  type CreateTeamInput,
+  type CreateUserInput,
+  type SetCollaboratorInput,
+} from './people.js';
 
 export interface SpawnStandInOptions {
   /** Picked free when left out. */
@@ -91,12 +98,19 @@ export class StandInAdmin {
     await this.call('DELETE', '/faults', undefined);
   }
 
-  /** A user with a token of their own (`GET /user` answers their login) and the teams ("org/slug") they are in. */
-  async addUser(input: z.input<typeof createUserInput>): Promise<{ login: string; token: string }> {
-    return (await this.call('POST', '/users', z.object({ login: z.string(), token: z.string() }), input)) as {
-      login: string;
-      token: string;
-    };
+  /** A user who signs in with a token of their own; the token is returned (made up unless given). */
+  async createUser(input: CreateUserInput): Promise<CreatedUser> {
+    return (await this.call('POST', '/users', createdUser, input)) as CreatedUser;
+  }
+
+  /** Gives a user a role on a repository, replacing the one they had. */
+  async setCollaborator(input: SetCollaboratorInput): Promise<void> {
+    await this.call('PUT', '/collaborators', undefined, input);
+  }
+
+  /** Makes (or remakes) an organization team with these active members. */
+  async createTeam(input: CreateTeamInput): Promise<void> {
+    await this.call('PUT', '/teams', undefined, input);
   }
 
   /** An OAuth app the web flow (`/login/oauth/authorize`, `/login/oauth/access_token`) accepts. */

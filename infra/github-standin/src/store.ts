@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { storedCollaborator, storedComment, storedIssue, storedTeam, storedUser } from './people.js';
 
 const storedRepo = z.object({ id: z.number(), owner: z.string(), name: z.string(), createdAt: z.string() });
 
@@ -102,6 +103,12 @@ const persisted = z.object({
   installationTokens: z.array(z.object({ sha256: z.string(), expiresAt: z.string() })),
   hooks: z.array(storedHook).default([]),
   deliveries: z.array(storedDelivery).default([]),
+  /** Users with tokens of their own, their roles on repositories, teams, issues and comments (people.ts). */
+  users: z.array(storedUser).default([]),
+  collaborators: z.array(storedCollaborator).default([]),
+  teams: z.array(storedTeam).default([]),
+  issues: z.array(storedIssue).default([]),
+  comments: z.array(storedComment).default([]),
 });
 export type Persisted = z.infer<typeof persisted>;
 
@@ -127,6 +134,11 @@ export class Store {
           installationTokens: [],
           hooks: [],
           deliveries: [],
+          users: [],
+          collaborators: [],
+          teams: [],
+          issues: [],
+          comments: [],
         };
   }
 

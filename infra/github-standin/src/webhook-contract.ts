@@ -16,7 +16,7 @@ import {
 } from './contract.js';
 
 /** The deliveries the stand-in sends, by GitHub's webhook name: the event, and for some events the action. */
-export const sentWebhooks = ['ping', 'push', 'create', 'release-published'] as const;
+export const sentWebhooks = ['ping', 'push', 'create', 'release-published', 'issue-comment-created'] as const;
 export type SentWebhook = (typeof sentWebhooks)[number];
 
 const specId = 'webhooks.github.com';

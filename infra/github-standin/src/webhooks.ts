@@ -8,7 +8,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { ContractIssue } from './contract.js';
 import { githubTime } from './shapes.js';
 import type { Store, StoredDelivery, StoredHook } from './store.js';
-import type { SentWebhook, WebhookContract } from './webhook-contract.js';
+import { sentWebhooks, type SentWebhook, type WebhookContract } from './webhook-contract.js';
 
 /** GitHub gives up on a receiver after 10 s. */
 const deliveryTimeoutMs = 10_000;
@@ -35,8 +35,9 @@ const subscribed = (hook: StoredHook, event: string) =>
   event === 'ping' || hook.events.includes('*') || hook.events.includes(event);
 
 function webhookName(event: string, action: string | undefined): SentWebhook | undefined {
-  const name = action ? `${event}-${action}` : event;
-  return (['ping', 'push', 'create', 'release-published'] as const).find((known) => known === name);
+  // The description names webhooks with dashes: `issue_comment` created is `issue-comment-created`.
+  const name = (action ? `${event}-${action}` : event).replaceAll('_', '-');
+  return sentWebhooks.find((known) => known === name);
 }
 
 export class Webhooks {

@@ -1,118 +1,133 @@
 /**
- * People on the stand-in: users with their own tokens, `GET /user` and team memberships as Octokit reads them (each
- * answer held to the OpenAPI contract), and GitHub's OAuth web flow as a gateway walks it.
+ * People and issues on the stand-in, through Octokit as the gateway calls them: each user's own token signs in as that
+ * user (an expired or unknown one is refused), roles and team memberships answer as GitHub's, and a comment on an
+ * issue goes to the repository's hooks as `issue_comment` created — every answer and payload held to GitHub's schemas.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningStandIn } from '../src/index.js';
-import { octokitFor, scratch, startStandIn, type Scratch } from './helpers.js';
+import { loadWebhookContract } from '../src/webhook-contract.js';
+import { octokitFor, scratch, seedFolder, startStandIn, type Scratch } from './helpers.js';
 
 let space: Scratch;
 let standIn: RunningStandIn;
-let aliceToken: string;
-
-const app = { clientId: 'Iv1.relforge-test', clientSecret: 'oauth-secret-for-tests' };
-const callback = 'http://127.0.0.1:1/auth/github/callback';
+let hookServer: Server;
+let hookUrl = '';
+const received: { event: string | undefined; body: string }[] = [];
 
 beforeAll(async () => {
   space = scratch();
   standIn = await startStandIn(space);
-  ({ token: aliceToken } = await standIn.admin.addUser({
-    login: 'alice',
-    teams: ['relforge-examples/release-managers'],
-  }));
-  await standIn.admin.addUser({ login: 'bob' });
-  await standIn.admin.addOAuthApp(app);
+  await standIn.admin.createRepo({ owner: 'acme', name: 'hello', seedDir: seedFolder(space) });
+  hookServer = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const event = request.headers['x-github-event'];
+      received.push({ event: Array.isArray(event) ? event[0] : event, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
 });
 
 afterAll(async () => {
-  await standIn?.stop();
-  space?.remove();
+  await standIn.stop();
+  await new Promise((resolve) => hookServer.close(resolve));
+  space.remove();
 });
 
-/** Follows nothing: the authorize step's answer is the redirect itself. */
-async function authorize(query: Record<string, string>): Promise<Response> {
-  return fetch(`${standIn.url}/login/oauth/authorize?${new URLSearchParams(query)}`, { redirect: 'manual' });
-}
-
-async function exchange(body: Record<string, string>, accept = 'application/json'): Promise<Response> {
-  return fetch(`${standIn.url}/login/oauth/access_token`, {
-    method: 'POST',
-    headers: { accept, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(body),
-  });
-}
+const status = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 200,
+    (error: unknown) => (error as { status?: number }).status ?? -1,
+  );
 
 describe('people on the stand-in', () => {
-  it("answers GET /user with the token's own user, as users/get-authenticated describes it", async () => {
-    const { data } = await octokitFor(standIn, aliceToken).rest.users.getAuthenticated();
-    expect(data).toMatchObject({ login: 'alice', type: 'User', user_view_type: 'private' });
-    await expect(octokitFor(standIn, 'gho_unknown').rest.users.getAuthenticated()).rejects.toMatchObject({
-      status: 401,
-    });
+  it('signs each user in with their own token and refuses an expired or unknown one', async () => {
+    const alice = await standIn.admin.createUser({ login: 'alice' });
+    const old = await standIn.admin.createUser({ login: 'olga', tokenExpiresAt: '2020-01-01T00:00:00Z' });
+    const { data } = await octokitFor(standIn, alice.token).rest.users.getAuthenticated();
+    expect(data).toMatchObject({ login: 'alice', type: 'User' });
+    expect((await octokitFor(standIn, space.token).rest.users.getAuthenticated()).data.login).toBe('relforge-bot');
+    expect(await status(octokitFor(standIn, old.token).rest.users.getAuthenticated())).toBe(401);
+    expect(await status(octokitFor(standIn, 'ghp_not-a-token-of-anyone-here').rest.users.getAuthenticated())).toBe(401);
   });
 
-  it('says who is an active member of a team, and 404 for who is not', async () => {
-    const octokit = octokitFor(standIn, aliceToken);
-    const params = { org: 'relforge-examples', team_slug: 'release-managers' };
-    const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ ...params, username: 'alice' });
-    expect(data).toMatchObject({ role: 'member', state: 'active' });
-    await expect(octokit.rest.teams.getMembershipForUserInOrg({ ...params, username: 'bob' })).rejects.toMatchObject({
-      status: 404,
+  it('answers roles on a repository and team memberships as GitHub does', async () => {
+    await standIn.admin.createUser({ login: 'bob' });
+    await standIn.admin.createUser({ login: 'carol' });
+    await standIn.admin.setCollaborator({ repo: 'acme/hello', login: 'bob', role: 'maintain' });
+    await standIn.admin.createTeam({ org: 'acme', slug: 'release-managers', members: ['carol'] });
+    const octokit = octokitFor(standIn, space.token);
+    const permission = async (username: string) =>
+      (await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: 'acme', repo: 'hello', username })).data;
+    expect(await permission('bob')).toMatchObject({
+      role_name: 'maintain',
+      permission: 'write',
+      user: { login: 'bob' },
     });
+    expect(await permission('carol')).toMatchObject({ role_name: 'none', permission: 'none' });
+    expect(
+      await status(
+        octokit.rest.repos.getCollaboratorPermissionLevel({ owner: 'acme', repo: 'hello', username: 'nobody' }),
+      ),
+    ).toBe(404);
+    const membership = await octokit.rest.teams.getMembershipForUserInOrg({
+      org: 'acme',
+      team_slug: 'release-managers',
+      username: 'carol',
+    });
+    expect(membership.data).toMatchObject({ role: 'member', state: 'active' });
+    expect(
+      await status(
+        octokit.rest.teams.getMembershipForUserInOrg({ org: 'acme', team_slug: 'release-managers', username: 'bob' }),
+      ),
+    ).toBe(404);
+  });
+
+  it('sends a comment on an issue to the hooks as issue_comment created, in the schema GitHub publishes', async () => {
+    const bot = octokitFor(standIn, space.token);
+    await bot.rest.repos.createWebhook({
+      owner: 'acme',
+      repo: 'hello',
+      config: { url: hookUrl, content_type: 'json' },
+      events: ['issue_comment'],
+    });
+    const bob = octokitFor(standIn, (await standIn.admin.createUser({ login: 'bob' })).token);
+    const issue = await bob.rest.issues.create({ owner: 'acme', repo: 'hello', title: 'Release 1.5.0' });
+    expect(issue.data).toMatchObject({ number: 1, state: 'open', user: { login: 'bob' } });
+    const comment = await bob.rest.issues.createComment({
+      owner: 'acme',
+      repo: 'hello',
+      issue_number: issue.data.number,
+      body: '/relforge release 1.5.0',
+    });
+    expect(comment.data).toMatchObject({ body: '/relforge release 1.5.0', user: { login: 'bob' } });
+    const listed = await bob.rest.issues.listComments({ owner: 'acme', repo: 'hello', issue_number: 1 });
+    expect(listed.data.map((each) => each.body)).toEqual(['/relforge release 1.5.0']);
+    expect((await bob.rest.issues.get({ owner: 'acme', repo: 'hello', issue_number: 1 })).data.comments).toBe(1);
+
+    await standIn.admin.state();
+    const sent = await (async () => {
+      for (let tries = 0; tries < 100; tries++) {
+        const found = received.find((each) => each.event === 'issue_comment');
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return undefined;
+    })();
+    const payload = JSON.parse(sent?.body ?? '{}') as Record<string, unknown>;
+    expect(payload).toMatchObject({
+      action: 'created',
+      issue: { number: 1 },
+      comment: { body: '/relforge release 1.5.0', user: { login: 'bob' } },
+      sender: { login: 'bob' },
+      repository: { full_name: 'acme/hello' },
+    });
+    expect(loadWebhookContract().check('issue-comment-created', payload)).toEqual([]);
     expect(await standIn.admin.violations()).toEqual([]);
   });
-
-  it('walks the OAuth web flow: authorize redirects with a code and the state, the code buys one token', async () => {
-    const authorized = await authorize({
-      client_id: app.clientId,
-      redirect_uri: callback,
-      state: 'state-123',
-      login: 'bob',
-    });
-    expect(authorized.status).toBe(302);
-    const location = new URL(authorized.headers.get('location') ?? '');
-    expect(`${location.origin}${location.pathname}`).toBe(callback);
-    expect(location.searchParams.get('state')).toBe('state-123');
-    const code = location.searchParams.get('code') ?? '';
-    expect(code).toMatch(/^[0-9a-f]{20}$/);
-
-    const exchanged = await exchange({ ...appCredentials(), code, redirect_uri: callback });
-    const token = (await exchanged.json()) as { access_token: string; token_type: string; scope: string };
-    expect(token).toMatchObject({ token_type: 'bearer', scope: 'read:org' });
-    const { data } = await octokitFor(standIn, token.access_token).rest.users.getAuthenticated();
-    expect(data.login).toBe('bob');
-
-    // Once only, as on GitHub, which answers a refused exchange with 200 and an error.
-    const again = await exchange({ ...appCredentials(), code, redirect_uri: callback });
-    expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ error: 'bad_verification_code' });
-  });
-
-  it('answers in form encoding unless JSON is accepted, and refuses a wrong secret or redirect', async () => {
-    const code = await codeFor('alice');
-    const wrongRedirect = await exchange({ ...appCredentials(), code, redirect_uri: 'http://elsewhere/cb' });
-    expect(await wrongRedirect.json()).toMatchObject({ error: 'redirect_uri_mismatch' });
-    const wrongSecret = await exchange({ client_id: app.clientId, client_secret: 'not-the-secret', code });
-    expect(await wrongSecret.json()).toMatchObject({ error: 'incorrect_client_credentials' });
-    const form = await exchange({ ...appCredentials(), code }, '*/*');
-    expect(form.headers.get('content-type')).toContain('application/x-www-form-urlencoded');
-    const fields = new URLSearchParams(await form.text());
-    expect(fields.get('access_token')).toMatch(/^gho_/);
-  });
-
-  it('signs in the admin-chosen user when the URL names none, and refuses when nobody is signed in', async () => {
-    expect((await authorize({ client_id: app.clientId, redirect_uri: callback })).status).toBe(401);
-    await standIn.admin.signIn('alice');
-    const signedIn = await authorize({ client_id: app.clientId, redirect_uri: callback });
-    expect(signedIn.status).toBe(302);
-    await standIn.admin.signIn(null);
-    expect((await authorize({ client_id: 'unknown', redirect_uri: callback, login: 'alice' })).status).toBe(404);
-  });
 });
-
-const appCredentials = () => ({ client_id: app.clientId, client_secret: app.clientSecret });
-
-async function codeFor(login: string): Promise<string> {
-  const authorized = await authorize({ client_id: app.clientId, redirect_uri: callback, login });
-  return new URL(authorized.headers.get('location') ?? '').searchParams.get('code') ?? '';
-}

@@ -28,6 +28,15 @@ export {
   WebhookReceiver,
   WebsiteRepoConfig,
 } from './schema.js';
+export {
+  AccessConfig,
+  AccessRule,
+  defaultAccess,
+  ForgeRole,
+  forgeRoles,
+  InputAccessRule,
+  OperationName,
+} from './access.js';
 export { loadProjectConfig, loadProjectConfigs, parseProjectConfig } from './load.js';
 export { expandableFields } from './expand.js';
 export { closestMatch, configErrorMap, formatIssues } from './issues.js';

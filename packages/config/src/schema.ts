@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ReleaseKeyError, ReleasePublicKey } from '@relforge/signing';
 import { releaseEventTypes } from '@relforge/release-events';
+import { AccessConfig } from './access.js';
 import { refNameProblem, type RefKind } from './git-refs.js';
 import { type PathPlace, repositoryPathProblem, s3PrefixProblem } from './repository-paths.js';
 import { type Placeholder, placeholderProblems, renderTemplate, type TemplateValues } from './templates.js';
@@ -686,6 +687,10 @@ const ProjectConfigFields = z.strictObject({
   approval: ApprovalConfig.optional().meta({
     description:
       "Hold the release before a stage (publish by default) until enough approvers approve its digest set, the sha256 of its SHA256SUMS file; through the gateway's approve endpoint or `relforge approve`.",
+  }),
+  access: AccessConfig.optional().meta({
+    description:
+      'Who may dispatch each operation (release, re-release, resume, abort, approve) through the gateway, and its inputs: by login, team or least role on the source repository. Without it writers may release, resume, abort and approve, and re-release takes an admin.',
   }),
 });
 type ProjectConfigFields = z.infer<typeof ProjectConfigFields>;

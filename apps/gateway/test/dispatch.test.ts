@@ -1,0 +1,607 @@
+/**
+ * Dispatch, authorization and audit on real processes: the gateway and `relforge` each a process, the Temporal dev
+ * server, the GitHub stand-in with users who sign in with their own tokens, roles, a team, and a NATS server keeping
+ * the audit trail. Operations are accepted and refused by each kind of rule (least role, user list, team, per-input
+ * rule) and by every kind of bad input, each refusal audited and naming its fix; forged and replayed deliveries are in
+ * the trail; the trail refuses deletion; an issue comment releases and is answered in its thread. The refusals seen
+ * here are the table in docs/gateway-refusals.md, which this test checks (RELFORGE_WRITE_REFUSALS=1 rewrites it).
+ */
+import { execFile, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Webhooks } from '@octokit/webhooks';
+import { auditStreamName, serverAndUser, type AuditRecord } from '@relforge/audit';
+import { freePort, serverBinary, startServer } from '@relforge/local-servers';
+import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
+import {
+  createExampleProject,
+  stopGracefully,
+  suiteClient,
+  testStack,
+  until,
+  workerProcess,
+  type ExampleProject,
+} from '@relforge/testkit';
+import { workerMain } from '@relforge/worker';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { github, newSecret, startGateway, type RunningGateway } from './gateway-process.js';
+
+const cliMain = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+const refusalsDoc = fileURLToPath(new URL('../../../docs/gateway-refusals.md', import.meta.url));
+const client = suiteClient();
+const namespace = () => testStack().temporal.namespace;
+
+/**
+ * NATS as production runs it for the audit trail: the clients' user may use JetStream, but not delete or purge the
+ * audit streams or their messages; with the streams' deny_delete and deny_purge, nobody through this user can.
+ */
+// Subject wildcards match whole tokens only: the stream is named exactly, as production's config names each namespace's.
+const auditDenied = () =>
+  ['STREAM.DELETE', 'STREAM.PURGE', 'STREAM.MSG.DELETE'].map(
+    (api) => `"$JS.API.${api}.${auditStreamName(testStack().temporal.namespace)}"`,
+  );
+let nats: { url: string; admin: string; stop(): Promise<void> };
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relforge-audit-nats-'));
+  const port = await freePort();
+  const config = join(dir, 'nats.conf');
+  writeFileSync(
+    config,
+    [
+      `jetstream { store_dir: "${join(dir, 'jetstream')}" }`,
+      'authorization {',
+      '  users = [',
+      `    { user: relforge, password: relforge-test, permissions: { publish: { allow: [">"], deny: [${auditDenied().join(', ')}] } } }`,
+      '    { user: operator, password: operator-test }',
+      '  ]',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const url = `nats://relforge:relforge-test@127.0.0.1:${port}`;
+  const server = await startServer({
+    name: 'NATS server (audit)',
+    command: serverBinary('nats-server'),
+    args: ['--addr', '127.0.0.1', '--port', String(port), '--config', config],
+    logFile: join(dir, 'nats.log'),
+    ready: async () => {
+      const connection = await connect({ ...serverAndUser(url), reconnect: false, timeout: 1_000 });
+      await (await jetstreamManager(connection, { timeout: 1_000 })).getAccountInfo().finally(() => connection.close());
+      return true;
+    },
+    readyTimeoutMs: 30_000,
+    fix: `check ${join(dir, 'nats.log')}`,
+  });
+  nats = {
+    url,
+    admin: `nats://operator:operator-test@127.0.0.1:${port}`,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+afterAll(async () => {
+  await nats.stop();
+});
+
+const running: (ChildProcess | RunningGateway)[] = [];
+const startedWorkflows: string[] = [];
+afterEach(async () => {
+  for (const process of running.splice(0)) {
+    if ('stop' in process) await process.stop();
+    else await stopGracefully(process);
+  }
+  // Runs no worker of this test will take: ended, so no other suite's worker on the queue picks them up.
+  for (const workflowId of startedWorkflows.splice(0)) {
+    await client()
+      .workflow.getHandle(workflowId)
+      .terminate('dispatch test over')
+      .catch(() => undefined);
+  }
+});
+
+interface Cli {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function relforge(args: string[], env: Record<string, string>): Promise<Cli> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cliMain, ...args],
+      {
+        env: {
+          PATH: process.env['PATH'],
+          RELFORGE_TEMPORAL_ADDRESS: testStack().temporal.address,
+          RELFORGE_NAMESPACE: namespace(),
+          RELFORGE_NATS_URL: nats.url,
+          RELFORGE_STATE_DIR: join(testStack().scratchDir, 'no-stack'),
+          ...env,
+        },
+        timeout: 120_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+interface People {
+  alice: string;
+  bob: string;
+  carol: string;
+  dave: string;
+  erin: string;
+}
+
+/** alice admin, bob write, carol read and in the release-managers team, dave no role, erin's token expired. */
+async function seedPeople(example: ExampleProject): Promise<People> {
+  const { admin, owner } = example;
+  const user = async (login: string, tokenExpiresAt?: string) =>
+    (await admin.createUser({ login: `${login}-${owner}`, ...(tokenExpiresAt ? { tokenExpiresAt } : {}) })).token;
+  const people = {
+    alice: await user('alice'),
+    bob: await user('bob'),
+    carol: await user('carol'),
+    dave: await user('dave'),
+    erin: await user('erin', '2021-01-01T00:00:00Z'),
+  };
+  await admin.setCollaborator({ repo: example.repos.source, login: `alice-${owner}`, role: 'admin' });
+  await admin.setCollaborator({ repo: example.repos.source, login: `bob-${owner}`, role: 'write' });
+  await admin.setCollaborator({ repo: example.repos.source, login: `carol-${owner}`, role: 'read' });
+  await admin.setCollaborator({ repo: example.repos.source, login: `erin-${owner}`, role: 'admin' });
+  await admin.createTeam({ org: owner, slug: 'release-managers', members: [`carol-${owner}`] });
+  return people;
+}
+
+/** The access rules under test, added to the example's config the gateway reads. */
+function addAccessRules(example: ExampleProject): void {
+  appendFileSync(
+    example.configPath,
+    [
+      'access:',
+      '  re-release:',
+      '    minRole: admin',
+      `    teams: [${example.owner}/release-managers]`,
+      '  resume:',
+      '    minRole: maintain',
+      `    users: [carol-${example.owner}]`,
+      '  abort:',
+      '    minRole: write',
+      '    inputs:',
+      `      rollback: { users: [alice-${example.owner}] }`,
+      '',
+    ].join('\n'),
+  );
+}
+
+const gatewayTokenVariable = 'RELFORGE_TEST_GATEWAY_TOKEN';
+
+async function dispatchGateway(example: ExampleProject, secret: string): Promise<RunningGateway> {
+  const gateway = await startGateway(example, {
+    secret,
+    env: {
+      RELFORGE_NATS_URL: nats.url,
+      RELFORGE_GATEWAY_TOKEN_ENV: gatewayTokenVariable,
+      [gatewayTokenVariable]: testStack().github.token,
+    },
+  });
+  running.push(gateway);
+  return gateway;
+}
+
+async function post(
+  gateway: RunningGateway,
+  operation: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${gateway.url}/api/dispatch/${operation}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function auditRecords(gateway: RunningGateway, query = ''): Promise<AuditRecord[]> {
+  const response = await fetch(`${gateway.url}/api/audit${query}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { records: AuditRecord[] }).records;
+}
+
+/** A refusal as the docs table shows it: the example's random names replaced by the ones a reader knows. */
+interface SeenRefusal {
+  case: string;
+  status: number;
+  error: string;
+  fix: string;
+  rule?: string;
+}
+const seenRefusals: SeenRefusal[] = [];
+
+function generic(example: ExampleProject, text: string): string {
+  return text
+    .replaceAll(example.project, 'hello')
+    .replaceAll(`-${example.owner}`, '')
+    .replaceAll(example.owner, 'acme')
+    .replace(/http:\/\/127\.0\.0\.1:\d+/g, 'https://api.github.com');
+}
+
+function seen(example: ExampleProject, kase: string, status: number, body: Record<string, unknown>): void {
+  seenRefusals.push({
+    case: kase,
+    status,
+    error: generic(example, String(body['error'])),
+    fix: generic(example, String(body['fix'])),
+    ...(body['rule'] ? { rule: generic(example, String(body['rule'])) } : {}),
+  });
+}
+
+function refusalsTable(): string {
+  const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  return [
+    '# Gateway refusals',
+    '',
+    'The refusals the gateway answers to a dispatch (`POST /api/dispatch/:operation`, `relforge dispatch`, an issue',
+    'comment) and to a forged webhook delivery, as `{error, fix, rule?}` with its status code; each one is audited. Not',
+    'listed: the 503s (no forge token, no audit trail, Temporal/forge/NATS unreachable) and the webhook refusals in the',
+    "README's gateway table.",
+    'Generated by apps/gateway/test/dispatch.test.ts from the answers it receives (`RELFORGE_WRITE_REFUSALS=1` rewrites',
+    'it), so it cannot go stale; names are those of the example (project hello, repository acme/hello).',
+    '',
+    '| Case | Status | error | fix | rule |',
+    '| --- | --- | --- | --- | --- |',
+    ...seenRefusals.map(
+      (refusal) =>
+        `| ${cell(refusal.case)} | ${refusal.status} | ${cell(refusal.error)} | ${cell(refusal.fix)} | ${cell(refusal.rule ?? '')} |`,
+    ),
+    '',
+  ].join('\n');
+}
+
+describe('dispatch through the gateway', () => {
+  it(
+    'accepts and refuses operations by role, user list, team and per-input rule, refuses bad input, and audits all of it',
+    { timeout: 400_000 },
+    async () => {
+      const example = await createExampleProject();
+      addAccessRules(example);
+      const people = await seedPeople(example);
+      const login = (name: keyof People) => `${name}-${example.owner}`;
+      const secret = newSecret();
+      const gateway = await dispatchGateway(example, secret);
+      const project = example.project;
+      const as = (name: keyof People, args: string[]) =>
+        relforge(['dispatch', ...args, '--project', project, '--gateway', gateway.url], {
+          RELFORGE_GITHUB_TOKEN: people[name],
+        });
+      for (const version of ['1.5.0']) startedWorkflows.push(releaseWorkflowId(project, version));
+
+      // The operations and their inputs, as the CLI lists them and the API serves them.
+      const list = await relforge(['dispatch', '--list', '--gateway', gateway.url], {});
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(/^release {2}Release a version of the project/m);
+      expect(list.stdout).toMatch(/^ {4}rollback +boolean +default false {2}Roll back/m);
+      expect(list.stdout).toMatch(/^ {4}reason +string +required/m);
+      const listed = (await (await fetch(`${gateway.url}/api/operations`)).json()) as {
+        operations: { name: string; schema: { properties: Record<string, { type: string }> } }[];
+      };
+      expect(listed.operations.map((operation) => operation.name)).toEqual([
+        'release',
+        're-release',
+        'resume',
+        'abort',
+      ]);
+      expect(listed.operations[3]?.schema.properties['rollback']).toMatchObject({ type: 'boolean', default: false });
+
+      // Least role (the default rule): bob writes, so he releases.
+      const released = await as('bob', ['release', '-f', 'version=1.5.0']);
+      expect(released.stdout).toBe(`release ${project} 1.5.0 started (workflow release/${project}/1.5.0)\n`);
+      expect(released.code).toBe(0);
+      expect((await client().workflow.getHandle(releaseWorkflowId(project, '1.5.0')).describe()).status.name).toBe(
+        'RUNNING',
+      );
+
+      const refusedCli = async (kase: string, name: keyof People, args: string[], status: number, code: number) => {
+        const result = await as(name, [...args, '--json']);
+        const body = JSON.parse(result.stdout) as Record<string, unknown>;
+        seen(example, kase, status, body);
+        expect(result.code, kase).toBe(code);
+        return body;
+      };
+
+      // dave has no role: the default rule refuses, naming itself and who may.
+      expect(
+        await refusedCli('no role (default least-role rule)', 'dave', ['release', '-f', 'version=1.6.0'], 403, 1),
+      ).toEqual({
+        error: `release needs write on ${example.repos.source} (rule default access.release); you (${login('dave')}) have no role on ${example.repos.source}`,
+        fix: `ask someone with write on ${example.repos.source}`,
+        rule: 'default access.release',
+      });
+      // A team: bob (write) may not re-release; carol (read) may, as a member of the release managers.
+      expect(
+        await refusedCli(
+          'role below the rule and in none of its teams',
+          'bob',
+          ['re-release', '-f', 'version=1.5.0', '-f', 'reason=asset lost'],
+          403,
+          1,
+        ),
+      ).toEqual({
+        error: `re-release needs admin on ${example.repos.source} or membership of @${example.owner}/release-managers (rule access.re-release); you (${login('bob')}) have write and are in none of those teams`,
+        fix: `ask a member of @${example.owner}/release-managers or someone with admin on ${example.repos.source}`,
+        rule: 'access.re-release',
+      });
+      const byTeam = await as('carol', ['re-release', '-f', 'version=1.5.0', '-f', 'reason=asset lost', '--json']);
+      expect(byTeam.code).toBe(0);
+      expect(JSON.parse(byTeam.stdout)).toMatchObject({
+        how: 'attached',
+        workflowId: releaseWorkflowId(project, '1.5.0'),
+      });
+      // A user list: carol (read) is named for resume; bob (write, below maintain) is not.
+      await refusedCli('not in the user list, role below the rule', 'bob', ['resume', '-f', 'version=1.5.0'], 403, 1);
+      const conflict = await refusedCli(
+        'allowed, but the release was never started',
+        'carol',
+        ['resume', '-f', 'version=9.9.9'],
+        409,
+        1,
+      );
+      expect(conflict['error']).toBe(`${project} 9.9.9 has never been started: nothing to resume`);
+      // A per-input rule: bob may abort, but only alice may ask for a rollback.
+      expect(
+        await refusedCli(
+          'per-input rule (abort with rollback)',
+          'bob',
+          ['abort', '-f', 'version=1.5.0', '-f', 'reason=wrong', '-f', 'rollback=true'],
+          403,
+          1,
+        ),
+      ).toMatchObject({
+        error: `abort with rollback=true needs to be ${login('alice')} (rule access.abort.inputs.rollback); you (${login('bob')}) have write`,
+        rule: 'access.abort.inputs.rollback',
+      });
+      const aborted = await as('bob', ['abort', '-f', 'version=1.5.0', '-f', 'reason=superseded']);
+      expect(aborted.stdout).toBe(`abort sent to ${project} 1.5.0: superseded (workflow release/${project}/1.5.0)\n`);
+
+      // Bad input, each naming the field and the fix, nothing started.
+      await refusedCli('unknown operation', 'bob', ['deploy', '-f', 'version=1.6.0'], 404, 2);
+      await refusedCli('unknown input', 'bob', ['release', '-f', 'version=1.6.0', '-f', 'colour=red'], 422, 2);
+      expect(
+        await refusedCli(
+          'wrong type',
+          'bob',
+          ['abort', '-f', 'version=1.6.0', '-f', 'reason=x', '-f', 'rollback=yes'],
+          422,
+          2,
+        ),
+      ).toEqual({
+        error: 'input rollback: expected true or false, got "yes"',
+        fix: 'give rollback=<true or false>',
+      });
+      expect(await refusedCli('missing required input', 'bob', ['abort', '-f', 'version=1.6.0'], 422, 2)).toEqual({
+        error: 'input reason: required (abort takes version, reason, rollback?)',
+        fix: 'give reason=<text>',
+      });
+      await refusedCli('not a version', 'bob', ['release', '-f', 'version=one'], 422, 2);
+      await refusedCli('token the forge refuses (expired)', 'erin', ['release', '-f', 'version=1.6.0'], 401, 1);
+      const unknownToken = await relforge(
+        ['dispatch', 'release', '--project', project, '-f', 'version=1.6.0', '--gateway', gateway.url, '--json'],
+        {
+          RELFORGE_GITHUB_TOKEN: 'ghp_nobody-has-this-token-0000000000',
+        },
+      );
+      expect(JSON.parse(unknownToken.stdout)).toMatchObject({ error: expect.stringContaining('refused the token') });
+      const noToken = await post(gateway, 'release', { project, inputs: { version: '1.6.0' } });
+      expect(noToken.status).toBe(401);
+      seen(example, 'no token', noToken.status, noToken.body);
+      const noProject = await post(gateway, 'release', { project: 'nope', inputs: { version: '1.6.0' } }, people.bob);
+      expect(noProject.status).toBe(404);
+      seen(example, 'unknown project', noProject.status, noProject.body);
+      const notJson = await post(gateway, 'release', '{"project":', people.bob);
+      expect(notJson.status).toBe(400);
+      seen(example, 'body not JSON', notJson.status, notJson.body);
+      const noStart = await client()
+        .workflow.getHandle(releaseWorkflowId(project, '1.6.0'))
+        .describe()
+        .catch((error: unknown) => error);
+      expect(noStart).toBeInstanceOf(Error);
+
+      // Deliveries: a forged one, and a signed one sent twice, all in the trail.
+      const signed = JSON.stringify({ zen: 'hi', hook_id: 1, sender: { login: 'relforge-bot' } });
+      const deliver = async (signature: string, id: string) =>
+        fetch(gateway.hookUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'ping',
+            'x-github-delivery': id,
+            'x-hub-signature-256': signature,
+          },
+          body: signed,
+        });
+      const forged = await deliver(await new Webhooks({ secret: 'not-the-secret' }).sign(signed), 'forged-1');
+      expect(forged.status).toBe(401);
+      seen(
+        example,
+        'webhook signed with another secret',
+        forged.status,
+        (await forged.json()) as Record<string, unknown>,
+      );
+      const genuine = await new Webhooks({ secret }).sign(signed);
+      expect((await deliver(genuine, 'replayed-1')).status).toBe(200);
+      expect((await deliver(genuine, 'replayed-1')).status).toBe(200);
+
+      // The CLI's back door to Temporal is audited too, as the OS user.
+      const cliAbort = await relforge(['abort', project, '1.5.0', '--reason', 'from the cli'], {});
+      expect(cliAbort.code).toBe(0);
+
+      // The trail: every one of the above, by project, actor and time, through the API and `relforge audit`.
+      const all = await auditRecords(gateway);
+      const mine = all.filter((record) => record.project === project);
+      // Each refusal above once, and the unknown token's, which the table does not list twice.
+      const refusedDispatches = all.filter((record) => record.via.kind === 'dispatch' && record.decision === 'refused');
+      expect(refusedDispatches).toHaveLength(
+        seenRefusals.filter((refusal) => !refusal.case.startsWith('webhook')).length + 1,
+      );
+      expect(mine).toContainEqual(
+        expect.objectContaining({
+          actor: { auth: 'github-token', login: login('bob') },
+          via: { kind: 'dispatch' },
+          operation: 'release',
+          inputs: { version: '1.5.0' },
+          decision: 'accepted',
+          rule: 'default access.release.minRole',
+          workflow: { id: releaseWorkflowId(project, '1.5.0') },
+        }),
+      );
+      expect(mine).toContainEqual(
+        expect.objectContaining({ operation: 're-release', decision: 'accepted', rule: 'access.re-release.teams' }),
+      );
+      expect(mine).toContainEqual(
+        expect.objectContaining({
+          actor: expect.objectContaining({ auth: 'temporal-credentials', osUser: expect.stringMatching(/.+@.+/) }),
+          via: { kind: 'cli' },
+          operation: 'abort',
+          inputs: { version: '1.5.0', reason: 'from the cli' },
+        }),
+      );
+      const deliveries = all.filter((record) => record.via.kind === 'webhook');
+      expect(deliveries).toContainEqual(
+        expect.objectContaining({
+          actor: { auth: 'none' },
+          via: { kind: 'webhook', delivery: 'forged-1', event: 'ping' },
+          decision: 'refused',
+          status: 401,
+        }),
+      );
+      expect(deliveries.filter((record) => record.via.delivery === 'replayed-1')).toHaveLength(2);
+      const text = JSON.stringify(all);
+      for (const token of [...Object.values(people), testStack().github.token, secret])
+        expect(text).not.toContain(token);
+
+      expect((await auditRecords(gateway, `?actor=${login('dave')}`)).map((record) => record.decision)).toEqual([
+        'refused',
+      ]);
+      const cliAudit = await relforge(['audit', '--project', project, '--actor', login('bob'), '--json'], {});
+      expect(cliAudit.code).toBe(0);
+      const bobs = cliAudit.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as AuditRecord);
+      expect(bobs.length).toBeGreaterThan(5);
+      expect(bobs.every((record) => record.actor.login === login('bob') && record.project === project)).toBe(true);
+      const later = await relforge(
+        ['audit', '--project', project, '--since', new Date(Date.now() + 60_000).toISOString()],
+        {},
+      );
+      expect(later).toMatchObject({ code: 0, stdout: '' });
+      const lines = await relforge(['audit', '--project', project, '--since', '1h'], {});
+      expect(lines.stdout).toMatch(
+        new RegExp(
+          `  ${login('dave')} \\(github-token\\)  via dispatch  release ${project} version=1\\.6\\.0  refused by default access\\.release  release needs write`,
+        ),
+      );
+
+      // Append-only: the streams refuse purging and deleting records to everyone, and lifting that; the clients' NATS
+      // user may not delete the stream either.
+      for (const [who, url] of [
+        ['the clients', nats.url],
+        ['an operator', nats.admin],
+      ] as const) {
+        const connection = await connect(serverAndUser(url));
+        try {
+          const jsm = await jetstreamManager(connection, { timeout: 2_000 });
+          const stream = auditStreamName(namespace());
+          const info = await jsm.streams.info(stream);
+          expect(info.config, who).toMatchObject({ deny_delete: true, deny_purge: true, storage: 'file', max_age: 0 });
+          await expect(jsm.streams.purge(stream), who).rejects.toThrow();
+          await expect(jsm.streams.deleteMessage(stream, 1), who).rejects.toThrow();
+          await expect(jsm.streams.update(stream, { deny_delete: false }), who).rejects.toThrow(
+            'can not cancel deny message deletes',
+          );
+          if (who === 'the clients') await expect(jsm.streams.delete(stream), who).rejects.toThrow();
+          expect((await jsm.streams.info(stream)).state.messages, who).toBe(info.state.messages);
+        } finally {
+          await connection.close();
+        }
+      }
+
+      // The docs' table is what the gateway answers.
+      const table = refusalsTable();
+      if (process.env['RELFORGE_WRITE_REFUSALS'] === '1') writeFileSync(refusalsDoc, table);
+      expect(
+        readFileSync(refusalsDoc, 'utf8'),
+        'docs/gateway-refusals.md is stale: run this test with RELFORGE_WRITE_REFUSALS=1',
+      ).toBe(table);
+    },
+  );
+
+  it(
+    'releases from an issue comment by an authorized user and answers in the thread; refuses and answers one who is not',
+    { timeout: 300_000 },
+    async () => {
+      const example = await createExampleProject();
+      const people = await seedPeople(example);
+      const secret = newSecret();
+      running.push(workerProcess(example, { main: workerMain }));
+      const gateway = await dispatchGateway(example, secret);
+      const hook = await github<{ id: number }>('POST', `/repos/${example.repos.source}/hooks`, {
+        config: { url: gateway.hookUrl, content_type: 'json', secret },
+        events: ['issue_comment'],
+      });
+      expect(hook.status).toBe(201);
+      const as = async <T>(token: string, method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${testStack().github.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        return (await response.json()) as T;
+      };
+      const issue = await as<{ number: number }>(people.bob, 'POST', `/repos/${example.repos.source}/issues`, {
+        title: 'Release 1.7.0',
+      });
+      const comments = `/repos/${example.repos.source}/issues/${issue.number}/comments`;
+      await as(people.dave, 'POST', comments, { body: '/relforge release 1.7.0' });
+      await as(people.bob, 'POST', comments, { body: 'Ship it.\n/relforge release 1.7.0' });
+
+      const workflowId = releaseWorkflowId(example.project, '1.7.0');
+      const handle = client().workflow.getHandle(workflowId);
+      await until(`${workflowId} to be started`, () => handle.describe(), 60_000, 200);
+      expect(((await handle.result()) as ReleaseStatus).state).toBe('succeeded');
+
+      type Comment = { body: string; user: { login: string } };
+      const thread = await until('the gateway to answer both comments', async () => {
+        const listed = await as<Comment[]>(people.bob, 'GET', comments);
+        return listed.filter((comment) => comment.user.login === 'relforge-bot').length === 2 ? listed : undefined;
+      });
+      const replies = thread.filter((comment) => comment.user.login === 'relforge-bot').map((comment) => comment.body);
+      expect(replies).toContainEqual(
+        `@dave-${example.owner} refused: release needs write on ${example.repos.source} (rule default access.release); you (dave-${example.owner}) have no role on ${example.repos.source}\n\nfix: ask someone with write on ${example.repos.source}`,
+      );
+      expect(replies).toContainEqual(
+        `@bob-${example.owner} release ${example.project} 1.7.0 started (workflow \`${workflowId}\`).\n\nFollow it on the board: ${gateway.url}/?release=${encodeURIComponent(`${example.project}/1.7.0`)}`,
+      );
+      const trail = (await auditRecords(gateway, `?project=${example.project}`)).filter(
+        (record) => record.via.kind === 'issue-comment',
+      );
+      expect(trail.map((record) => [record.actor, record.decision])).toEqual([
+        [{ auth: 'webhook-signature', login: `dave-${example.owner}` }, 'refused'],
+        [{ auth: 'webhook-signature', login: `bob-${example.owner}` }, 'accepted'],
+      ]);
+      expect(trail[1]?.via.comment).toMatch(
+        new RegExp(`/${example.repos.source}/issues/${issue.number}#issuecomment-\\d+$`),
+      );
+      expect(await example.admin.violations()).toEqual([]);
+    },
+  );
+});

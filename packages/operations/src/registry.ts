@@ -1,0 +1,162 @@
+/**
+ * The operations a person dispatches, one entry each: its name (the key of its rule in a config's `access`), what it
+ * does, its inputs as a zod schema (listed as JSON Schema, like a workflow_dispatch form: strings, booleans, numbers,
+ * choices) and how it runs against Temporal. The gateway and `relforge dispatch` know operations only through this.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ReleaseVersionText, type OperationName } from '@relforge/config';
+import { abortSignal, releaseWorkflowId, resumeUpdate } from '@relforge/release';
+import { startRelease } from '@relforge/release-start';
+import { z } from 'zod';
+
+/** What an operation runs with: the Temporal client, the project, and who asked (for the run's own audit trail). */
+export interface RunContext {
+  client: Client;
+  project: string;
+  login: string;
+}
+
+export interface OperationResult {
+  workflowId: string;
+  /** started, attached, completed (nothing to do), resumed, abort-sent. */
+  how: string;
+  /** One line for people: the CLI prints it, the issue-comment reply quotes it. */
+  message: string;
+}
+
+/** The release is in no state this operation applies to: answered 409, nothing done. */
+export class OperationConflict extends Error {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message);
+  }
+}
+
+const version = z
+  .string()
+  .refine((text) => ReleaseVersionText.safeParse(text).success, 'expected a release version such as 1.5.0 or 1.5.0-rc1')
+  .meta({ description: 'The version, e.g. 1.5.0.' });
+const reason = z.string().trim().min(1, 'say why, for the audit trail');
+
+export interface Operation<Inputs extends z.ZodObject = z.ZodObject> {
+  name: OperationName;
+  description: string;
+  inputs: Inputs;
+  run(context: RunContext, inputs: z.output<Inputs>): Promise<OperationResult>;
+}
+
+const define = <Inputs extends z.ZodObject>(operation: Operation<Inputs>) => operation as unknown as Operation;
+
+async function runningRelease(client: Client, project: string, version: string, what: string) {
+  const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
+  const description = await handle.describe().catch((error: unknown) => {
+    if (error instanceof WorkflowNotFoundError)
+      throw new OperationConflict(
+        `${project} ${version} has never been started: nothing to ${what}`,
+        `dispatch release with version=${version} first`,
+      );
+    throw error;
+  });
+  if (description.status.name !== 'RUNNING')
+    throw new OperationConflict(
+      `${project} ${version} is not running (${description.status.name.toLowerCase()}): nothing to ${what}`,
+      `see \`relforge status ${project} ${version}\``,
+    );
+  return handle;
+}
+
+export const operations: readonly Operation[] = [
+  define({
+    name: 'release',
+    description: 'Release a version of the project: start it, or attach to the run in progress.',
+    inputs: z.strictObject({
+      version,
+      fromTag: z
+        .boolean()
+        .default(false)
+        .meta({ description: 'Build the commit the release tag points at (the tag exists already), not source.ref.' }),
+    }),
+    async run({ client, project }, inputs) {
+      const { handle, how } = await startRelease(client, {
+        project,
+        version: inputs.version,
+        ...(inputs.fromTag ? { fromTag: true } : {}),
+      });
+      const said = { started: 'started', attached: 'is running already; attached', completed: 'is released already' };
+      return { workflowId: handle.workflowId, how, message: `release ${project} ${inputs.version} ${said[how]}` };
+    },
+  }),
+  define({
+    name: 're-release',
+    description: 'Release a version that was released already, on purpose; published digests still cannot change.',
+    inputs: z.strictObject({
+      version,
+      reason: reason.meta({ description: 'Why the version is released again, e.g. "asset deleted by mistake".' }),
+    }),
+    async run({ client, project, login }, inputs) {
+      const { handle, how } = await startRelease(client, {
+        project,
+        version: inputs.version,
+        rerelease: { reason: inputs.reason, by: login },
+      });
+      const message =
+        how === 'attached'
+          ? `${project} ${inputs.version} is being released right now; attached to that run`
+          : `re-release of ${project} ${inputs.version} started`;
+      return { workflowId: handle.workflowId, how, message };
+    },
+  }),
+  define({
+    name: 'resume',
+    description: 'Resume a release waiting for an operator: the failed stage runs again.',
+    inputs: z.strictObject({
+      version,
+      note: z.string().optional().meta({ description: 'Why, for the audit trail.' }),
+      reloadConfig: z.boolean().default(false).meta({ description: "Read the project's config again first." }),
+    }),
+    async run({ client, project }, inputs) {
+      const handle = await runningRelease(client, project, inputs.version, 'resume');
+      const resumed = await handle
+        .executeUpdate(resumeUpdate, {
+          args: [
+            { ...(inputs.note ? { note: inputs.note } : {}), ...(inputs.reloadConfig ? { reloadConfig: true } : {}) },
+          ],
+        })
+        .catch((error: unknown) => {
+          const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+          if (!cause) throw error;
+          throw new OperationConflict(cause.message, `see \`relforge status ${project} ${inputs.version}\``);
+        });
+      return {
+        workflowId: handle.workflowId,
+        how: 'resumed',
+        message: `resumed ${project} ${inputs.version} at ${resumed.resumed}`,
+      };
+    },
+  }),
+  define({
+    name: 'abort',
+    description: 'Give up a release that waits for an operator; with rollback, undo what it published.',
+    inputs: z.strictObject({
+      version,
+      reason: reason.meta({ description: 'Why, for the audit trail.' }),
+      rollback: z.boolean().default(false).meta({ description: 'Roll back what the release published.' }),
+    }),
+    async run({ client, project }, inputs) {
+      const handle = await runningRelease(client, project, inputs.version, 'abort');
+      await handle.signal(abortSignal, { reason: inputs.reason, rollback: inputs.rollback });
+      return {
+        workflowId: handle.workflowId,
+        how: 'abort-sent',
+        message: `abort${inputs.rollback ? ' with rollback' : ''} sent to ${project} ${inputs.version}: ${inputs.reason}`,
+      };
+    },
+  }),
+  // approve: the approvals work registers its entry here, with its own inputs (version, digest).
+];
+
+export function operationNamed(name: string): Operation | undefined {
+  return operations.find((operation) => operation.name === name);
+}

@@ -1,0 +1,54 @@
+/**
+ * The fast tier of the operations: inputs read from text as their declared types, refusals naming the input and its
+ * fix, the inputs set to other than their default (when per-input rules apply), and the listing as JSON Schema.
+ */
+import { describe, expect, it } from 'vitest';
+import { describeOperation, operationNamed, operations, parseInputs } from '../src/index.js';
+
+const abort = operationNamed('abort');
+if (!abort) throw new Error('abort is registered');
+
+describe('operation inputs', () => {
+  it('reads text as the declared type and reports which inputs the caller set', () => {
+    expect(parseInputs(abort, { version: '1.5.0', reason: 'bad build', rollback: 'true' })).toEqual({
+      ok: true,
+      inputs: { version: '1.5.0', reason: 'bad build', rollback: true },
+      given: { version: '1.5.0', reason: 'bad build', rollback: true },
+      setByCaller: ['version', 'reason', 'rollback'],
+    });
+    const byDefault = parseInputs(abort, { version: '1.5.0', reason: 'bad build', rollback: false });
+    expect(byDefault.ok && byDefault.setByCaller).toEqual(['version', 'reason']);
+  });
+
+  it('refuses unknown, missing and mistyped inputs, naming the input and the fix', () => {
+    expect(parseInputs(abort, { version: '1.5.0', reason: 'x', colour: 'red' })).toEqual({
+      ok: false,
+      field: 'colour',
+      error: 'unknown input "colour": abort takes version, reason, rollback?',
+      fix: 'drop colour, or see `relforge dispatch --list`',
+    });
+    expect(parseInputs(abort, { version: '1.5.0' })).toMatchObject({ field: 'reason', fix: 'give reason=<text>' });
+    expect(parseInputs(abort, { version: '1.5.0', reason: 'x', rollback: 'yes' })).toMatchObject({
+      error: 'input rollback: expected true or false, got "yes"',
+    });
+    expect(parseInputs(abort, { version: 'v1', reason: 'x' })).toMatchObject({
+      error: 'input version: expected a release version such as 1.5.0 or 1.5.0-rc1',
+    });
+  });
+
+  it('lists every operation with its inputs, types, defaults and JSON Schema', () => {
+    expect(operations.map((operation) => operation.name)).toEqual(['release', 're-release', 'resume', 'abort']);
+    expect(describeOperation(abort).inputs).toEqual([
+      { name: 'version', type: 'string', required: true, description: 'The version, e.g. 1.5.0.' },
+      { name: 'reason', type: 'string', required: true, description: 'Why, for the audit trail.' },
+      {
+        name: 'rollback',
+        type: 'boolean',
+        required: false,
+        default: false,
+        description: 'Roll back what the release published.',
+      },
+    ]);
+    expect(describeOperation(abort).schema).toMatchObject({ type: 'object', required: ['version', 'reason'] });
+  });
+});
