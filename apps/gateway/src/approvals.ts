@@ -17,6 +17,7 @@ import {
   type ApprovalStatus,
   type ApproveInput,
 } from '@relforge/release';
+import type { AuditEntry } from '@relforge/audit';
 import { IdentityError, type ForgeIdentity } from './forge-identity.js';
 import type { ProjectRoutes } from './projects.js';
 import type { CookieSeal } from './session-cookie.js';
@@ -28,6 +29,8 @@ export interface ApprovalDeps {
   seal: CookieSeal;
   routes: ProjectRoutes;
   temporal: TemporalLink;
+  /** The audit trail's writer (dispatch.ts): every approval, given or refused, is a record; absent without NATS. */
+  record?: (entry: AuditEntry) => Promise<void>;
 }
 
 type Refusal = { status: number; body: { error: string; fix: string; rule?: string; approval?: ApprovalStatus } };
@@ -74,6 +77,7 @@ async function withDigestSet(handle: WorkflowHandle, answer: Refusal): Promise<R
 export function approvals(deps: ApprovalDeps) {
   async function answer(
     request: FastifyRequest<{ Params: { project: string; version: string } }>,
+    who: { login?: string; auth?: 'github-token' | 'session' },
   ): Promise<Refusal | { status: 200; body: unknown }> {
     const { project, version } = request.params;
     const rule = deps.routes.approvalOf(project);
@@ -94,6 +98,8 @@ export function approvals(deps: ApprovalDeps) {
       );
     const approver = await approverOf(request, deps);
     if ('status' in approver) return approver;
+    who.login = approver.login;
+    who.auth = approver.via === 'token' ? 'github-token' : 'session';
     // Teams are asked of the forge only for someone the user list does not name already.
     const listed = rule?.approvers.users.some((user) => user.toLowerCase() === approver.login.toLowerCase());
     const teams =
@@ -129,12 +135,29 @@ export function approvals(deps: ApprovalDeps) {
       '/api/releases/:project/:version/approve',
       async (request, reply: FastifyReply) => {
         let result: Refusal | { status: 200; body: unknown };
+        const who: { login?: string; auth?: 'github-token' | 'session' } = {};
         try {
-          result = await answer(request);
+          result = await answer(request, who);
         } catch (error) {
           if (!(error instanceof IdentityError)) throw error;
           result = refusal(error.status, error.message, error.fix);
         }
+        const { project, version } = request.params;
+        const digest = (request.body as { digest?: unknown } | undefined)?.digest;
+        const body = result.body as { rule?: string; error?: string };
+        // Accepted or refused, with the rule; the token and the cookie never (the login stands for them).
+        await deps.record?.({
+          actor: { auth: who.auth ?? 'none', ...(who.login ? { login: who.login } : {}) },
+          via: { kind: who.auth === 'session' ? 'board' : 'dispatch' },
+          operation: 'approve',
+          project,
+          inputs: { version, ...(typeof digest === 'string' ? { digest } : {}) },
+          decision: result.status === 200 ? 'accepted' : 'refused',
+          ...(body.rule ? { rule: `approval.${body.rule}` } : {}),
+          ...(result.status !== 200 && body.error ? { reason: body.error } : {}),
+          status: result.status,
+          workflow: { id: releaseWorkflowId(project, version) },
+        });
         // Refusals are logged with the rule, never the token or the cookie.
         if (result.status !== 200)
           request.log.info({ approval: request.params, refused: result.body }, 'approval refused');

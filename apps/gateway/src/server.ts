@@ -1,7 +1,8 @@
 /**
  * The gateway's HTTP service (Fastify): the one way in for people and for GitHub. Each way in is a plugin of its own,
- * encapsulated with its own body parsing: GitHub's webhooks now, the status board, its WebSocket and the dispatch API
- * later, beside them on the same server, the same Temporal client and the same health and readiness endpoints.
+ * encapsulated with its own body parsing: GitHub's webhooks (tag pushes, published releases, issue comments), the
+ * dispatch and audit API, the status board with its WebSocket, signing in with GitHub and approvals, all on the same
+ * server, the same Temporal client and the same health and readiness endpoints.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
@@ -86,6 +87,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await app.register(dispatchApi(dispatcher, deps.audit));
   await app.register(board({ temporal: deps.temporal, events: deps.events, temporalUiUrl: deps.temporalUiUrl }));
   await app.register(signIn(deps.people));
-  await app.register(approvals({ ...deps.people, routes: deps.routes, temporal: deps.temporal }));
+  await app.register(
+    approvals({
+      ...deps.people,
+      routes: deps.routes,
+      temporal: deps.temporal,
+      ...(deps.audit ? { record: (entry) => dispatcher.record(entry) } : {}),
+    }),
+  );
   return app;
 }

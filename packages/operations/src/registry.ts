@@ -138,11 +138,15 @@ export const operations: readonly Operation[] = [
   }),
   define({
     name: 'abort',
-    description: 'Give up a release that waits for an operator; with rollback, undo what it published.',
+    description:
+      'Give up a release that waits for an operator; with rollback, undo what it made that was never public.',
     inputs: z.strictObject({
       version,
       reason: reason.meta({ description: 'Why, for the audit trail.' }),
-      rollback: z.boolean().default(false).meta({ description: 'Roll back what the release published.' }),
+      rollback: z
+        .boolean()
+        .default(false)
+        .meta({ description: 'Undo what was never public (drafts, unmerged pull requests, unpublished files).' }),
     }),
     async run({ client, project }, inputs) {
       const handle = await runningRelease(client, project, inputs.version, 'abort');
@@ -154,7 +158,8 @@ export const operations: readonly Operation[] = [
       };
     },
   }),
-  // approve: the approvals work registers its entry here, with its own inputs (version, digest).
+  // approve is not dispatched: POST /api/releases/:project/:version/approve (the gateway's approvals.ts) asks the
+  // forge for team membership with the approver's own token, which a dispatched operation does not carry.
 ];
 
 export function operationNamed(name: string): Operation | undefined {

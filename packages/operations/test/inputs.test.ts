@@ -46,7 +46,7 @@ describe('operation inputs', () => {
         type: 'boolean',
         required: false,
         default: false,
-        description: 'Roll back what the release published.',
+        description: 'Undo what was never public (drafts, unmerged pull requests, unpublished files).',
       },
     ]);
     expect(describeOperation(abort).schema).toMatchObject({ type: 'object', required: ['version', 'reason'] });
