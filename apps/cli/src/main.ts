@@ -8,6 +8,7 @@ import { abortCommand, resumeCommand } from './operator-commands.js';
 import { releaseCommand } from './release-command.js';
 import { stackCommand } from './stack-command.js';
 import { statusCommand } from './status-command.js';
+import { trainCommand } from './train-command.js';
 import { verifyCommand } from './verify-command.js';
 import { workerCommand } from './worker-command.js';
 
@@ -23,6 +24,7 @@ const program = new Command('relforge')
   .addCommand(eventsCommand())
   .addCommand(resumeCommand())
   .addCommand(abortCommand())
+  .addCommand(trainCommand())
   .addCommand(workerCommand())
   .addCommand(stackCommand())
   .addCommand(verifyCommand())

@@ -21,6 +21,7 @@ export {
   Stage,
   stages,
   stagesToRun,
+  TrainConfig,
   WebsiteRepoConfig,
 } from './schema.js';
 export { loadProjectConfig, loadProjectConfigs, parseProjectConfig } from './load.js';

@@ -11,6 +11,7 @@ import { prepareRelease } from './activities/prepare.js';
 import { publishForgeRelease, stageForgeRelease, uploadArtifacts } from './activities/publish.js';
 import { updateChecksumRepo, updateContainerRepo, updateWebsite } from './activities/repos.js';
 import type { ReleaseServices } from './activities/services.js';
+import { prepareTrain } from './activities/train.js';
 
 type Bound<F> = F extends (services: ReleaseServices, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -36,6 +37,7 @@ export function createReleaseActivities(services: ReleaseServices) {
     attestPublication: bind(services, attestPublication),
     openEventLog: bind(services, openEventLog),
     publishEvents: bind(services, publishEvents),
+    prepareTrain: bind(services, prepareTrain),
   });
 }
 

@@ -27,3 +27,18 @@ export {
   type StageState,
   type StageStatus,
 } from './shared.js';
+export {
+  TrainFailureType,
+  finalChannel,
+  nextUpdate,
+  promoteUpdate,
+  trainStatusQuery,
+  trainWorkflowId,
+  type PromoteInput,
+  type TrainInput,
+  type TrainPlan,
+  type TrainState,
+  type TrainStatus,
+  type TrainStep,
+  type TrainStepOutcome,
+} from './train-shared.js';
