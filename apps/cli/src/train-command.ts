@@ -37,24 +37,41 @@ async function withClient<T>(use: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** The train's status; a train that failed to start (a bad config, an unknown project) says why. */
+/**
+ * The train's status; a train that failed to start (a bad config, an unknown project) says why. A train whose first
+ * task no worker has run yet answers no query: it is asked again until it does.
+ */
 async function trainStatus(handle: TrainHandle, project: string, version: string): Promise<TrainStatus> {
-  try {
-    return await handle.query(trainStatusQuery);
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError)
-      throw new InputError(`there is no train ${project} ${version}`, {
-        fix: `start it with \`relforge train start ${project} ${version}\``,
-      });
-    const ended = await handle.result().then(
-      () => undefined,
-      (failure: unknown) => failure,
-    );
-    if (ended instanceof WorkflowFailedError)
-      throw new InputError(ended.cause?.message ?? ended.message, {
-        fix: `fix the cause, then start the train again: \`relforge train start ${project} ${version}\``,
-      });
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle.query(trainStatusQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError)
+        throw new InputError(`there is no train ${project} ${version}`, {
+          fix: `start it with \`relforge train start ${project} ${version}\``,
+        });
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') {
+        if (attempt === 15)
+          console.error(
+            `relforge: train ${project} ${version} waits for a worker to take it; start one with \`relforge worker\` (or \`relforge stack up\`)`,
+          );
+        await sleep(1_000);
+        continue;
+      }
+      const ended = await handle.result().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      if (ended instanceof WorkflowFailedError) {
+        // The activity's failure carries its own fix after the message; it is the one to print.
+        const [message = ended.message, fix] = (ended.cause?.message ?? ended.message).split(' — fix: ');
+        throw new InputError(message, {
+          fix: fix ?? `fix the cause, then start the train again: \`relforge train start ${project} ${version}\``,
+        });
+      }
+      throw error;
+    }
   }
 }
 

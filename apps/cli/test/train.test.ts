@@ -151,6 +151,11 @@ describe('relforge train', () => {
       if (!state) throw new Error('relforge stack up left no state file');
       await seedExampleRepositories(state);
 
+      const prerelease = await runCli(['train', 'start', project, '2.0.0-rc.1'], env);
+      expect(prerelease.code).toBe(2);
+      expect(prerelease.stderr).toBe(
+        'relforge: train hello 2.0.0-rc.1 refused: version: a train is named by its final version, not a prerelease (2.0.0-rc.1)\n  fix: start the train of 2.0.0; it releases the prereleases itself\n',
+      );
       const start = await runCli(['train', 'start', project, version, '--channel', 'beta'], env);
       expect(start.stderr).toBe('');
       expect(start.stdout).toContain(`train ${project} ${version} (${trainWorkflowId(project, version)}) is on beta`);
