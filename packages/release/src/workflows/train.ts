@@ -45,12 +45,40 @@ const { prepareTrain } = proxyActivities<ReleaseActivities>({
 });
 
 export async function train(input: TrainInput): Promise<TrainStatus> {
-  const run = input.carried ? new TrainRun(carriedOver(input.carried)) : new TrainRun(await startingStatus(input));
-  setHandler(trainStatusQuery, () => run.report());
-  setHandler(nextUpdate, () => run.next(), { validator: () => run.validateNext() });
-  setHandler(promoteUpdate, (promote) => run.promote(promote), {
-    validator: (promote) => run.validatePromote(promote),
+  /*
+   * The handlers are there from the first activation: an update that arrives before the config is read would be
+   * rejected as unhandled otherwise. Until then it is validated by its handler, once the train knows its channels.
+   */
+  const started: { run?: TrainRun } = {};
+  const whenReady = async () => {
+    await condition(() => started.run !== undefined);
+    return started.run as TrainRun;
+  };
+  setHandler(trainStatusQuery, () => {
+    if (!started.run)
+      throw ApplicationFailure.nonRetryable(`train ${input.project} ${input.version} is reading its config`);
+    return started.run.report();
   });
+  setHandler(
+    nextUpdate,
+    async () => {
+      const run = await whenReady();
+      run.validateNext();
+      return run.next();
+    },
+    { validator: () => started.run?.validateNext() },
+  );
+  setHandler(
+    promoteUpdate,
+    async (promote) => {
+      const run = await whenReady();
+      run.validatePromote(promote);
+      return run.promote(promote);
+    },
+    { validator: (promote) => started.run?.validatePromote(promote) },
+  );
+  const run = input.carried ? new TrainRun(carriedOver(input.carried)) : new TrainRun(await startingStatus(input));
+  started.run = run;
   run.showDetails();
   for (;;) {
     await condition(() => run.child !== undefined || run.finished || run.shouldContinueAsNew());
