@@ -12,6 +12,7 @@ import { abortCommand, resumeCommand } from './operator-commands.js';
 import { releaseCommand } from './release-command.js';
 import { stackCommand } from './stack-command.js';
 import { statusCommand } from './status-command.js';
+import { trainCommand } from './train-command.js';
 import { verifyCommand } from './verify-command.js';
 import { workerCommand } from './worker-command.js';
 
@@ -30,6 +31,7 @@ const program = new Command('relforge')
   .addCommand(approveCommand())
   .addCommand(dispatchCommand())
   .addCommand(auditCommand())
+  .addCommand(trainCommand())
   .addCommand(workerCommand())
   .addCommand(notifierCommand())
   .addCommand(stackCommand())

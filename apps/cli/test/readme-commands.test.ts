@@ -220,6 +220,54 @@ const steps = new Map<string, Step>([
     },
   ],
   [
+    'relforge train start hello 2.0.0 --channel beta',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('train hello 2.0.0 (train/hello/2.0.0) is on beta');
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge train next hello 2.0.0',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('releasing 2.0.0-beta.1 (release/hello/2.0.0-beta.1)');
+        expect(stdout).toContain('2.0.0-beta.1 released');
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge train promote hello 2.0.0 rc',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('2.0.0-rc.1 released');
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge train promote hello 2.0.0 final',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('releasing 2.0.0 (release/hello/2.0.0)');
+        expect(stdout).toContain('2.0.0 released');
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge train status hello 2.0.0',
+    {
+      expect: ({ code, stdout }) => {
+        expect(stdout).toContain('train hello 2.0.0: finished, on final (channels alpha → beta → rc → final)');
+        expect(stdout).toMatch(/^ {2}2\.0\.0-rc\.1 {2}released {2}\d{4}-/m);
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
     'relforge stack up',
     {
       expect: ({ code, stdout }) => {

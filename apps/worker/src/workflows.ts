@@ -1,2 +1,2 @@
 // Every workflow this worker serves, bundled once at start-up.
-export { release } from '@relforge/release/workflows';
+export { release, train } from '@relforge/release/workflows';

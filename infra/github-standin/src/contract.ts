@@ -21,6 +21,7 @@ export const servedOperationIds = [
   'repos/create-release',
   'repos/get-release',
   'repos/get-release-by-tag',
+  'repos/get-latest-release',
   'repos/update-release',
   'repos/delete-release',
   'repos/list-release-assets',

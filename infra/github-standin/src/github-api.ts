@@ -210,6 +210,16 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
     return pullRequest(site, repo, pull, { headSha, baseSha }, simple);
   }
 
+  /**
+   * GitHub's make_latest: "true" (the default when a release is published) makes it the latest, "false" leaves the
+   * latest alone; drafts and prereleases never become latest. "legacy" (by date and version) is treated as "true".
+   */
+  function markLatest(stored: StoredRelease, makeLatest: string | undefined, publishing: boolean): void {
+    if (stored.draft || stored.prerelease || makeLatest === 'false') return;
+    if (makeLatest === undefined && !publishing) return;
+    stored.latestAt = new Date().toISOString();
+  }
+
   return {
     ...cleanupApi({ store, repoOf, releaseIn, pullJson }),
     ...peopleApi(deps, repoOf),
@@ -259,6 +269,7 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
         if (refused) return refused;
         stored.publishedAt = stored.createdAt;
       }
+      markLatest(stored, str(body, 'make_latest'), !draft);
       store.data.releases.push(stored);
       store.save();
       if (!draft) deps.events.releasePublished(repo, stored, assetsOf(stored.id), stored.author);
@@ -273,6 +284,18 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       const repo = await repoOf(params);
       const stored = repo && releaseIn(repo, params['release_id']);
       return repo && stored ? { status: 200, json: releaseJson(repo, stored) } : notFound();
+    },
+
+    'repos/get-latest-release': async ({ params }) => {
+      const repo = await repoOf(params);
+      const latest =
+        repo &&
+        store.data.releases
+          .filter((stored) => stored.repo === `${repo.owner}/${repo.name}` && !stored.draft && !stored.prerelease)
+          .filter((stored) => stored.latestAt)
+          .sort((a, b) => (a.latestAt ?? '').localeCompare(b.latestAt ?? '') || a.id - b.id)
+          .at(-1);
+      return repo && latest ? { status: 200, json: releaseJson(repo, latest) } : notFound();
     },
 
     'repos/get-release-by-tag': async ({ params }) => {
@@ -308,6 +331,7 @@ export function githubApi(deps: ApiDeps): Record<OperationId, Handler> {
       }
       const published = stored.draft && !next.draft;
       Object.assign(stored, next);
+      markLatest(stored, str(body, 'make_latest'), published);
       store.save();
       if (published) deps.events.releasePublished(repo, stored, assetsOf(stored.id), caller?.login ?? 'ghost');
       return { status: 200, json: releaseJson(repo, stored) };

@@ -22,6 +22,11 @@ const storedRelease = z.object({
   createdAt: z.string(),
   publishedAt: z.string().nullable(),
   author: z.string(),
+  /**
+   * When the release was last made the repository's latest (make_latest, "true" by default on publishing): the
+   * latest release is the one made so most recently. Absent in data stored before latest releases were kept.
+   */
+  latestAt: z.string().nullable().optional(),
 });
 export type StoredRelease = z.infer<typeof storedRelease>;
 

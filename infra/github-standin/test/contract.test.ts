@@ -16,6 +16,7 @@ describe('the OpenAPI contract', () => {
 
   it('routes the tag lookup and the asset paths to the right operations', () => {
     expect(contract.route('GET', '/repos/a/b/releases/tags/v1.0.0')?.operation.id).toBe('repos/get-release-by-tag');
+    expect(contract.route('GET', '/repos/a/b/releases/latest')?.operation.id).toBe('repos/get-latest-release');
     expect(contract.route('GET', '/repos/a/b/releases/assets/12')?.operation.id).toBe('repos/get-release-asset');
     expect(contract.route('POST', '/repos/a/b/releases/12/assets')?.operation.id).toBe('repos/upload-release-asset');
     expect(contract.route('PUT', '/repos/a/b/releases/12')).toBeUndefined();

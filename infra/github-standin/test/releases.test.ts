@@ -172,6 +172,35 @@ describe('releases', () => {
     expect(tagsOnStandIn()).not.toContain('v9.0.0');
   });
 
+  it('makes a published release the latest unless make_latest is "false", and never a prerelease', async () => {
+    const stable = await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v9.0.0' });
+    const latest = async () => (await octokit.rest.repos.getLatestRelease({ owner, repo })).data.tag_name;
+    expect(await latest()).toBe('v9.0.0');
+    await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v9.1.0-rc.1', prerelease: true });
+    const draft = await octokit.rest.repos.createRelease({
+      owner,
+      repo,
+      tag_name: 'v9.1.0-rc.2',
+      prerelease: true,
+      draft: true,
+    });
+    await octokit.rest.repos.updateRelease({
+      owner,
+      repo,
+      release_id: draft.data.id,
+      draft: false,
+      make_latest: 'false',
+    });
+    expect(await latest()).toBe('v9.0.0');
+    await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v8.9.9', make_latest: 'false' });
+    expect(await latest()).toBe('v9.0.0');
+    const patch = await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'v8.9.10', make_latest: 'false' });
+    await octokit.rest.repos.updateRelease({ owner, repo, release_id: patch.data.id, make_latest: 'true' });
+    expect(await latest()).toBe('v8.9.10');
+    await octokit.rest.repos.updateRelease({ owner, repo, release_id: stable.data.id, make_latest: 'true' });
+    expect(await latest()).toBe('v9.0.0');
+  });
+
   it('saw no contract violations in any of the above', async () => {
     expect(await standIn.admin.violations()).toEqual([]);
   });

@@ -26,6 +26,7 @@ export {
   stages,
   stagesToRun,
   WebhookReceiver,
+  TrainConfig,
   WebsiteRepoConfig,
 } from './schema.js';
 export {

@@ -4,6 +4,7 @@
  * committed JSON Schema is generated from them too, with each field's
  * description, so editors explain a field as it is typed.
  */
+import semver from 'semver';
 import { z } from 'zod';
 import { ReleaseKeyError, ReleasePublicKey } from '@relforge/signing';
 import { releaseEventTypes } from '@relforge/release-events';
@@ -444,6 +445,31 @@ export const ContainerRepoConfig = z.strictObject({
     .array(ContainerTemplate)
     .min(1, 'list at least one Dockerfile template')
     .meta({ description: 'The Dockerfiles to write, each from a template in the container repository.' }),
+  prerelease: z
+    .union(
+      [
+        z.literal('skip'),
+        z.strictObject({
+          line: z
+            .string()
+            .regex(/^[A-Za-z0-9{}][A-Za-z0-9._{}-]*$/, {
+              error: 'expected one folder name, e.g. "{majorMinor}-rc" or "unstable"',
+              abort: true,
+            })
+            .superRefine(onlyPlaceholders(['majorMinor', 'project']))
+            .meta({
+              description:
+                'The versions file\'s entry and the {majorMinor} of the Dockerfile paths for a prerelease, e.g. "{majorMinor}-rc" or "unstable"; may use {majorMinor} and {project}.',
+            }),
+        }),
+      ],
+      { error: 'expected "skip" or {line: "{majorMinor}-rc"}' },
+    )
+    .optional()
+    .meta({
+      description:
+        'Where a prerelease (8.1.0-rc.1) goes: "skip" leaves the container repository alone, {line} puts it in an entry and folders of its own so the stable "<major>.<minor>" entry never moves. When omitted, a prerelease goes where its release will, and never replaces a higher version there.',
+    }),
 });
 
 export const WebsiteRepoConfig = z.strictObject({
@@ -457,7 +483,63 @@ export const WebsiteRepoConfig = z.strictObject({
       description:
         'The folder of release pages, from the top of the repository and without ".."; the new page is "v<version with dots as dashes>.md", e.g. "v8-1-0.md" for 8.1.0.',
     }),
+  prerelease: z.enum(['mark', 'skip']).optional().meta({
+    description:
+      'A prerelease\'s page: "mark" (the default) writes it with "prerelease: true" in its front matter\'s extra, "skip" opens no pull request for it.',
+  }),
 });
+
+/** A prerelease channel: the first identifier of the prerelease, "beta" in 8.1.0-beta.2. */
+const Channel = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'expected lowercase letters, digits and "-", starting with a letter, e.g. "beta"')
+  .refine((channel) => channel !== 'final', 'final is the release itself and comes last by itself; remove it');
+
+export const TrainConfig = z
+  .strictObject({
+    channels: z
+      .array(Channel)
+      .min(1, 'list at least one channel, e.g. [beta, rc]')
+      .superRefine(refuseRepeats('channel'))
+      .superRefine((channels, ctx) => {
+        // Versions of a later channel must sort higher, or a promotion would publish a version below the last one.
+        channels.forEach((channel, index) => {
+          const before = channels[index - 1];
+          if (before === undefined || channel === before) return;
+          if (semver.compare(`1.0.0-${before}.1`, `1.0.0-${channel}.1`) >= 0)
+            ctx.addIssue({
+              code: 'custom',
+              path: [index],
+              message: `${channel} sorts before ${before} in semver order, so ${channel} prereleases would be lower versions; list the channels in the order semver sorts them (e.g. alpha, beta, rc)`,
+            });
+        });
+      })
+      .default(['alpha', 'beta', 'rc'])
+      .meta({
+        description:
+          'The prerelease channels in order, e.g. [alpha, beta, rc]; the final release comes after the last. A train only moves forward through them.',
+      }),
+    requireRc: z.boolean().default(false).meta({
+      description: 'Refuse the final release until an rc prerelease of the train was released.',
+    }),
+    soak: Duration.optional().meta({
+      description:
+        'The time the last prerelease must have been out before the final release, e.g. "3 days"; none when omitted.',
+    }),
+    stepsPerRun: z.number().int().positive().default(50).meta({
+      description:
+        'Prereleases one run of the train workflow handles before it continues as new with its state, keeping its history small over months.',
+    }),
+  })
+  .superRefine((train, ctx) => {
+    if (train.requireRc && !train.channels.includes('rc'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requireRc'],
+        message: `requires an rc channel, and channels are ${train.channels.join(', ')}; add rc to channels or set requireRc: false`,
+      });
+  });
+export type TrainConfig = z.infer<typeof TrainConfig>;
 
 /** A key that signed earlier releases, as its `.pub` line; read by the signing package, so both refuse the same. */
 const FollowedKey = z.string().superRefine((line, ctx) => {
@@ -680,6 +762,10 @@ const ProjectConfigFields = z.strictObject({
       description:
         "Who hears about the project's releases: webhook receivers, each sent the release's events as they happen by `relforge notifier`.",
     }),
+  train: TrainConfig.optional().meta({
+    description:
+      'Prerelease trains (`relforge train`): the channels a version goes through before its final release, and what the final waits for.',
+  }),
   websiteRepo: WebsiteRepoConfig.optional().meta({
     description:
       'The project\'s website repository; the website stage opens a pull request from branch "update-website-<version>" adding the release\'s page.',

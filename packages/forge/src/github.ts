@@ -249,9 +249,15 @@ export class GitHubForge implements Forge {
     );
   }
 
-  async publishRelease(repo: RepoRef, releaseId: number): Promise<ForgeRelease> {
+  async publishRelease(repo: RepoRef, releaseId: number, options: { latest?: boolean } = {}): Promise<ForgeRelease> {
     const { data } = await this.call(`publish release ${releaseId} of ${repoName(repo)}`, () =>
-      this.octokit.rest.repos.updateRelease({ ...repo, release_id: releaseId, draft: false }),
+      this.octokit.rest.repos.updateRelease({
+        ...repo,
+        release_id: releaseId,
+        draft: false,
+        // Left out unless refused: GitHub's default makes a published release the latest.
+        ...(options.latest === false ? { make_latest: 'false' as const } : {}),
+      }),
     );
     return toRelease(data);
   }

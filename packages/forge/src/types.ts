@@ -72,7 +72,8 @@ export interface Forge {
   uploadAsset(repo: RepoRef, release: ForgeRelease, asset: NewAsset): Promise<ForgeAsset>;
   downloadAsset(repo: RepoRef, assetId: number): Promise<Buffer>;
   deleteAsset(repo: RepoRef, assetId: number): Promise<void>;
-  publishRelease(repo: RepoRef, releaseId: number): Promise<ForgeRelease>;
+  /** `latest: false` publishes without making it the repository's latest release (a prerelease). */
+  publishRelease(repo: RepoRef, releaseId: number, options?: { latest?: boolean }): Promise<ForgeRelease>;
   /** Deletes a release and its assets; a tag it made stays. */
   deleteRelease(repo: RepoRef, releaseId: number): Promise<void>;
   findPullRequest(repo: RepoRef, head: string, base: string): Promise<PullRequest | undefined>;

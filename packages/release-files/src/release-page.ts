@@ -25,6 +25,8 @@ export const ReleasePage = z.strictObject({
   artifacts: z.array(z.strictObject({ distro: Token, arch: z.array(Token).min(1, 'list at least one architecture') })),
   /** Markdown below the front matter, e.g. the release notes. */
   body: z.string().optional(),
+  /** Written as `extra.prerelease: true`, so the site can show the page apart from stable releases. */
+  prerelease: z.boolean().optional(),
 });
 export type ReleasePage = z.infer<typeof ReleasePage>;
 
@@ -53,6 +55,8 @@ export function renderReleasePage(page: ReleasePage): string {
       artifact_source: input.artifactSource.endsWith('/') ? input.artifactSource : `${input.artifactSource}/`,
       artifact_fname: input.artifactFname,
       artifacts: input.artifacts,
+      // Only on prereleases: a stable release's page stays as the site's own pages are.
+      ...(input.prerelease ? { prerelease: true } : {}),
     },
   });
   // Strings are double-quoted, as the site's own pages quote "8.0" so that YAML cannot read it as a number; the

@@ -61,6 +61,8 @@ function indentOf(text: string): string {
 export function mergeVersionsJson(
   existingText: string,
   incoming: ContainerVersion,
+  /** The entry to point, when not the version's own line: a prerelease's entry of its own, e.g. "8.1-rc". */
+  entry?: string,
 ): { text: string; changed: boolean } {
   const release = parseInput(
     ContainerVersion,
@@ -69,10 +71,11 @@ export function mergeVersionsJson(
     'pass the release version, its major.minor, download URL and sha256',
   );
   const versions = readVersions(existingText);
-  const current = versions[release.majorMinor];
+  const key = entry ?? release.majorMinor;
+  const current = versions[key];
   const { version, url, sha256 } = release;
   if (current !== undefined) {
-    const where = `versions.json "${release.majorMinor}"`;
+    const where = `versions.json "${key}"`;
     if (!isRecord(current) || typeof current.version !== 'string' || semver.valid(current.version) === null) {
       throw new VersionsJsonError(`${where} has no semantic "version" to compare ${version} with`, { fix: editByHand });
     }
@@ -89,6 +92,6 @@ export function mergeVersionsJson(
     if (order === 0 && current.url === url) return { text: existingText, changed: false };
   }
   // Spreading the current entry keeps its key order and the keys Relforge does not own.
-  versions[release.majorMinor] = { ...(isRecord(current) ? current : {}), version, url, sha256 };
+  versions[key] = { ...(isRecord(current) ? current : {}), version, url, sha256 };
   return { text: `${JSON.stringify(versions, null, indentOf(existingText))}\n`, changed: true };
 }

@@ -17,6 +17,7 @@ import {
   withdrawUploads,
 } from './activities/rollback.js';
 import type { ReleaseServices } from './activities/services.js';
+import { prepareTrain } from './activities/train.js';
 
 type Bound<F> = F extends (services: ReleaseServices, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -46,6 +47,7 @@ export function createReleaseActivities(services: ReleaseServices) {
     withdrawForgeRelease: bind(services, withdrawForgeRelease),
     withdrawUploads: bind(services, withdrawUploads),
     withdrawStagedFiles: bind(services, withdrawStagedFiles),
+    prepareTrain: bind(services, prepareTrain),
   });
 }
 

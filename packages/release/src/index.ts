@@ -42,3 +42,18 @@ export {
   type ApproveResult,
   type StartedBy,
 } from './approval.js';
+export {
+  TrainFailureType,
+  finalChannel,
+  nextUpdate,
+  promoteUpdate,
+  trainStatusQuery,
+  trainWorkflowId,
+  type PromoteInput,
+  type TrainInput,
+  type TrainPlan,
+  type TrainState,
+  type TrainStatus,
+  type TrainStep,
+  type TrainStepOutcome,
+} from './train-shared.js';

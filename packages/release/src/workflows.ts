@@ -22,6 +22,8 @@ import { buildStage } from './workflows/builds.js';
 import { remoteStep } from './workflows/options.js';
 import { ReleaseRun } from './workflows/release-run.js';
 
+export { train } from './workflows/train.js';
+
 export async function release(input: ReleaseInput): Promise<ReleaseStatus> {
   const run = new ReleaseRun(input);
   setHandler(statusQuery, () => run.status);

@@ -423,7 +423,8 @@ export async function publishForgeRelease(
       );
     }
     if (!release.draft) return { url: release.htmlUrl, tag: release.tagName, alreadyPublished: true };
-    const published = await forge.publishRelease(repo, releaseId);
+    // A prerelease never becomes the latest release: the stable one people download stays it.
+    const published = await forge.publishRelease(repo, releaseId, release.prerelease ? { latest: false } : {});
     return { url: published.htmlUrl, tag: published.tagName, alreadyPublished: false };
   });
 }

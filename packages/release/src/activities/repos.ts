@@ -218,6 +218,9 @@ export async function updateContainerRepo(
   const step = 'plan' in input ? stepInputs.updateContainerRepo(input.plan, input.artifacts) : input;
   const settings = configured(step.settings, 'container-repo', 'containerRepo');
   const version = step.version;
+  if (version.isPrerelease && settings.prerelease === 'skip')
+    return { url: '', branch: '', status: 'skipped: containerRepo.prerelease is "skip"' };
+  const line = containerLine(step, settings);
   return withHeartbeat(() =>
     proposeChange(services, step, {
       repository: settings.repository,
@@ -230,12 +233,16 @@ export async function updateContainerRepo(
         const inRepository = (field: string, path: string, use: 'read' | 'write') =>
           pathInCheckout(dir, { repository: settings.repository, branch: settings.base, field, path, use });
         const versionsFile = await inRepository('containerRepo.versionsFile', files.versions.path, 'read');
-        const versions = mergeVersionsJson(existsSync(versionsFile) ? await readFile(versionsFile, 'utf8') : '{}\n', {
-          majorMinor: version.majorMinor,
-          version: version.text,
-          url: publicUrl(step.publicBaseUrl, files.versions.artifact.file),
-          sha256: files.versions.artifact.sha256,
-        });
+        const versions = mergeVersionsJson(
+          existsSync(versionsFile) ? await readFile(versionsFile, 'utf8') : '{}\n',
+          {
+            majorMinor: version.majorMinor,
+            version: version.text,
+            url: publicUrl(step.publicBaseUrl, files.versions.artifact.file),
+            sha256: files.versions.artifact.sha256,
+          },
+          line,
+        );
         if (versions.changed) await writeFile(versionsFile, versions.text);
         for (const { entry, artifact, path, index } of files.dockerfiles) {
           const field = `containerRepo.templates[${index}]`;
@@ -275,6 +282,20 @@ export async function updateContainerRepo(
 type ContainerSettings = NonNullable<ContainerRepoInput['settings']>;
 
 /**
+ * The versions file's entry and the {majorMinor} of the Dockerfile paths: the version's own line, or for a prerelease
+ * the `containerRepo.prerelease.line` of its own (e.g. "8.1-rc"), so the stable entry and folders never move.
+ */
+export function containerLine(
+  step: Pick<ContainerRepoInput, 'version' | 'project'>,
+  settings: ContainerSettings,
+): string {
+  const { version } = step;
+  const placement = settings.prerelease;
+  if (!version.isPrerelease || placement === undefined || placement === 'skip') return version.majorMinor;
+  return renderTemplate(placement.line, { majorMinor: version.majorMinor, project: step.project });
+}
+
+/**
  * The files of the container repository that name a tarball and its digest: the versions file (the source tarball,
  * or the first template's target) and each template's Dockerfile. The pull request writes them; the publish
  * attestation reads them back.
@@ -303,7 +324,7 @@ export function containerFiles(
       artifact: artifactFor(step, entry.distro, entry.arch),
       path: renderTemplate(entry.output, {
         version: version.text,
-        majorMinor: version.majorMinor,
+        majorMinor: containerLine(step, settings),
         project: step.project,
         ...(entry.distro ? { distro: entry.distro } : {}),
       }),
@@ -317,6 +338,8 @@ export async function updateWebsite(
 ): Promise<{ url: string; branch: string; status: string }> {
   const step = 'plan' in input ? stepInputs.updateWebsite(input.plan, input.artifacts) : input;
   const settings = configured(step.settings, 'website', 'websiteRepo');
+  if (step.version.isPrerelease && settings.prerelease === 'skip')
+    return { url: '', branch: '', status: 'skipped: websiteRepo.prerelease is "skip"' };
   const byDistro = new Map<string, string[]>();
   for (const artifact of step.artifacts) {
     if (artifact.kind !== 'binary' || !artifact.target) continue;
@@ -347,6 +370,7 @@ export async function updateWebsite(
             artifactSource: `${step.publicBaseUrl.replace(/\/$/, '')}/`,
             artifactFname: step.project,
             artifacts: [...byDistro].map(([distro, arch]) => ({ distro, arch })),
+            ...(step.version.isPrerelease ? { prerelease: true } : {}),
           }),
         );
       },

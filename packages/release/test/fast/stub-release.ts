@@ -180,8 +180,8 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
     sha256: hex(file, 'sha256'),
     sha512: hex(file, 'sha512'),
   });
-  // The event steps are the real ones, on the log given: they touch nothing the stubs stand in for.
-  const { openEventLog, publishEvents } = createReleaseActivities({
+  // The event steps (and the train's config step) are the real ones: they touch nothing the stubs stand in for.
+  const { openEventLog, publishEvents, prepareTrain } = createReleaseActivities({
     projects: new Map(),
     workRoot: workDir,
     env: {},
@@ -191,6 +191,7 @@ export function stubActivities(options: StubOptions): { activities: ReleaseActiv
   const activities: ReleaseActivities = {
     openEventLog,
     publishEvents,
+    prepareTrain,
     async prepareRelease(input) {
       record('prepareRelease', input);
       if (options.alreadyReleased) {
