@@ -5,8 +5,10 @@
  * and a worker each a process of its own, logging to a NATS JetStream of this suite's, on the Temporal dev server,
  * versitygw and the GitHub stand-in. One set of servers for every case: a release watched stage by stage (each change
  * on the page within a second of the stream storing its event), a release waiting for an operator with its error and
- * fix, the gateway restarted mid-release (the page resumes and misses nothing), and a plain WebSocket client away for
- * 30 s that resumes from its last cursor with nothing missing and nothing repeated.
+ * fix, a release awaiting approval approved by clicking Approve after signing in with GitHub (the OAuth web flow's real
+ * redirects through the stand-in; the starter's click refused on the card), the gateway restarted mid-release (the
+ * page resumes and misses nothing), and a plain WebSocket client away for 30 s that resumes from its last cursor with
+ * nothing missing and nothing repeated.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
