@@ -5,16 +5,19 @@
  * and a worker each a process of its own, logging to a NATS JetStream of this suite's, on the Temporal dev server,
  * versitygw and the GitHub stand-in. One set of servers for every case: a release watched stage by stage (each change
  * on the page within a second of the stream storing its event), a release waiting for an operator with its error and
- * fix, the gateway restarted mid-release (the page resumes and misses nothing), and a plain WebSocket client away for
- * 30 s that resumes from its last cursor with nothing missing and nothing repeated.
+ * fix, a release awaiting approval approved by clicking Approve after signing in with GitHub (the OAuth web flow's real
+ * redirects through the stand-in; the starter's click refused on the card), the gateway restarted mid-release (the
+ * page resumes and misses nothing), and a plain WebSocket client away for 30 s that resumes from its last cursor with
+ * nothing missing and nothing repeated.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import WebSocket from 'ws';
-import { abortSignal, type ReleaseStatus } from '@relforge/release';
+import { abortSignal, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { parseEventType, replay, type ReleaseCloudEvent } from '@relforge/release-events';
 import { JetStreamEventLog, type ReleaseKey } from '@relforge/release-events/jetstream';
 import { startRelease } from '@relforge/release-start';
@@ -72,10 +75,13 @@ afterAll(async () => {
 });
 
 /** The example project, a worker and a gateway logging to and reading the suite's NATS, and the board open on it. */
-async function boardOnServers(): Promise<RunningGateway> {
+async function boardOnServers(
+  options: { prepare?: (example: ExampleProject) => Promise<void>; env?: Record<string, string> } = {},
+): Promise<RunningGateway> {
   example = await createExampleProject();
+  await options.prepare?.(example);
   worker = workerProcess(example, { main: workerMain, env: { RELFORGE_NATS_URL: nats.url } });
-  const started = await startGateway(example, { secret, env: gatewayEnv() });
+  const started = await startGateway(example, { secret, env: { ...gatewayEnv(), ...options.env } });
   gateway = started;
   frames = [];
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -276,6 +282,134 @@ describe('the release board', () => {
     await shownAs(version, 'cancelled', 60_000);
     expect(await page.locator(`[data-testid=recent] ${card(version)}`).count()).toBe(1);
   });
+
+  it('takes an approval in the browser: signed in with GitHub through the stand-in, Approve clicked, the release goes on', async () => {
+    const version = '2.5.0';
+    const suffix = randomBytes(3).toString('hex');
+    const [approver, starter] = [`dana-${suffix}`, `erin-${suffix}`];
+    const oauthApp = {
+      clientId: `Iv1.board-${suffix}`,
+      clientSecret: `oauth-secret-${randomBytes(8).toString('hex')}`,
+    };
+    const board = await boardOnServers({
+      prepare: async (project) => {
+        for (const login of [approver, starter]) await project.admin.createUser({ login });
+        await project.admin.addOAuthApp(oauthApp);
+        appendFileSync(project.configPath, `approval:\n  required: 1\n  approvers:\n    users: [${approver}]\n`);
+      },
+      env: {
+        RELFORGE_GITHUB_API_URL: testStack().github.url,
+        RELFORGE_GITHUB_URL: testStack().github.url,
+        RELFORGE_OAUTH_CLIENT_ID: oauthApp.clientId,
+        RELFORGE_OAUTH_CLIENT_SECRET_ENV: 'RELFORGE_TEST_OAUTH_SECRET',
+        RELFORGE_TEST_OAUTH_SECRET: oauthApp.clientSecret,
+        RELFORGE_SESSION_SECRET_ENV: 'RELFORGE_TEST_SESSION_SECRET',
+        RELFORGE_TEST_SESSION_SECRET: randomBytes(16).toString('hex'),
+      },
+    });
+    // Every approval any page of this test posts, with the gateway's answer.
+    const posted: { login: string; status: number; body: Record<string, unknown> }[] = [];
+    const watchApprovals = (watched: Page, login: string) =>
+      watched.on('response', (response) => {
+        if (response.request().method() !== 'POST' || !response.url().endsWith('/approve')) return;
+        void response
+          .json()
+          .then((body: Record<string, unknown>) => posted.push({ login, status: response.status(), body }));
+      });
+    watchApprovals(page, approver);
+    const { handle } = await startRelease(client(), {
+      project: example.project,
+      version,
+      startedBy: { login: starter, via: 'cli' },
+    });
+    await shownAs(version, 'awaiting-approval');
+    const digest = (await handle.query(statusQuery)).approval?.digest ?? '';
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(await page.locator(`[data-testid=waiting] ${card(version)}`).count()).toBe(1);
+    expect(await page.textContent(`${card(version)} [data-testid=approval-digest]`)).toBe(digest);
+    expect(await page.getAttribute(`${card(version)} [data-testid=approve]`, 'data-digest')).toBe(digest);
+    expect(await page.textContent(`${card(version)} [data-testid=approval] p`)).toContain(': 0 of 1');
+    // The sign-in link shows once the page knows nobody is signed in (GET /api/session answered 401).
+    const signInLink = page.locator(`${card(version)} a.sign-in`);
+    await signInLink.waitFor();
+    expect(await signInLink.textContent()).toBe('Sign in with GitHub');
+    expect(await page.textContent('[data-testid=session] [data-testid=sign-in]')).toBe('Sign in with GitHub');
+    // The screenshot in the README: a release awaiting approval, its digest set and the Approve button.
+    const docs = join(workspaceRoot(), 'docs');
+    mkdirSync(docs, { recursive: true });
+    await page.locator(card(version)).screenshot({ path: join(docs, 'board-approval.png') });
+
+    /** Clicks the card's sign-in link and follows the real redirects back to the board; returns the URLs it went by. */
+    async function signInOn(signingIn: Page, login: string): Promise<string[]> {
+      await example.admin.signIn(login);
+      const [landed] = await Promise.all([
+        signingIn.waitForResponse(
+          (response) => response.request().isNavigationRequest() && response.url() === `${board.url}/`,
+        ),
+        signingIn.click(`${card(version)} a.sign-in`),
+      ]);
+      const hops: string[] = [];
+      for (let request: Request | null = landed.request(); request; request = request.redirectedFrom())
+        hops.unshift(request.url());
+      await signingIn.waitForSelector(`[data-testid=session]:text-is("signed in as ${login}")`);
+      await signingIn.waitForSelector(`${card(version)}[data-state=awaiting-approval]`);
+      expect(await signingIn.locator(`${card(version)} a.sign-in`).count()).toBe(0);
+      return hops;
+    }
+
+    // The starter, signed in in a browser of their own, is refused: the page says why.
+    const starterPage = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    watchApprovals(starterPage, starter);
+    try {
+      await starterPage.goto(`${board.url}/`);
+      await signInOn(starterPage, starter);
+      await starterPage.click(`${card(version)} [data-testid=approve]`);
+      await starterPage.waitForSelector(`${card(version)} [data-testid=approval-answer]:has-text("refused")`);
+      expect(await starterPage.textContent(`${card(version)} [data-testid=approval-answer]`)).toBe(
+        `refused: approve.login: ${starter} started release ${example.project} ${version} and may not approve it (approval.allowSelfApproval is false) — fix: ask another approver`,
+      );
+    } finally {
+      await starterPage.close();
+    }
+    expect((await handle.query(statusQuery)).approval?.approvals).toEqual([]);
+    expect(await page.textContent(`${card(version)} [data-testid=approval] p`)).toContain(': 0 of 1');
+
+    // The approver signs in: the board, the stand-in's authorize page, the gateway's callback, the board again.
+    const hops = await signInOn(page, approver);
+    expect(hops.map((url) => new URL(url)).map((url) => `${url.origin}${url.pathname}`)).toEqual([
+      `${board.url}/auth/github/login`,
+      `${testStack().github.url}/login/oauth/authorize`,
+      `${board.url}/auth/github/callback`,
+      `${board.url}/`,
+    ]);
+    expect(await page.textContent(`${card(version)} [data-testid=approval-digest]`)).toBe(digest);
+    await page.click(`${card(version)} [data-testid=approve]`);
+
+    // The approval stage records who approved which digest set, and the release goes on through publish.
+    await page.waitForSelector(`${card(version)} [data-stage=approval][data-state=succeeded]`, { timeout: 60_000 });
+    const outputs = await page.textContent(`${card(version)} [data-stage=approval] .outputs`);
+    expect(outputs).toContain(`digest: ${digest}`);
+    expect(outputs).toContain(`approvedBy: ${approver}`);
+    await shownAs(version, 'succeeded');
+    expect(await page.getAttribute(`${card(version)} [data-stage=publish]`, 'data-state')).toBe('succeeded');
+    expect(await page.locator(`[data-testid=recent] ${card(version)}`).count()).toBe(1);
+    expect(await page.locator(`${card(version)} [data-testid=approval]`).count()).toBe(0);
+
+    const final = (await handle.result()) as ReleaseStatus;
+    expect(final.state).toBe('succeeded');
+    expect(final.stages.find((stage) => stage.name === 'publish')?.state).toBe('succeeded');
+    expect(final.artifacts.every((artifact) => artifact.state === 'published')).toBe(true);
+    expect(final.approval?.approvals.map((given) => [given.login, given.digest])).toEqual([[approver, digest]]);
+    // Two clicks, two answers: the starter's refused, the approver's the one approval that counted.
+    expect(posted.map(({ login, status }) => [login, status])).toEqual([
+      [starter, 403],
+      [approver, 200],
+    ]);
+    expect(posted[1]?.body).toMatchObject({ required: 1, digest, approved: true, approvals: [{ login: approver }] });
+    const stored = await storedEvents(version);
+    const folded = replay<ReleaseStatus>(stored.map(({ event }) => event.data));
+    expect(await pageState(version)).toEqual(expectedPageState(folded.value as ReleaseStatus, folded.sequence));
+  }, 300_000);
 
   it('catches up after the gateway restarts mid-release, missing and repeating nothing, without a reload', async () => {
     const version = '2.2.0';
