@@ -129,7 +129,7 @@ export function abortCommand(): Command {
           namespace: target.namespace,
           operation: 'abort',
           project,
-          inputs: { version, reason: options.reason, rollback: options.rollback === true },
+          inputs: { version, reason: options.reason, ...(options.rollback ? { rollback: true } : {}) },
           workflowId: handle.workflowId,
         });
         if (!options.rollback) {
