@@ -4,7 +4,6 @@
  * the gateway's public address for the OAuth callback. All optional: without an OAuth app, approvals take a bearer
  * GitHub token only.
  */
-import { readFileSync } from 'node:fs';
 import type { SecretRef } from '@relforge/config';
 import { InputError } from '@relforge/errors';
 
@@ -87,26 +86,4 @@ export function approvalSettings(values: Values, env: NodeJS.ProcessEnv): Approv
     ...(sessionSecret ? { sessionSecret } : {}),
     ...(publicUrl ? { publicUrl: url(publicUrl, '--public-url (RELFORGE_GATEWAY_PUBLIC_URL)') } : {}),
   };
-}
-
-/** A secret's value, read once at start; missing or empty stops the gateway, naming where it looked, never the value. */
-export function readSecret(ref: SecretRef, what: string, env: NodeJS.ProcessEnv = process.env): string {
-  if ('env' in ref) {
-    const value = env[ref.env];
-    if (!value) throw new InputError(`${what}: environment variable ${ref.env} is not set`, { fix: `set ${ref.env}` });
-    return value;
-  }
-  let value: string;
-  try {
-    value = readFileSync(ref.file, 'utf8').trim();
-  } catch (error) {
-    throw new InputError(
-      `${what}: file ${ref.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-      {
-        fix: `create ${ref.file}, readable by the gateway's user`,
-      },
-    );
-  }
-  if (!value) throw new InputError(`${what}: file ${ref.file} is empty`, { fix: `write the secret into ${ref.file}` });
-  return value;
 }

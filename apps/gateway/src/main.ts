@@ -6,14 +6,13 @@
 import type { AddressInfo } from 'node:net';
 import { InputError, isRelforgeError } from '@relforge/errors';
 import { randomBytes } from 'node:crypto';
-import { readSecret } from './approval-settings.js';
 import { ForgeIdentity } from './forge-identity.js';
 import { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { ProjectRoutes } from './projects.js';
 import { CookieSeal } from './session-cookie.js';
 import { buildGateway } from './server.js';
 import { AuditLog } from '@relforge/audit';
-import { gatewaySettings, readForgeToken, readWebhookSecret } from './settings.js';
+import { gatewaySettings, readForgeToken, readSecret, readWebhookSecret } from './settings.js';
 import { TemporalLink } from './temporal.js';
 
 function exitFor(error: unknown): never {
@@ -43,7 +42,7 @@ try {
   const listened = `http://${settings.listen.host}:${settings.listen.port}`;
   // Without a session secret, cookies are sealed under a key of this process: sessions end when it restarts.
   const sessionSecret = approvals.sessionSecret
-    ? readSecret(approvals.sessionSecret, 'session secret')
+    ? readSecret(approvals.sessionSecret, process.env, 'session secret')
     : randomBytes(32).toString('hex');
   const people = {
     identity: new ForgeIdentity(approvals.apiUrl),
@@ -53,7 +52,7 @@ try {
       ? {
           oauth: {
             clientId: approvals.oauth.clientId,
-            clientSecret: readSecret(approvals.oauth.clientSecret, 'OAuth client secret'),
+            clientSecret: readSecret(approvals.oauth.clientSecret, process.env, 'OAuth client secret'),
           },
         }
       : {}),

@@ -177,7 +177,16 @@ export function readForgeToken(ref: SecretRef, env: NodeJS.ProcessEnv = process.
   return readSecret(ref, env, 'forge token', fixes['forgeToken'] ?? '');
 }
 
-function readSecret(ref: SecretRef, env: NodeJS.ProcessEnv, what: string, fix: string): string {
+/**
+ * A secret's value, read once at start: missing or empty stops the gateway, naming where it looked, never the value.
+ * One reader for every secret the gateway holds (webhook secret, forge token, session secret, OAuth client secret).
+ */
+export function readSecret(
+  ref: SecretRef,
+  env: NodeJS.ProcessEnv,
+  what: string,
+  fix = 'env' in ref ? `set ${ref.env}` : `write the ${what} into ${ref.file}`,
+): string {
   if ('env' in ref) {
     const value = env[ref.env];
     if (!value) throw new InputError(`${what}: environment variable ${ref.env} is not set`, { fix });
