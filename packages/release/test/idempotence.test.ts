@@ -72,7 +72,19 @@ describe('each release activity run a second time', () => {
     const calls: Call[] = [];
     const first = await release(connections, example, version, recorded(activities, calls));
     expect(first.status?.state).toBe('succeeded');
-    expect(new Set(calls.map((call) => call.name))).toEqual(new Set(Object.keys(activities)));
+    // Every activity but those no release that succeeds calls: the undo steps of an abort with rollback (their
+    // look-before-delete is tested where they run, in test/fast/rollback.test.ts and apps/cli/test/rollback.test.ts)
+    // and the train's config read (test/fast/train.test.ts).
+    const notInARelease = new Set<string>([
+      'withdrawPullRequest',
+      'withdrawForgeRelease',
+      'withdrawUploads',
+      'withdrawStagedFiles',
+      'prepareTrain',
+    ]);
+    expect(new Set(calls.map((call) => call.name))).toEqual(
+      new Set(Object.keys(activities).filter((name) => !notInARelease.has(name))),
+    );
 
     const before = await effects(example, version, log);
     // The event log is an effect too: running an event step again must not append what it stored.
