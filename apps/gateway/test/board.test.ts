@@ -19,6 +19,7 @@ import type { Browser, Page, Request } from 'playwright-core';
 import WebSocket from 'ws';
 import { abortSignal, statusQuery, type ReleaseStatus } from '@relforge/release';
 import { parseEventType, replay, type ReleaseCloudEvent } from '@relforge/release-events';
+import { AuditLog } from '@relforge/audit';
 import { JetStreamEventLog, type ReleaseKey } from '@relforge/release-events/jetstream';
 import { startRelease } from '@relforge/release-start';
 import { workspaceRoot } from '@relforge/local-servers';
@@ -406,6 +407,17 @@ describe('the release board', () => {
       [approver, 200],
     ]);
     expect(posted[1]?.body).toMatchObject({ required: 1, digest, approved: true, approvals: [{ login: approver }] });
+    // Both clicks are in the audit trail, with who signed in, how, and the rule that refused the starter.
+    const audit = await AuditLog.connect(nats.url, testStack().temporal.namespace, 'relforge-board-test-audit');
+    const approvals = (await audit.read({ project: example.project })).filter(
+      (record) => record.operation === 'approve' && record.inputs['version'] === version,
+    );
+    await audit.close();
+    expect(approvals.map((record) => [record.actor, record.via, record.decision, record.rule, record.status])).toEqual([
+      [{ auth: 'session', login: starter }, { kind: 'board' }, 'refused', 'approval.self-approval', 403],
+      [{ auth: 'session', login: approver }, { kind: 'board' }, 'accepted', undefined, 200],
+    ]);
+    expect(approvals.every((record) => record.inputs['digest'] === digest)).toBe(true);
     const stored = await storedEvents(version);
     const folded = replay<ReleaseStatus>(stored.map(({ event }) => event.data));
     expect(await pageState(version)).toEqual(expectedPageState(folded.value as ReleaseStatus, folded.sequence));
