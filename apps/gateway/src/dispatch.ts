@@ -58,6 +58,11 @@ export class Dispatcher {
 
   constructor(private readonly deps: DispatchDeps) {}
 
+  /** Every project this gateway serves. */
+  get projects(): string[] {
+    return this.deps.routes.projects;
+  }
+
   directoryFor(apiUrl: string): ForgeDirectoryClient | undefined {
     if (!this.deps.forgeToken) return undefined;
     let directory = this.#directories.get(apiUrl);
@@ -184,6 +189,70 @@ export class Dispatcher {
   async record(entry: AuditEntry): Promise<void> {
     await this.deps.audit?.append(entry);
   }
+
+  /**
+   * Whether a token may read the audit trail of `projects`: its login must hold maintain or admin on each one's source
+   * repository, since the trail names who did what to their releases. The refusal says which repository and role.
+   */
+  async auditReader(
+    token: string | undefined,
+    projects: string[],
+  ): Promise<
+    { login: string } | { status: 401 | 403 | 404 | 503; body: { error: string; fix: string; rule?: string } }
+  > {
+    const configs = projects.map((project) => ({ project, config: this.deps.routes.configOf(project) }));
+    const unknown = configs.find(({ config }) => !config);
+    if (unknown)
+      return {
+        status: 404,
+        body: {
+          error: `no project ${JSON.stringify(unknown.project)} on this gateway; it serves ${this.deps.routes.projects.join(', ')}`,
+          fix: 'give one of those projects',
+        },
+      };
+    if (!token)
+      return {
+        status: 401,
+        body: {
+          error: 'no token: reading the audit trail needs "Authorization: Bearer <GitHub token>"',
+          fix: "send a GitHub token of someone with maintain or admin on the project's source repository",
+        },
+      };
+    let login: string | undefined;
+    for (const { config } of configs) {
+      if (!config) continue;
+      const directory = this.directoryFor(config.forge.apiUrl);
+      if (!directory)
+        return {
+          status: 503,
+          body: {
+            error: 'the gateway has no forge token, so it cannot check who may read the audit trail',
+            fix: 'start the gateway with --forge-token-env or --forge-token-file (RELFORGE_GATEWAY_TOKEN_ENV)',
+          },
+        };
+      login ??= await directory.loginOf(token);
+      if (!login)
+        return {
+          status: 401,
+          body: {
+            error: `the forge (${config.forge.apiUrl}) refused the token: unknown, expired or revoked`,
+            fix: 'make a new GitHub token and send it',
+          },
+        };
+      const repository = config.source.repository;
+      const role = await directory.roleOf(repository, login);
+      if (role !== 'maintain' && role !== 'admin')
+        return {
+          status: 403,
+          body: {
+            error: `reading the audit trail of ${config.project} needs maintain on ${repository} (rule audit.read); you (${login}) have ${role ?? 'no role'}`,
+            fix: `ask someone with maintain or admin on ${repository}`,
+            rule: 'audit.read',
+          },
+        };
+    }
+    return { login: login ?? '' };
+  }
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -264,6 +333,13 @@ export function dispatchApi(dispatcher: Dispatcher, audit: AuditLog | undefined)
             fix: 'start the gateway with --nats-url or RELFORGE_NATS_URL',
           });
         const { project, actor, since } = request.query;
+        let reader;
+        try {
+          reader = await dispatcher.auditReader(bearer(request), project ? [project] : dispatcher.projects);
+        } catch (error) {
+          return send(reply, unavailable(error));
+        }
+        if ('status' in reader) return send(reply, reader);
         const sinceDate = since === undefined ? undefined : new Date(since);
         if (sinceDate && Number.isNaN(sinceDate.getTime()))
           return reply.code(400).send({

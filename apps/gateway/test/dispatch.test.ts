@@ -211,8 +211,9 @@ async function post(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function auditRecords(gateway: RunningGateway, query = ''): Promise<AuditRecord[]> {
-  const response = await fetch(`${gateway.url}/api/audit${query}`);
+/** The trail as a maintainer reads it: `token` is an admin's (alice's) in both tests. */
+async function auditRecords(gateway: RunningGateway, token: string, query = ''): Promise<AuditRecord[]> {
+  const response = await fetch(`${gateway.url}/api/audit${query}`, { headers: { authorization: `Bearer ${token}` } });
   expect(response.status).toBe(200);
   return ((await response.json()) as { records: AuditRecord[] }).records;
 }
@@ -445,7 +446,27 @@ describe('dispatch through the gateway', () => {
       expect(cliAbort.code).toBe(0);
 
       // The trail: every one of the above, by project, actor and time, through the API and `relforge audit`.
-      const all = await auditRecords(gateway);
+      // Only a maintainer of the project's repository reads its trail: it names who did what.
+      const unauthenticated = await fetch(`${gateway.url}/api/audit`);
+      expect([unauthenticated.status, await unauthenticated.json()]).toEqual([
+        401,
+        {
+          error: 'no token: reading the audit trail needs "Authorization: Bearer <GitHub token>"',
+          fix: "send a GitHub token of someone with maintain or admin on the project's source repository",
+        },
+      ]);
+      const writer = await fetch(`${gateway.url}/api/audit?project=${project}`, {
+        headers: { authorization: `Bearer ${people.bob}` },
+      });
+      expect([writer.status, await writer.json()]).toEqual([
+        403,
+        {
+          error: `reading the audit trail of ${project} needs maintain on ${example.repos.source} (rule audit.read); you (${login('bob')}) have write`,
+          fix: `ask someone with maintain or admin on ${example.repos.source}`,
+          rule: 'audit.read',
+        },
+      ]);
+      const all = await auditRecords(gateway, people.alice);
       const mine = all.filter((record) => record.project === project);
       // Each refusal above once, and the unknown token's, which the table does not list twice.
       const refusedDispatches = all.filter((record) => record.via.kind === 'dispatch' && record.decision === 'refused');
@@ -488,9 +509,9 @@ describe('dispatch through the gateway', () => {
       for (const token of [...Object.values(people), testStack().github.token, secret])
         expect(text).not.toContain(token);
 
-      expect((await auditRecords(gateway, `?actor=${login('dave')}`)).map((record) => record.decision)).toEqual([
-        'refused',
-      ]);
+      expect(
+        (await auditRecords(gateway, people.alice, `?actor=${login('dave')}`)).map((record) => record.decision),
+      ).toEqual(['refused']);
       const cliAudit = await relforge(['audit', '--project', project, '--actor', login('bob'), '--json'], {});
       expect(cliAudit.code).toBe(0);
       const bobs = cliAudit.stdout
@@ -591,7 +612,7 @@ describe('dispatch through the gateway', () => {
       expect(replies).toContainEqual(
         `@bob-${example.owner} release ${example.project} 1.7.0 started (workflow \`${workflowId}\`).\n\nFollow it on the board: ${gateway.url}/?release=${encodeURIComponent(`${example.project}/1.7.0`)}`,
       );
-      const trail = (await auditRecords(gateway, `?project=${example.project}`)).filter(
+      const trail = (await auditRecords(gateway, people.alice, `?project=${example.project}`)).filter(
         (record) => record.via.kind === 'issue-comment',
       );
       // The two comments' deliveries are handled concurrently, so their records come in the order they were decided.
