@@ -175,7 +175,11 @@ export class Dispatcher {
     });
     try {
       const client = await this.deps.temporal.client();
-      const result = await operation.run({ client, project: request.project, login }, parsed.inputs);
+      // Team membership for the approval rule is asked with the gateway's token, as for the access rules above.
+      const approvalTeams = operation.name === 'approve' ? (config.approval?.approvers.teams ?? []) : [];
+      const teams: string[] = [];
+      for (const team of approvalTeams) if (await directory.inTeam(team, login)) teams.push(team);
+      const result = await operation.run({ client, project: request.project, login, teams }, parsed.inputs);
       return {
         status: result.how === 'completed' ? 200 : 202,
         body: { operation: operation.name, project: request.project, ...result },

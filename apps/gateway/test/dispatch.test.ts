@@ -16,7 +16,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Webhooks } from '@octokit/webhooks';
 import { auditStreamName, serverAndUser, type AuditRecord } from '@relforge/audit';
 import { freePort, serverBinary, startServer } from '@relforge/local-servers';
-import { releaseWorkflowId, type ReleaseStatus } from '@relforge/release';
+import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
 import {
   createExampleProject,
   stopGracefully,
@@ -300,7 +300,9 @@ describe('dispatch through the gateway', () => {
         're-release',
         'resume',
         'abort',
+        'approve',
       ]);
+      expect(listed.operations[4]?.schema.properties['digest']).toMatchObject({ type: 'string' });
       expect(listed.operations[3]?.schema.properties['rollback']).toMatchObject({ type: 'boolean', default: false });
 
       // Least role (the default rule): bob writes, so he releases.
@@ -625,6 +627,78 @@ describe('dispatch through the gateway', () => {
         new RegExp(`/${example.repos.source}/issues/${issue.number}#issuecomment-\\d+$`),
       );
       expect(await example.admin.violations()).toEqual([]);
+    },
+  );
+
+  it(
+    'approves through dispatch: the starter and a wrong digest refused, a member of the approval team accepted',
+    { timeout: 300_000 },
+    async () => {
+      const example = await createExampleProject();
+      const people = await seedPeople(example);
+      const login = (name: keyof People) => `${name}-${example.owner}`;
+      // alice approves as a member of the approval team, asked of the forge with the gateway's token.
+      await example.admin.createTeam({ org: example.owner, slug: 'approvers', members: [login('alice')] });
+      appendFileSync(
+        example.configPath,
+        `approval:\n  required: 1\n  approvers:\n    users: [${login('bob')}]\n    teams: [${example.owner}/approvers]\n`,
+      );
+      running.push(workerProcess(example, { main: workerMain }));
+      const gateway = await dispatchGateway(example, newSecret());
+      const project = example.project;
+      const version = '1.9.0';
+      const started = await post(gateway, 'release', { project, inputs: { version } }, people.bob);
+      expect(started.status).toBe(202);
+      const handle = client().workflow.getHandle(releaseWorkflowId(project, version));
+      const waiting = await until(
+        `${project} ${version} to await approval`,
+        async () => {
+          const status = await handle.query(statusQuery).catch(() => undefined);
+          return status?.state === 'awaiting-approval' ? status : undefined;
+        },
+        120_000,
+        250,
+      );
+      const digest = waiting.approval?.digest ?? '';
+      expect(waiting.approval?.startedBy).toEqual({ login: login('bob'), via: 'gateway' });
+
+      const self = await post(gateway, 'approve', { project, inputs: { version, digest } }, people.bob);
+      expect(self).toMatchObject({ status: 409 });
+      expect(String(self.body['error'])).toContain(
+        `approve.login: ${login('bob')} started release ${project} ${version} and may not approve it`,
+      );
+      const wrong = await post(
+        gateway,
+        'approve',
+        { project, inputs: { version, digest: 'a'.repeat(64) } },
+        people.alice,
+      );
+      expect(wrong.status).toBe(409);
+      expect(String(wrong.body['error'])).toContain(digest);
+      const approved = await post(gateway, 'approve', { project, inputs: { version, digest } }, people.alice);
+      expect(approved).toMatchObject({
+        status: 202,
+        body: {
+          operation: 'approve',
+          how: 'approved',
+          message: `approved ${project} ${version}: 1 of 1 approvals of digest set ${digest}`,
+        },
+      });
+      const status = (await handle.result()) as ReleaseStatus;
+      expect(status.state).toBe('succeeded');
+      expect(status.approval?.approvals.map((given) => given.login)).toEqual([login('alice')]);
+      const trail = (await auditRecords(gateway, people.alice, `?project=${project}`)).filter(
+        (record) => record.operation === 'approve',
+      );
+      // Each approve is recorded accepted by the access rules before it runs; the workflow's refusal follows it.
+      expect(trail.map((record) => [record.actor.login, record.decision, record.status])).toEqual([
+        [login('bob'), 'accepted', undefined],
+        [login('bob'), 'refused', 409],
+        [login('alice'), 'accepted', undefined],
+        [login('alice'), 'refused', 409],
+        [login('alice'), 'accepted', undefined],
+      ]);
+      expect(trail[1]?.reason).toContain('may not approve it');
     },
   );
 });

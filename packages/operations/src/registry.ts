@@ -3,9 +3,16 @@
  * does, its inputs as a zod schema (listed as JSON Schema, like a workflow_dispatch form: strings, booleans, numbers,
  * choices) and how it runs against Temporal. The gateway and `relforge dispatch` know operations only through this.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ReleaseVersionText, type OperationName } from '@relforge/config';
-import { abortSignal, releaseWorkflowId, resumeUpdate } from '@relforge/release';
+import {
+  abortSignal,
+  ApprovalRefusedType,
+  approveUpdate,
+  releaseWorkflowId,
+  resumeUpdate,
+  type ApprovalRefusal,
+} from '@relforge/release';
 import { startRelease } from '@relforge/release-start';
 import { z } from 'zod';
 
@@ -14,6 +21,8 @@ export interface RunContext {
   client: Client;
   project: string;
   login: string;
+  /** The teams of the project's approval rule the caller is an active member of, asked of the forge by the gateway. */
+  teams: string[];
 }
 
 export interface OperationResult {
@@ -78,11 +87,13 @@ export const operations: readonly Operation[] = [
         .default(false)
         .meta({ description: 'Build the commit the release tag points at (the tag exists already), not source.ref.' }),
     }),
-    async run({ client, project }, inputs) {
+    async run({ client, project, login }, inputs) {
       const { handle, how } = await startRelease(client, {
         project,
         version: inputs.version,
         ...(inputs.fromTag ? { fromTag: true } : {}),
+        // Who asked, so an approval gate can refuse that person's own approval.
+        startedBy: { login, via: 'gateway' },
       });
       const said = { started: 'started', attached: 'is running already; attached', completed: 'is released already' };
       return { workflowId: handle.workflowId, how, message: `release ${project} ${inputs.version} ${said[how]}` };
@@ -158,8 +169,45 @@ export const operations: readonly Operation[] = [
       };
     },
   }),
-  // approve is not dispatched: POST /api/releases/:project/:version/approve (the gateway's approvals.ts) asks the
-  // forge for team membership with the approver's own token, which a dispatched operation does not carry.
+  define({
+    name: 'approve',
+    description:
+      'Approve the digest set a release awaits approval of: the sha256 of its SHA256SUMS file (relforge approve shows it).',
+    inputs: z.strictObject({
+      version,
+      digest: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, "expected the sha256 of the release's SHA256SUMS file: 64 lowercase hex digits")
+        .meta({ description: "The digest set you checked: the sha256 of the release's SHA256SUMS file." }),
+    }),
+    async run({ client, project, login, teams }, inputs) {
+      const handle = client.workflow.getHandle(releaseWorkflowId(project, inputs.version));
+      // The workflow's validator holds every approval rule (digest, approver, self-approval, repeat).
+      const result = await handle
+        .executeUpdate(approveUpdate, { args: [{ digest: inputs.digest, login, teams, via: 'token' }] })
+        .catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError)
+            throw new OperationConflict(
+              `${project} ${inputs.version} is not awaiting approval: no run of it is open`,
+              `see \`relforge status ${project} ${inputs.version}\``,
+            );
+          const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+          if (cause instanceof ApplicationFailure && cause.type === ApprovalRefusedType) {
+            const refusal = cause.details?.[0] as ApprovalRefusal | undefined;
+            throw new OperationConflict(
+              cause.message,
+              refusal?.fix ?? `see \`relforge status ${project} ${inputs.version}\``,
+            );
+          }
+          throw error;
+        });
+      return {
+        workflowId: handle.workflowId,
+        how: 'approved',
+        message: `approved ${project} ${inputs.version}: ${result.approvals.length} of ${result.required} approvals of digest set ${inputs.digest}`,
+      };
+    },
+  }),
 ];
 
 export function operationNamed(name: string): Operation | undefined {
