@@ -37,7 +37,13 @@ describe('operation inputs', () => {
   });
 
   it('lists every operation with its inputs, types, defaults and JSON Schema', () => {
-    expect(operations.map((operation) => operation.name)).toEqual(['release', 're-release', 'resume', 'abort', 'approve']);
+    expect(operations.map((operation) => operation.name)).toEqual([
+      'release',
+      're-release',
+      'resume',
+      'abort',
+      'approve',
+    ]);
     expect(describeOperation(abort).inputs).toEqual([
       { name: 'version', type: 'string', required: true, description: 'The version, e.g. 1.5.0.' },
       { name: 'reason', type: 'string', required: true, description: 'Why, for the audit trail.' },
