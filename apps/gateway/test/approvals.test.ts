@@ -25,7 +25,7 @@ import {
 import { workerMain } from '@relforge/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHook, newSecret, startGateway, type RunningGateway } from './gateway-process.js';
+import { createHook, newSecret, signInEnv, startGateway, type RunningGateway } from './gateway-process.js';
 
 const client = suiteClient();
 /** `relforge` as built by `pnpm build` (the CLI depends on the gateway, so the gateway cannot name it as a package). */
@@ -154,15 +154,7 @@ async function setUp(): Promise<void> {
   worker = workerProcess(example, { main: workerMain });
   gateway = await startGateway(example, {
     secret,
-    env: {
-      RELFORGE_GITHUB_API_URL: testStack().github.url,
-      RELFORGE_GITHUB_URL: testStack().github.url,
-      RELFORGE_OAUTH_CLIENT_ID: oauthApp.clientId,
-      RELFORGE_OAUTH_CLIENT_SECRET_ENV: 'RELFORGE_TEST_OAUTH_SECRET',
-      RELFORGE_TEST_OAUTH_SECRET: oauthApp.clientSecret,
-      RELFORGE_SESSION_SECRET_ENV: 'RELFORGE_TEST_SESSION_SECRET',
-      RELFORGE_TEST_SESSION_SECRET: randomBytes(16).toString('hex'),
-    },
+    env: signInEnv(oauthApp),
   });
   await createHook(example, gateway.hookUrl, secret);
 }

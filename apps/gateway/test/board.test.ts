@@ -37,7 +37,7 @@ import {
 import { workerMain } from '@relforge/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
-import { newSecret, startGateway, type RunningGateway } from './gateway-process.js';
+import { newSecret, signInEnv, startGateway, type RunningGateway } from './gateway-process.js';
 
 const client = suiteClient();
 let nats: TestNats;
@@ -298,15 +298,7 @@ describe('the release board', () => {
         await project.admin.addOAuthApp(oauthApp);
         appendFileSync(project.configPath, `approval:\n  required: 1\n  approvers:\n    users: [${approver}]\n`);
       },
-      env: {
-        RELFORGE_GITHUB_API_URL: testStack().github.url,
-        RELFORGE_GITHUB_URL: testStack().github.url,
-        RELFORGE_OAUTH_CLIENT_ID: oauthApp.clientId,
-        RELFORGE_OAUTH_CLIENT_SECRET_ENV: 'RELFORGE_TEST_OAUTH_SECRET',
-        RELFORGE_TEST_OAUTH_SECRET: oauthApp.clientSecret,
-        RELFORGE_SESSION_SECRET_ENV: 'RELFORGE_TEST_SESSION_SECRET',
-        RELFORGE_TEST_SESSION_SECRET: randomBytes(16).toString('hex'),
-      },
+      env: signInEnv(oauthApp),
     });
     // Every approval any page of this test posts, with the gateway's answer.
     const posted: { login: string; status: number; body: Record<string, unknown> }[] = [];

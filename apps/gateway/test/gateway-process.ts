@@ -51,6 +51,19 @@ export async function startGateway(
 
 export const newSecret = () => `whsec-${randomBytes(12).toString('hex')}`;
 
+/** A gateway's settings for signing in with GitHub through the stand-in: its API and web host, the OAuth app, a session secret. */
+export function signInEnv(oauthApp: { clientId: string; clientSecret: string }): Record<string, string> {
+  return {
+    RELFORGE_GITHUB_API_URL: testStack().github.url,
+    RELFORGE_GITHUB_URL: testStack().github.url,
+    RELFORGE_OAUTH_CLIENT_ID: oauthApp.clientId,
+    RELFORGE_OAUTH_CLIENT_SECRET_ENV: 'RELFORGE_TEST_OAUTH_SECRET',
+    RELFORGE_TEST_OAUTH_SECRET: oauthApp.clientSecret,
+    RELFORGE_SESSION_SECRET_ENV: 'RELFORGE_TEST_SESSION_SECRET',
+    RELFORGE_TEST_SESSION_SECRET: randomBytes(16).toString('hex'),
+  };
+}
+
 /** GitHub's REST API on the stand-in, as the example's token. */
 export async function github<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
   const stack = testStack();
