@@ -17,6 +17,15 @@ export function whoAmI(): string {
   }
 }
 
+/**
+ * Who started a release from this terminal, for its approval stage: the GitHub login in RELFORGE_GITHUB_LOGIN, or the
+ * OS user. An operator with Temporal credentials is trusted to name themself (they could start anything anyway); the
+ * login only lets the stage refuse their approval of their own release, which it cannot do for an OS user.
+ */
+export function releaseStarter(): { login: string; via: 'cli' } {
+  return { login: process.env['RELFORGE_GITHUB_LOGIN']?.trim() || whoAmI(), via: 'cli' };
+}
+
 export async function auditOperatorAction(action: {
   namespace: string;
   operation: string;

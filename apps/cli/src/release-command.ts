@@ -13,7 +13,7 @@ import { InputError } from '@relforge/errors';
 import { releaseWorkflowId, type ReleaseInput, type ReleaseStatus } from '@relforge/release';
 import { startRelease } from '@relforge/release-start';
 import { exitCodeOf } from './errors.js';
-import { auditOperatorAction, whoAmI } from './operator-audit.js';
+import { auditOperatorAction, releaseStarter, whoAmI } from './operator-audit.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import type { ReleaseRun } from './release-state.js';
 import { connect, temporalTarget, type TemporalTarget } from './temporal-target.js';
@@ -96,8 +96,8 @@ export function releaseCommand(): Command {
         project,
         version: version.text,
         ...(configFile ? { configSha256: configFile.sha256 } : {}),
-        // The OS user: the approval stage refuses their own approval unless the config allows it.
-        startedBy: { login: whoAmI(), via: 'cli' },
+        // The approval stage refuses this person's own approval unless the config allows it.
+        startedBy: releaseStarter(),
         ...(options.rerelease && options.reason
           ? { rerelease: { reason: options.reason, by: `${whoAmI()}@${hostname()}` } }
           : {}),

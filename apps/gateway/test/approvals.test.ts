@@ -234,9 +234,11 @@ async function tagPushedByAliceIsApprovedByBobAndCarol(): Promise<void> {
 
 /** A lost run replaced after the branch moved builds other bytes: the earlier approval does not count, its digest is refused. */
 async function aRebuildMakesEarlierApprovalsWorthless(): Promise<void> {
+  // Started from a terminal by carol, who says who she is: the stage refuses her approval of her own release.
   const started = await relforge(['release', '2.2.0', '--project', example.project], {
     RELFORGE_TEMPORAL_ADDRESS: testStack().temporal.address,
     RELFORGE_NAMESPACE: testStack().temporal.namespace,
+    RELFORGE_GITHUB_LOGIN: carol,
   });
   // `relforge release` follows the release until it holds for people, and says how to approve it.
   expect(started.code).toBe(4);
@@ -244,6 +246,11 @@ async function aRebuildMakesEarlierApprovalsWorthless(): Promise<void> {
     `release ${example.project} 2.2.0 is awaiting approval before publish: 0 of 2 given`,
   );
   const before = (await untilState('2.2.0', 'awaiting-approval')).approval as ApprovalStatus;
+  expect(before.startedBy).toEqual({ login: carol, via: 'cli' });
+  expect(await post('2.2.0', { token: tokens[carol], body: { digest: before.digest } })).toMatchObject({
+    status: 403,
+    body: { rule: 'self-approval' },
+  });
   expect((await post('2.2.0', { token: tokens[bob], body: { digest: before.digest } })).status).toBe(200);
 
   // The run is lost and the branch moves on: the new run builds other bytes.

@@ -11,6 +11,7 @@ import { Git } from '@relforge/git';
 import type { BuildTarget } from '@relforge/release';
 import { createReleaseActivities, type ReleaseActivities, type ReleaseServices } from '@relforge/release/activities';
 import { buildTaskQueue, taskQueue } from '@relforge/temporal-names';
+import { cachedWorkflowBundle } from '@relforge/workflow-bundle';
 
 export interface RelforgeWorkerOptions {
   connection: NativeConnection;
@@ -41,6 +42,7 @@ export interface RelforgeWorker {
 const buildPollers = 2;
 
 export const workflowsPath = fileURLToPath(new URL('./workflows.js', import.meta.url));
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 export function relforgeActivities(release: RelforgeWorkerOptions['release']): ReleaseActivities {
   return createReleaseActivities({ ...release, git: release.git ?? new Git() });
@@ -68,7 +70,7 @@ export async function createRelforgeWorker(options: RelforgeWorkerOptions): Prom
         ...common,
         taskQueue,
         activities,
-        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+        workflowBundle: options.workflowBundle ?? (await cachedWorkflowBundle(packageDir, workflowsPath)),
       }),
     );
   }

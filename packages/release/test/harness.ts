@@ -10,7 +10,8 @@ import {
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { cachedWorkflowBundle } from '@relforge/workflow-bundle';
 import { buildTargets, loadProjectConfig } from '@relforge/config';
 import { Git } from '@relforge/git';
 import { createReleaseActivities, type ReleaseActivities, type ReleaseServices } from '@relforge/release/activities';
@@ -93,10 +94,10 @@ export function suiteEventLog(): () => { nats: TestNats; log: JetStreamEventLog 
 
 export const quietLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Webpack once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+let bundle: Promise<WorkflowBundleOption> | undefined;
+/** Webpack once per build of the workflow code, kept on disk for the test files and workers after this one. */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundle ??= cachedWorkflowBundle(fileURLToPath(new URL('..', import.meta.url)), workflowsPath, quietLogger);
   return bundle;
 }
 
@@ -145,7 +146,7 @@ export interface ReleaseWorkerOptions {
   builds?: BuildTarget[];
   connection?: NativeConnection;
   namespace?: string;
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  workflowBundle?: WorkflowBundleOption;
 }
 
 /** A worker of the main queue (workflows and every step) and a builder of each platform, as one process runs them. */
