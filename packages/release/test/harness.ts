@@ -71,6 +71,11 @@ export const recordedHistories = {
    * `test/fast/approval.test.ts` (`RELFORGE_RECORD_HISTORY=1`); it keeps `patched('approval-gate')` honest.
    */
   approval: fixture('approval-gate-history.json'),
+  /**
+   * A train that released 2.0.0-beta.1 and then the final in one run, recorded by `test/fast/train.test.ts`
+   * (`RELFORGE_RECORD_HISTORY=1`) before trains logged events; it keeps `patched('train-events')` honest.
+   */
+  train: fixture('train-history.json'),
 };
 
 /** A NATS server of the calling suite's own, and an event log on it as a worker holds one; stopped after the suite. */

@@ -1,10 +1,13 @@
 /**
  * The train's own decisions, with releases that end at once: a version whose release id exists already is taken and
  * the train moves to the next number; the train continues as new after `stepsPerRun` steps, carrying every step.
+ * The history of a short train here is the recorded fixture `recordedHistories.train` (`RELFORGE_RECORD_HISTORY=1`).
  */
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import {
   nextUpdate,
@@ -19,7 +22,7 @@ import {
 import type { train } from '@relforge/release/workflows';
 import { startDevServer, until, type DevServer } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quietLogger } from '../harness.js';
+import { quietLogger, recordedHistories } from '../harness.js';
 
 const plan: TrainPlan = { channels: ['beta', 'rc'], requireRc: false, soakMs: 0, stepsPerRun: 2 };
 let server: DevServer;
@@ -69,6 +72,21 @@ async function settled(handle: { query: (q: typeof trainStatusQuery) => Promise<
 }
 
 describe('the train workflow', () => {
+  it('releases a prerelease, then the final, and ends in one run', async () => {
+    const { handle } = await startTrain();
+    expect((await handle.executeUpdate(nextUpdate, { args: [] })).version).toBe('2.0.0-beta.1');
+    await settled(handle);
+    expect((await handle.executeUpdate(promoteUpdate, { args: [{ channel: 'final' }] })).version).toBe('2.0.0');
+    const finished = await handle.result();
+    expect(finished.runs).toBe(1);
+    expect(finished.steps.map((step) => [step.version, step.outcome])).toEqual([
+      ['2.0.0-beta.1', 'released'],
+      ['2.0.0', 'released'],
+    ]);
+    const history = await handle.fetchHistory();
+    if (process.env['RELFORGE_RECORD_HISTORY']) writeFileSync(recordedHistories.train, `${historyToJSON(history)}\n`);
+  });
+
   it('records a version released outside the train as taken and moves to the next number', async () => {
     const { input, handle } = await startTrain();
     const outside = await server.env.client.workflow.start('release', {
