@@ -72,8 +72,9 @@ export const recordedHistories = {
    */
   approval: fixture('approval-gate-history.json'),
   /**
-   * A train that released 2.0.0-beta.1 and then the final in one run, recorded by `test/fast/train.test.ts`
-   * (`RELFORGE_RECORD_HISTORY=1`) before trains logged events; it keeps `patched('train-events')` honest.
+   * A train that released 2.0.0-beta.1 and then the final in one run: the first case of `test/fast/train.test.ts`,
+   * recorded on the code before trains logged events (so never recorded again); it keeps `patched('train-events')`
+   * honest.
    */
   train: fixture('train-history.json'),
 };
