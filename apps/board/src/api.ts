@@ -3,7 +3,9 @@
  * these types from this package, whose page it serves).
  */
 import type { ReleaseCloudEvent } from '@relforge/release-events';
-import type { ReleaseStatus } from '@relforge/release';
+import type { ReleaseStatus, TrainStatus } from '@relforge/release';
+
+export type { TrainStatus };
 
 /**
  * The status as the events carry it, with what the approvals stage adds while it exists (contracts: `approval`, and
@@ -47,12 +49,44 @@ export interface ReleasesAnswer {
   releases: ListedRelease[];
 }
 
-/** `GET /api/releases/:project/:version[?at=<sequence>]`. */
-export interface SnapshotAnswer {
+/** One train of `GET /api/trains`. */
+export interface ListedTrain {
+  /** `train/<project>/<version>`. */
+  workflowId: string;
+  /** Its current (or last) run: a train continues as new between steps. */
+  runId: string;
+  project: string;
+  version: string;
+  /** Temporal's execution status of that run. */
+  execution: string;
+  /** When that run started. */
+  startedAt: string;
+  closedAt?: string;
+  /** The status as of event `sequence` of the train's log; without a sequence it was asked of the train itself. */
+  sequence?: number;
+  status?: TrainStatus;
+}
+
+/** `GET /api/trains`: the running trains and the latest ended ones. */
+export interface TrainsAnswer {
+  namespace: string;
+  /** As in `ReleasesAnswer`: stream from `cursor + 1` to miss nothing. */
+  events: ReleasesAnswer['events'];
+  trains: ListedTrain[];
+}
+
+/** `GET /api/trains/:project/:version[?at=<sequence>]`. */
+export type TrainSnapshotAnswer = Snapshot<TrainStatus>;
+
+/** A status folded from a log, as of event `sequence`. */
+export interface Snapshot<T> {
   workflowId: string;
   sequence: number;
-  status: BoardStatus;
+  status: T;
 }
+
+/** `GET /api/releases/:project/:version[?at=<sequence>]`. */
+export type SnapshotAnswer = Snapshot<BoardStatus>;
 
 /** What the WebSocket `GET /api/events` sends, one JSON object a message. */
 export type BoardMessage =

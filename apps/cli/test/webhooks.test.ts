@@ -48,6 +48,7 @@ const receiverNames = [
   'hang',
   'full',
   'filtered',
+  'trains',
 ];
 for (const name of receiverNames) {
   secrets[name] = `whsec_${randomBytes(32).toString('base64')}`;
@@ -208,6 +209,37 @@ function expectDeliveredInOrder(name: string, count: number, redeliveries: 'in o
 }
 
 describe('relforge notifier', () => {
+  it("delivers a train's events beside its releases', filtered by a last *, folded whole in full mode", async () => {
+    const release = releaseOf('wh-train');
+    const { project, version } = release.ref;
+    // The train of the release's own version: its log is apart from the release's, under the same project.
+    const train: ReleaseRef = { ...release.ref, workflowId: `train/${project}/${version}`, kind: 'train' };
+    const open = { state: 'open', channel: 'beta', steps: [] as object[] };
+    const running = { ...open, state: 'running', steps: [{ version: `${version}-beta.1`, outcome: 'running' }] };
+    const at = (second: number) => new Date(Date.UTC(2026, 11, 1, 13, 0, second)).toISOString();
+    const notifier = await startNotifier(
+      writeConfig('wh-train', [
+        hook('trains', { events: ['dev.relforge.train.*', 'dev.relforge.release.succeeded.v1'], mode: 'full' }),
+      ]),
+    );
+    await log.claim(train, { entity: 'train', state: 'open', time: at(0), patch: wholeDocument(open) });
+    await release.emit();
+    await log.append(train, [
+      { entity: 'train-step', state: 'running', subject: `${version}-beta.1`, time: at(1), sequence: 2, patch: [] },
+      { entity: 'train', state: 'running', time: at(1), sequence: 3, patch: patchBetween(open, running) },
+    ]);
+    await acceptedAll('trains', 3);
+    await stop(notifier);
+    const accepted = receiver.accepted('trains');
+    expect(accepted.map((delivery) => [delivery.event.source, delivery.event.type])).toEqual([
+      [train.workflowId, 'dev.relforge.train.open.v1'],
+      [release.ref.workflowId, 'dev.relforge.release.succeeded.v1'],
+      [train.workflowId, 'dev.relforge.train.running.v1'],
+    ]);
+    expect(accepted.at(-1)?.event.data.status).toEqual(running);
+    expect(accepted[1]?.event.data.status).toEqual(release.statuses.at(-1));
+  });
+
   it('delivers every event once, in order, to a receiver that was down through several retries mid-release', async () => {
     const release = releaseOf('wh-down');
     const notifier = await startNotifier(writeConfig('wh-down', [hook('down')]));

@@ -1,5 +1,5 @@
 /**
- * The release board: its page at `/` (apps/board's build), the release list and snapshots it starts from, and the
+ * The release board: its page at `/` (apps/board's build), the release and train lists and snapshots it starts from, and the
  * WebSocket that replays the JetStream log from a given sequence and then streams it live, so a board or any receiver
  * that reconnects with its last sequence misses nothing. Read-only and open: it shows what the Temporal Web UI and
  * the events show, and changes nothing (approvals are POSTs with their own authentication).
@@ -10,10 +10,11 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { boardDir, type BoardMessage, type ReleasesAnswer, type SnapshotAnswer } from '@relforge/board';
+import { boardDir, type BoardMessage, type ReleasesAnswer, type Snapshot, type TrainsAnswer } from '@relforge/board';
 import type { JetStreamEventLog, ReleaseKey } from '@relforge/release-events/jetstream';
 import { streamName } from '@relforge/release-events/jetstream';
 import { ReleaseList } from './release-list.js';
+import { TrainList } from './train-list.js';
 import type { TemporalLink } from './temporal.js';
 
 export interface BoardOptions {
@@ -52,6 +53,9 @@ export function board(options: BoardOptions) {
   return async function boardPlugin(app: FastifyInstance): Promise<void> {
     const namespace = options.temporal.settings.namespace;
     const list = new ReleaseList(namespace, options.events);
+    const trains = new TrainList(namespace, options.events);
+    const eventsAt = (cursor: number): ReleasesAnswer['events'] =>
+      options.events ? { on: true, stream: streamName(namespace), cursor } : { on: false, ...eventsOff };
     const heartbeatMs = options.heartbeatMs ?? 15_000;
 
     const root = boardDir;
@@ -72,44 +76,60 @@ export function board(options: BoardOptions) {
       const answer: ReleasesAnswer = {
         namespace,
         temporalUiUrl: options.temporalUiUrl ?? null,
-        events: options.events ? { on: true, stream: streamName(namespace), cursor } : { on: false, ...eventsOff },
+        events: eventsAt(cursor),
         releases,
       };
       return answer;
     });
 
-    app.get<{ Params: { project: string; version: string }; Querystring: { at?: string } }>(
-      '/api/releases/:project/:version',
-      async (request, reply) => {
-        if (!options.events) return refuse(reply, 503, eventsOff.error, eventsOff.fix);
-        const { project, version } = request.params;
-        const at = sequenceParameter(request.query.at, 'at');
-        if (at instanceof Error) return refuse(reply, 400, at.message, 'give ?at=<sequence> of one of its events');
-        const snapshot = await list.snapshot(project, version, at);
-        if (!snapshot) {
-          return refuse(
-            reply,
-            404,
-            `no events of ${project} ${version} in stream ${streamName(namespace)}`,
-            'check the project and version; a release whose worker has no RELFORGE_NATS_URL logs no events',
-          );
-        }
-        if (at !== undefined && snapshot.sequence < at) {
-          return refuse(
-            reply,
-            404,
-            `${project} ${version} has no event ${at} yet: its last is ${snapshot.sequence}`,
-            `ask for ?at=${snapshot.sequence} or less, or follow /api/events for what comes next`,
-          );
-        }
-        const answer: SnapshotAnswer = {
-          workflowId: `release/${project}/${version}`,
-          sequence: snapshot.sequence,
-          status: snapshot.value,
-        };
-        return answer;
-      },
-    );
+    app.get('/api/trains', async (_request, reply) => {
+      const client = await options.temporal.client().catch((error: unknown) => error as Error);
+      if (client instanceof Error)
+        return refuse(reply, 503, `Temporal is not reachable: ${client.message}`, 'see /readyz');
+      const cursor = options.events ? await options.events.lastStreamSequence(namespace) : 0;
+      const answer: TrainsAnswer = { namespace, events: eventsAt(cursor), trains: await trains.list(client) };
+      return answer;
+    });
+
+    /** A release's or a train's status as of one of its events, folded from its log: what a board fetches after a gap. */
+    const snapshotRoute = <T>(
+      kind: 'release' | 'train',
+      snapshot: (project: string, version: string, at?: number) => Promise<{ sequence: number; value: T } | undefined>,
+    ) =>
+      app.get<{ Params: { project: string; version: string }; Querystring: { at?: string } }>(
+        `/api/${kind}s/:project/:version`,
+        async (request, reply) => {
+          if (!options.events) return refuse(reply, 503, eventsOff.error, eventsOff.fix);
+          const { project, version } = request.params;
+          const at = sequenceParameter(request.query.at, 'at');
+          if (at instanceof Error) return refuse(reply, 400, at.message, 'give ?at=<sequence> of one of its events');
+          const found = await snapshot(project, version, at);
+          if (!found) {
+            return refuse(
+              reply,
+              404,
+              `no events of ${kind === 'train' ? 'train ' : ''}${project} ${version} in stream ${streamName(namespace)}`,
+              `check the project and version; a ${kind} whose worker has no RELFORGE_NATS_URL logs no events`,
+            );
+          }
+          if (at !== undefined && found.sequence < at) {
+            return refuse(
+              reply,
+              404,
+              `${project} ${version} has no event ${at} yet: its last is ${found.sequence}`,
+              `ask for ?at=${found.sequence} or less, or follow /api/events for what comes next`,
+            );
+          }
+          const answer: Snapshot<T> = {
+            workflowId: `${kind}/${project}/${version}`,
+            sequence: found.sequence,
+            status: found.value,
+          };
+          return answer;
+        },
+      );
+    snapshotRoute('release', (project, version, at) => list.snapshot(project, version, at));
+    snapshotRoute('train', (project, version, at) => trains.snapshot(project, version, at));
 
     app.get<{ Querystring: EventsQuery }>(
       '/api/events',

@@ -6,8 +6,8 @@
  * versitygw and the GitHub stand-in. One set of servers for every case: a release watched stage by stage (each change
  * on the page within a second of the stream storing its event), a release waiting for an operator with its error and
  * fix, a release awaiting approval approved by clicking Approve after signing in with GitHub (the OAuth web flow's real
- * redirects through the stand-in; the starter's click refused on the card), the gateway restarted mid-release (the
- * page resumes and misses nothing), and a plain WebSocket client away for 30 s that resumes from its last cursor with
+ * redirects through the stand-in; the starter's click refused on the card), a prerelease train with its steps (the
+ * next one shown live as it starts), the gateway restarted mid-release (the page resumes and misses nothing), and a plain WebSocket client away for 30 s that resumes from its last cursor with
  * nothing missing and nothing repeated.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -17,7 +17,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page, Request } from 'playwright-core';
 import WebSocket from 'ws';
-import { abortSignal, statusQuery, type ReleaseStatus } from '@relforge/release';
+import {
+  abortSignal,
+  nextUpdate,
+  releaseWorkflowId,
+  statusQuery,
+  trainStatusQuery,
+  trainWorkflowId,
+  type ReleaseStatus,
+  type TrainInput,
+  type TrainStatus,
+} from '@relforge/release';
+import type { train as trainWorkflow } from '@relforge/release/workflows';
+import { taskQueue } from '@relforge/temporal-names';
 import { parseEventType, replay, type ReleaseCloudEvent } from '@relforge/release-events';
 import { AuditLog } from '@relforge/audit';
 import { JetStreamEventLog, type ReleaseKey } from '@relforge/release-events/jetstream';
@@ -413,6 +425,104 @@ describe('the release board', () => {
     const stored = await storedEvents(version);
     const folded = replay<ReleaseStatus>(stored.map(({ event }) => event.data));
     expect(await pageState(version)).toEqual(expectedPageState(folded.value as ReleaseStatus, folded.sequence));
+  }, 300_000);
+
+  it('shows a train: its channel, each step with its dates, outcome and release, the next one live as it starts', async () => {
+    const version = '3.0.0';
+    const board = await boardOnServers();
+    await page.evaluate(() => Object.assign(window, { relforgeSamePage: true }));
+    const input: TrainInput = { project: example.project, version, channel: 'beta' };
+    const handle = await client().workflow.start<typeof trainWorkflow>('train', {
+      taskQueue,
+      workflowId: trainWorkflowId(example.project, version),
+      args: [input],
+    });
+    const train = `[data-train="${example.project}/${version}"]`;
+    /** The card once the train is in `state` with the step shown at `outcome`: both events drawn. */
+    const shownAt = (state: string, stepVersion: string, outcome: string) =>
+      `${train}[data-state=${state}] [data-testid=train-step][data-version="${stepVersion}"][data-outcome=${outcome}]`;
+    const trainKey: ReleaseKey = { ...key(version), kind: 'train' };
+    /** The train's card as data: what a person reads on it. */
+    const shownTrain = () =>
+      page.$eval(train, (element) => ({
+        state: (element as HTMLElement).dataset['state'],
+        channel: (element as HTMLElement).dataset['channel'],
+        sequence: Number((element as HTMLElement).dataset['sequence']),
+        steps: [...element.querySelectorAll<HTMLElement>('[data-testid=train-step]')].map((row) => [
+          row.dataset['version'],
+          row.dataset['outcome'],
+          row.querySelector('a')?.getAttribute('href'),
+          row.querySelector('.step-dates')?.textContent,
+        ]),
+        final: element.querySelector('[data-testid=final]')?.textContent,
+      }));
+    const minute = (at: string | undefined) => (at ? `${at.slice(0, 16).replace('T', ' ')} UTC` : '');
+    const datesOf = (status: TrainStatus) =>
+      status.steps.map((one) => `${minute(one.startedAt)}${one.finishedAt ? ` → ${minute(one.finishedAt)}` : ''}`);
+
+    await handle.executeUpdate(nextUpdate, { args: [] });
+    await page.waitForSelector(shownAt('open', `${version}-beta.1`, 'released'), { timeout: 180_000 });
+    const released = await handle.query(trainStatusQuery);
+    const beta1 = releaseWorkflowId(example.project, `${version}-beta.1`);
+    expect(await shownTrain()).toEqual({
+      state: 'open',
+      channel: 'beta',
+      sequence: (await log.lastEvent(trainKey))?.event.data.sequence,
+      steps: [[`${version}-beta.1`, 'released', `#${beta1}`, datesOf(released)[0]]],
+      final: `the final may start: relforge train promote ${example.project} ${version} final`,
+    });
+    // The step's link is its release's card on this board.
+    expect(await page.locator(`[id="${beta1}"][data-state=succeeded]`).count()).toBe(1);
+    // From the board's own list too: a page opened now shows the same train.
+    const listed = (await (await fetch(`${board.url}/api/trains`)).json()) as {
+      trains: { workflowId: string; sequence: number; status: TrainStatus }[];
+    };
+    expect(listed.trains.find((one) => one.workflowId === handle.workflowId)).toMatchObject({
+      status: { state: 'open', steps: [{ version: `${version}-beta.1`, outcome: 'released' }] },
+    });
+
+    // The next step, live: no reload, the row appears as the train starts its release.
+    await handle.executeUpdate(nextUpdate, { args: [] });
+    await page.waitForSelector(shownAt('running', `${version}-beta.2`, 'running'), { timeout: 30_000 });
+    const running = await handle.query(trainStatusQuery);
+    const stored: ReleaseCloudEvent[] = [];
+    for await (const event of log.read(trainKey)) stored.push(event);
+    expect(stored.map((event) => event.type)).toEqual([
+      'dev.relforge.train.open.v1',
+      ...['train-step.running', 'train.running', 'train-step.released', 'train.open'].map(
+        (type) => `dev.relforge.${type}.v1`,
+      ),
+      'dev.relforge.train-step.running.v1',
+      'dev.relforge.train.running.v1',
+    ]);
+    expect(await shownTrain()).toEqual({
+      state: 'running',
+      channel: 'beta',
+      sequence: stored.length,
+      steps: [
+        [`${version}-beta.1`, 'released', `#${beta1}`, datesOf(running)[0]],
+        [
+          `${version}-beta.2`,
+          'running',
+          `#${releaseWorkflowId(example.project, `${version}-beta.2`)}`,
+          datesOf(running)[1],
+        ],
+      ],
+      final: `the final waits for ${version}-beta.2 to finish`,
+    });
+    expect(replay<TrainStatus>(stored.map((event) => event.data)).value).toEqual(running);
+    expect(await page.evaluate(() => (window as unknown as { relforgeSamePage?: boolean }).relforgeSamePage)).toBe(
+      true,
+    );
+    // The screenshot in the README: a train with a prerelease out and the next one running.
+    const docs = join(workspaceRoot(), 'docs');
+    mkdirSync(docs, { recursive: true });
+    await page.screenshot({ path: join(docs, 'board-train.png'), fullPage: true });
+
+    await client()
+      .workflow.getHandle(releaseWorkflowId(example.project, `${version}-beta.2`))
+      .terminate('done');
+    await handle.terminate('the board test is done with it');
   }, 300_000);
 
   it('catches up after the gateway restarts mid-release, missing and repeating nothing, without a reload', async () => {

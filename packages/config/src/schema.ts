@@ -572,18 +572,25 @@ export const SigningConfig = z.strictObject({
  */
 const knownEventTypes = releaseEventTypes();
 
-/** `dev.relforge.stage.*.v1`: an event type, where `*` stands for any one dot-separated part. */
+/**
+ * `dev.relforge.stage.*.v1`: an event type, where `*` stands for any one dot-separated part, and a `*` as the last
+ * part for the rest, one part or more (`dev.relforge.train.*`: every state of the train, whatever its version).
+ */
 export function eventTypeMatches(pattern: string, type: string): boolean {
   const wanted = pattern.split('.');
   const parts = type.split('.');
-  return wanted.length === parts.length && wanted.every((part, index) => part === '*' || part === parts[index]);
+  const rest = wanted.at(-1) === '*' && parts.length >= wanted.length;
+  const compared = rest ? wanted.slice(0, -1) : wanted;
+  return (
+    (rest || wanted.length === parts.length) && compared.every((part, index) => part === '*' || part === parts[index])
+  );
 }
 
 const EventTypePattern = z
   .string()
   .min(1, { abort: true })
   .refine((pattern) => knownEventTypes.some((type) => eventTypeMatches(pattern, type)), {
-    message: `matches no event type a release produces; write one such as "dev.relforge.release.failed.v1", or use * for one part, e.g. "dev.relforge.stage.*.v1"`,
+    message: `matches no event type a release or a train produces; write one such as "dev.relforge.release.failed.v1", or use * for one part, e.g. "dev.relforge.stage.*.v1", and a last * for the rest, e.g. "dev.relforge.train.*"`,
   });
 
 /** The production schedule of retries after a failed first attempt: Standard Webhooks' (Svix's), about 27 hours. */
@@ -617,7 +624,7 @@ export const WebhookReceiver = z.strictObject({
     .default(['dev.relforge.*.*.v1'])
     .meta({
       description:
-        'The event types sent to this receiver; "*" stands for one part, e.g. "dev.relforge.stage.*.v1" or "dev.relforge.release.failed.v1". All of them when omitted. The others are skipped, never sent.',
+        'The event types sent to this receiver; "*" stands for one part, e.g. "dev.relforge.stage.*.v1" or "dev.relforge.release.failed.v1", and a last "*" for the rest, e.g. "dev.relforge.train.*" (a prerelease train\'s states; "dev.relforge.train-step.*" its steps). All of them when omitted. The others are skipped, never sent.',
     }),
   mode: z.enum(['patch', 'full']).default('patch').meta({
     description:

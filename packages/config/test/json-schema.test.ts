@@ -40,6 +40,7 @@ const zodOnly = [
   'bad-config-88-staging-in-public-bucket.yaml',
   'bad-config-89-public-prefix-with-wildcard.yaml',
   'bad-config-93-webhook-unknown-event-type.yaml',
+  'bad-config-105-webhook-unknown-train-event-type.yaml',
   'bad-config-94-webhook-duplicate-name.yaml',
   // The approval's rules across fields: its stage against stages, required against the approvers listed.
   'bad-config-96-approval-more-than-listed.yaml',

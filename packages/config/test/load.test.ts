@@ -94,10 +94,25 @@ describe('webhook receivers', () => {
     ]);
   });
 
-  it('match event types part by part, * standing for one part', () => {
+  it('match event types part by part, * standing for one part, and a last * for the rest', () => {
     expect(eventTypeMatches('dev.relforge.stage.*.v1', 'dev.relforge.stage.failed.v1')).toBe(true);
     expect(eventTypeMatches('dev.relforge.stage.*.v1', 'dev.relforge.release.failed.v1')).toBe(false);
     expect(eventTypeMatches('dev.relforge.*.v1', 'dev.relforge.stage.failed.v1')).toBe(false);
+    expect(eventTypeMatches('dev.relforge.train.*', 'dev.relforge.train.open.v1')).toBe(true);
+    expect(eventTypeMatches('dev.relforge.train.*', 'dev.relforge.train-step.released.v1')).toBe(false);
+    expect(eventTypeMatches('dev.relforge.train.*', 'dev.relforge.train')).toBe(false);
+  });
+
+  it("accept the train's event types, a last * included, and refuse a state no train has", () => {
+    const minimal = parseYaml(readFileSync(join(corpus, 'good-minimal.yaml'), 'utf8')) as object;
+    const receiver = (events: string[]) => ({
+      notify: { webhooks: [{ name: 'chat', url: 'https://hooks.example.com/r', secret: { env: 'S' }, events }] },
+    });
+    const events = ['dev.relforge.train.*', 'dev.relforge.train-step.released.v1', 'dev.relforge.train-step.*.v1'];
+    expect(parseProjectConfig({ ...minimal, ...receiver(events) }, 'test').notify?.webhooks[0]?.events).toEqual(events);
+    expect(() => parseProjectConfig({ ...minimal, ...receiver(['dev.relforge.train.closed.v1']) }, 'test')).toThrow(
+      'notify.webhooks[0].events[0]: matches no event type',
+    );
   });
 
   it('read retry delays as Temporal does', () => {

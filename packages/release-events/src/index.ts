@@ -1,7 +1,8 @@
 /**
  * A release's events, as the workflow records them and receivers read them: each a change of state of the release, a
  * stage, a build or an artifact, numbered per release, carrying an RFC 6902 patch of the release's status against
- * the event before it. Workflow-safe (no I/O); `@relforge/release-events/jetstream` stores and reads them.
+ * the event before it. A prerelease train logs its own the same way, with its status and steps, in a log of its own.
+ * Workflow-safe (no I/O); `@relforge/release-events/jetstream` stores and reads them.
  */
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { machines, type Entity } from '@relforge/release-states';
@@ -14,16 +15,26 @@ export function eventType(entity: Entity, state: string): string {
   return `dev.relforge.${entity}.${state}.v1`;
 }
 
-/** Every event type a release can produce: one per state of each machine, in the machines' order. */
+/** Every event type a release or a train can produce: one per state of each machine, in the machines' order. */
 export function releaseEventTypes(): string[] {
   return machines.flatMap((machine) => Object.keys(machine.next).map((state) => eventType(machine.entity, state)));
 }
 
+const entities = new Set<string>(machines.map((machine) => machine.entity));
+
 /** The entity and state an event type names, or undefined for a type that is not Relforge's. */
 export function parseEventType(type: string): { entity: Entity; state: string } | undefined {
-  const match = /^dev\.relforge\.(release|stage|build|artifact|approval)\.([a-z-]+)\.v1$/.exec(type);
-  return match ? { entity: match[1] as Entity, state: match[2] as string } : undefined;
+  const match = /^dev\.relforge\.([a-z-]+)\.([a-z-]+)\.v1$/.exec(type);
+  return match && entities.has(match[1] as string)
+    ? { entity: match[1] as Entity, state: match[2] as string }
+    : undefined;
 }
+
+/**
+ * Whose log an event is in: a release's (`release/<project>/<version>`), or a train's (`train/<project>/<version>`),
+ * kept apart because a train and its final release share their project and version.
+ */
+export type EventLogKind = 'release' | 'train';
 
 /** A change the workflow recorded, before the log gave it its number. */
 export interface RecordedEvent {
@@ -43,13 +54,15 @@ export interface SequencedEvent extends RecordedEvent {
   sequence: number;
 }
 
-/** The release an event belongs to: where it is logged, and the run that emitted it. */
+/** The release (or train) an event belongs to: where it is logged, and the run that emitted it. */
 export interface ReleaseRef {
   namespace: string;
   workflowId: string;
   runId: string;
   project: string;
   version: string;
+  /** A release's log unless told. */
+  kind?: EventLogKind;
 }
 
 /** The `data` of every event: the patch and the sequence number of the state it applies to. */

@@ -55,12 +55,17 @@ export function subjectToken(value: string): string {
 export const streamName = (namespace: string) => `relforge-events-${subjectToken(namespace)}`;
 export const streamSubjects = (namespace: string) => `relforge.${subjectToken(namespace)}.>`;
 
-export type ReleaseKey = Pick<ReleaseRef, 'namespace' | 'project' | 'version'>;
+export type ReleaseKey = Pick<ReleaseRef, 'namespace' | 'project' | 'version' | 'kind'>;
 
-/** `relforge.<namespace>.<project>.<version>.<entity>`; `*` as the entity for all of a release's events. */
+/**
+ * `relforge.<namespace>.<project>.<version>.<entity>`; `*` as the entity for all of a release's events. A train's
+ * are `relforge.<namespace>.<project>.<version>.train.<entity>`: one token more, so the `*` of its final release
+ * (same project and version) never matches them, and `relforge.<namespace>.<project>.>` still holds both.
+ */
 export function releaseSubject(release: ReleaseKey, entity: Entity | '*'): string {
   const { namespace, project, version } = release;
-  return `relforge.${subjectToken(namespace)}.${subjectToken(project)}.${subjectToken(version)}.${entity}`;
+  const log = `relforge.${subjectToken(namespace)}.${subjectToken(project)}.${subjectToken(version)}`;
+  return release.kind === 'train' ? `${log}.train.${entity}` : `${log}.${entity}`;
 }
 
 /**
@@ -251,7 +256,7 @@ export class JetStreamEventLog {
   async append(ref: ReleaseRef, events: SequencedEvent[]): Promise<number> {
     await this.ensureStream(ref.namespace);
     const last = await this.lastEvent(ref);
-    const release = `release ${ref.project} ${ref.version}`;
+    const release = `${ref.kind ?? 'release'} ${ref.project} ${ref.version}`;
     if (!last) {
       throw new EventLogConflictError(`the event log of ${release} is empty, but run ${ref.runId} claimed its start`, {
         fix: `the stream ${streamName(ref.namespace)} was deleted or purged on ${this.url}; the events before it are lost`,

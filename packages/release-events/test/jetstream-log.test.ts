@@ -167,10 +167,35 @@ describe('the JetStream event log', () => {
     }
   });
 
+  it("keeps a train's log apart from its final release's, which shares its project and version", async () => {
+    const release = newRelease();
+    const train: ReleaseRef = { ...release, workflowId: `train/hello/${release.version}`, kind: 'train' };
+    const open: RecordedEvent = {
+      entity: 'train',
+      state: 'open',
+      time: '2026-01-01T00:00:00.000Z',
+      patch: wholeDocument({}),
+    };
+    expect(await log.claim(train, open)).toBe(1);
+    expect(await log.claim(release, queued({ state: 'queued' }))).toBe(1);
+    const running = { state: 'running', steps: [{ version: release.version }] };
+    await log.append(train, [{ ...open, state: 'running', sequence: 2, patch: patchBetween({}, running) }]);
+    expect((await all(train)).map((event) => [event.source, event.type, event.data.sequence])).toEqual([
+      [train.workflowId, 'dev.relforge.train.open.v1', 1],
+      [train.workflowId, 'dev.relforge.train.running.v1', 2],
+    ]);
+    expect((await all(release)).map((event) => [event.source, event.type])).toEqual([
+      [release.workflowId, 'dev.relforge.release.queued.v1'],
+    ]);
+    expect((await log.snapshotAt(train))?.value).toEqual(running);
+  });
+
   it('keeps releases apart on subjects of their own, one stream per namespace', () => {
     const ref = { namespace: 'relforge', project: 'hello', version: '1.2.3-rc.1' };
     expect(releaseSubject(ref, 'stage')).toBe('relforge.relforge.hello.1_2_3-rc_1.stage');
     expect(releaseSubject(ref, '*')).toBe('relforge.relforge.hello.1_2_3-rc_1.*');
+    // A train's, one token longer: the release's `*` never matches them.
+    expect(releaseSubject({ ...ref, kind: 'train' }, '*')).toBe('relforge.relforge.hello.1_2_3-rc_1.train.*');
     expect(streamName('team.a')).toBe('relforge-events-team_a');
     // Refused input still gets a subject of its own: `_`, `%`, spaces and wildcards are escaped, never merged.
     expect(subjectToken('1_2_3')).toBe('1%5F2%5F3');

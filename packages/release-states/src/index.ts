@@ -1,12 +1,13 @@
 /**
  * The release as a state machine — BK-CI's `queued → preparing → running → succeeded | failed | cancelled`, with
- * Relforge's `waiting` for an operator — and the machines of its parts: each stage, each matrix build, each artifact.
+ * Relforge's `waiting` for an operator — and the machines of its parts: each stage, each matrix build, each artifact;
+ * and a prerelease train's, with each of its steps.
  * States and transitions are data, so the workflow refuses any change not listed here, the README's table is checked
  * against it, and a receiver of the events can check what it is told. No I/O: workflow code imports it.
  */
 
 /** What moves through a machine; also the `<entity>` in the type of its events, `dev.relforge.<entity>.<state>.v1`. */
-export type Entity = 'release' | 'stage' | 'build' | 'artifact' | 'approval';
+export type Entity = 'release' | 'stage' | 'build' | 'artifact' | 'approval' | 'train' | 'train-step';
 
 /** One machine: the states its entity is created in, and for every state the states it may go to next. */
 export interface StateMachine<S extends string> {
@@ -78,12 +79,37 @@ export const approvalMachine = machine('approval', ['given', 'reminded'], {
   reminded: [],
 });
 
+/**
+ * A prerelease train (`train/<project>/<version>`): `open` once it has read its config and between steps, `running`
+ * while one of its releases runs, `finished` once its final is released. Each run of the train (it continues as new
+ * between steps) starts `open` again.
+ */
+export const trainMachine = machine('train', ['open'], {
+  open: ['running'],
+  running: ['open', 'finished'],
+  finished: [],
+});
+
+/**
+ * One step of a train (its subject the step's version, `2.0.0-beta.1`): `running` from the moment the train starts
+ * its release, then the release's outcome: `released`, `failed` (the next step tries the same version again), or
+ * `taken` (a release of that version existed outside the train).
+ */
+export const trainStepMachine = machine('train-step', ['running'], {
+  running: ['released', 'failed', 'taken'],
+  released: [],
+  failed: [],
+  taken: [],
+});
+
 export type StateOf<M> = M extends StateMachine<infer S> ? S : never;
 export type ReleaseState = StateOf<typeof releaseMachine>;
 export type StageState = StateOf<typeof stageMachine>;
 export type BuildState = StateOf<typeof buildMachine>;
 export type ArtifactState = StateOf<typeof artifactMachine>;
 export type ApprovalState = StateOf<typeof approvalMachine>;
+export type TrainMachineState = StateOf<typeof trainMachine>;
+export type TrainStepState = StateOf<typeof trainStepMachine>;
 
 /** Every machine, for code that goes through all of them (the README table test, a receiver checking events). */
 export const machines: readonly StateMachine<string>[] = [
@@ -92,6 +118,8 @@ export const machines: readonly StateMachine<string>[] = [
   buildMachine,
   artifactMachine,
   approvalMachine,
+  trainMachine,
+  trainStepMachine,
 ];
 
 /**

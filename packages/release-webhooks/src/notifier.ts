@@ -36,9 +36,12 @@ export interface NotifierOptions {
   log: (line: string) => void;
 }
 
-/** All of a project's release events: `relforge.<namespace>.<project>.<version>.<entity>`. */
+/**
+ * All of a project's events: its releases' `relforge.<namespace>.<project>.<version>.<entity>` and its trains'
+ * `relforge.<namespace>.<project>.<version>.train.<entity>`.
+ */
 export const projectSubjects = (namespace: string, project: string) =>
-  `relforge.${subjectToken(namespace)}.${subjectToken(project)}.*.*`;
+  `relforge.${subjectToken(namespace)}.${subjectToken(project)}.>`;
 
 /**
  * An acked message may still be delivered again if the ack was lost; the receiver dedupes by webhook-id. Unacked ones
@@ -166,7 +169,7 @@ export class Notifier {
 
 /** One receiver's deliveries, one event at a time. */
 class ReceiverLoop {
-  /** Per release (its subjects), the status after the last event seen: full mode folds each patch onto it. */
+  /** Per release or train (its subjects), the status after the last event seen: full mode folds each patch onto it. */
   readonly #statuses = new Map<string, { sequence: number; value: unknown }>();
 
   constructor(

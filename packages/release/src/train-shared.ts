@@ -4,6 +4,7 @@
  * its activity and every client; free of Node imports, like `shared.ts`.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { TrainMachineState, TrainStepState } from '@relforge/release-states';
 
 /** The `type` of every failure the train refuses with on purpose, named once. */
 export const TrainFailureType = {
@@ -44,7 +45,7 @@ export interface TrainPlan {
 
 /** released: the release succeeded; failed: it ended without finishing (the same version may be tried again);
  * taken: a release of that version existed already outside the train, which leaves it alone and moves on. */
-export type TrainStepOutcome = 'running' | 'released' | 'failed' | 'taken';
+export type TrainStepOutcome = TrainStepState;
 
 export interface TrainStep {
   /** "2.0.0-beta.1", or "2.0.0" for the final. */
@@ -58,7 +59,8 @@ export interface TrainStep {
   error?: string;
 }
 
-export type TrainState = 'open' | 'running' | 'finished';
+/** The train's machine in @relforge/release-states; its events are `dev.relforge.train.<state>.v1`. */
+export type TrainState = TrainMachineState;
 
 export interface TrainStatus {
   project: string;

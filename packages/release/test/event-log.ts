@@ -1,4 +1,7 @@
-/** A release's events read back from JetStream, and what every release's log must satisfy, whatever happened to it. */
+/**
+ * A release's (or a train's) events read back from JetStream, and what every such log must satisfy, whatever
+ * happened to it.
+ */
 import { expect } from 'vitest';
 import { parseEventType, replay, type ReleaseCloudEvent } from '@relforge/release-events';
 import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
@@ -8,15 +11,17 @@ import {
   buildMachine,
   releaseMachine,
   stageMachine,
+  trainMachine,
+  trainStepMachine,
   transition,
   type StateMachine,
 } from '@relforge/release-states';
-import type { ReleaseStatus } from '@relforge/release';
+import type { ReleaseStatus, TrainStatus } from '@relforge/release';
 
 export async function eventsOf(
   log: JetStreamEventLog,
   namespace: string,
-  release: { project: string; version: string },
+  release: { project: string; version: string; kind?: 'release' | 'train' },
 ): Promise<ReleaseCloudEvent[]> {
   const events: ReleaseCloudEvent[] = [];
   for await (const event of log.read({ namespace, ...release })) events.push(event);
@@ -29,7 +34,13 @@ const machineOf: Record<string, StateMachine<string>> = {
   build: buildMachine,
   artifact: artifactMachine,
   approval: approvalMachine,
+  train: trainMachine,
+  'train-step': trainStepMachine,
 };
+
+/** The first event of every run: the whole document. */
+const startsRun = (event: ReleaseCloudEvent) =>
+  event.data.patch.length === 1 && event.data.patch[0]?.op === 'replace' && event.data.patch[0].path === '';
 
 /** `release queued`, `stage publish running`, …: an event as a line, for comparing lists of them. */
 export const described = (event: ReleaseCloudEvent) => {
@@ -39,10 +50,10 @@ export const described = (event: ReleaseCloudEvent) => {
 
 /**
  * Numbered 1..N with nothing missing or repeated, each patch applying to the event before it, every entity moving
- * only as its state machine allows (each run starting over at `release queued` with the whole document), and the
- * patches, applied in order, giving exactly the release's final status. Returns the events of each run, in order.
+ * only as its state machine allows (each run starting over with the whole document, at `release queued` or at
+ * `train open`), and the patches, applied in order, giving exactly the final status. Returns each run's events.
  */
-export function expectWholeLog(events: ReleaseCloudEvent[], final: ReleaseStatus): ReleaseCloudEvent[][] {
+export function expectWholeLog(events: ReleaseCloudEvent[], final: ReleaseStatus | TrainStatus): ReleaseCloudEvent[][] {
   expect(events.map((event) => event.data.sequence)).toEqual(events.map((_, index) => index + 1));
   expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
   expect(events.every((event) => event.data.appliesTo === event.data.sequence - 1)).toBe(true);
@@ -53,8 +64,9 @@ export function expectWholeLog(events: ReleaseCloudEvent[], final: ReleaseStatus
   for (const event of events) {
     const named = parseEventType(event.type);
     if (!named) throw new Error(`event ${event.data.sequence} has a type that is not Relforge's: ${event.type}`);
-    if (named.entity === 'release' && named.state === 'queued') {
-      expect(event.data.patch).toEqual([{ op: 'replace', path: '', value: expect.anything() }]);
+    if (named.entity === 'release' && named.state === 'queued') expect(startsRun(event)).toBe(true);
+    if (startsRun(event)) {
+      expect(['release queued', 'train open']).toContain(described(event));
       states = new Map();
       runs.push([]);
     }

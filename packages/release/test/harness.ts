@@ -72,6 +72,12 @@ export const recordedHistories = {
    * `test/fast/approval.test.ts` (`RELFORGE_RECORD_HISTORY=1`); it keeps `patched('approval-gate')` honest.
    */
   approval: fixture('approval-gate-history.json'),
+  /**
+   * A train that released 2.0.0-beta.1 and then the final in one run: the first case of `test/fast/train.test.ts`,
+   * recorded on the code before trains logged events (so never recorded again); it keeps `patched('train-events')`
+   * honest.
+   */
+  train: fixture('train-history.json'),
 };
 
 /** A NATS server of the calling suite's own, and an event log on it as a worker holds one; stopped after the suite. */

@@ -175,6 +175,24 @@ describe('the release history held at its approval stage', () => {
   });
 });
 
+describe('the train history recorded before trains logged events', () => {
+  const recorded = load(recordedHistories.train);
+  it('is a whole train: a prerelease and the final as child releases, no event step, no train-events marker', () => {
+    const events = recorded.events ?? [];
+    const children = events.flatMap(
+      (event) => event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
+    );
+    expect(children.map((id) => id.replace(/^release\/[^/]+\//, ''))).toEqual(['2.0.0-beta.1', '2.0.0']);
+    expect(scheduledTypes(recorded)).toEqual(['prepareTrain']);
+    expect(decodedHistory(readFileSync(recordedHistories.train, 'utf8'))).not.toContain('"id":"train-events"');
+    expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+  });
+
+  it('replays on the current workflow code without a determinism error', async () => {
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded, 'train/recorded');
+  });
+});
+
 describe('the replay guard', () => {
   const recorded = load(recordedHistories.beforePlatforms.release);
   // The guard must be able to fail: workflow code that schedules other activities than the history recorded is refused.

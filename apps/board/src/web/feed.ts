@@ -1,11 +1,20 @@
 /**
- * The board's view of the releases: the list the gateway answers, then every event of the namespace from the
- * WebSocket, each folded into its release's status. It resumes from the last cursor it received after any drop (a
+ * The board's view of the releases and trains: the lists the gateway answers, then every event of the namespace from
+ * the WebSocket, each folded into its release's (or train's) status. It resumes from the last cursor it received after any drop (a
  * gateway restart, a network blip, a heartbeat that stopped), and fetches a release's snapshot when an event does not
  * apply to the state it holds (a release it has not seen from its start), so it never shows a wrong state.
  */
 import { applyEvent, type ReleaseCloudEvent } from '@relforge/release-events';
-import type { BoardMessage, BoardRelease, BoardStatus, ReleasesAnswer, SnapshotAnswer } from './types.js';
+import type {
+  BoardMessage,
+  BoardRelease,
+  BoardStatus,
+  BoardTrain,
+  ReleasesAnswer,
+  Snapshot,
+  TrainsAnswer,
+  TrainStatus,
+} from './types.js';
 
 export type Connection = 'connecting' | 'replaying' | 'live' | 'reconnecting' | 'off';
 
@@ -14,6 +23,7 @@ const silenceMs = 45_000;
 
 export class Feed {
   readonly releases = new Map<string, BoardRelease>();
+  readonly trains = new Map<string, BoardTrain>();
   answer: ReleasesAnswer | undefined;
   connection: Connection = 'connecting';
   #cursor = 0;
@@ -26,14 +36,18 @@ export class Feed {
   constructor(private readonly changed: () => void) {}
 
   async start(): Promise<void> {
-    const response = await fetch('/api/releases', { headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`GET /api/releases answered ${response.status}: ${await response.text()}`);
-    const answer = (await response.json()) as ReleasesAnswer;
+    const [answer, trains] = await Promise.all([
+      getJson<ReleasesAnswer>('/api/releases'),
+      getJson<TrainsAnswer>('/api/trains'),
+    ]);
     this.answer = answer;
     for (const listed of answer.releases)
       this.releases.set(listed.workflowId, { ...listed, sequence: listed.sequence ?? 0 });
+    for (const listed of trains.trains)
+      this.trains.set(listed.workflowId, { ...listed, sequence: listed.sequence ?? 0 });
     if (answer.events.on) {
-      this.#cursor = answer.events.cursor;
+      // From the older of the two lists: an event the other already holds is dropped by its sequence.
+      this.#cursor = Math.min(answer.events.cursor, trains.events.on ? trains.events.cursor : Infinity);
       this.#connect();
     } else {
       this.connection = 'off';
@@ -99,23 +113,52 @@ export class Feed {
 
   async #apply(event: ReleaseCloudEvent): Promise<void> {
     const key = event.source;
-    let release = this.releases.get(key);
-    const held = release?.sequence ?? 0;
-    // Already in the snapshot the list or a gap fetch gave.
-    if (event.data.sequence <= held) return;
-    const whole = event.data.patch.length === 1 && event.data.patch[0]?.path === '';
-    let state = { sequence: held, value: release?.status };
-    if (!whole && event.data.appliesTo !== held) {
-      const snapshot = await fetchSnapshot(event, event.data.appliesTo);
-      state = { sequence: snapshot.sequence, value: snapshot.status };
+    if (key.startsWith('train/')) {
+      const next = await folded<TrainStatus>('trains', this.trains.get(key), event);
+      if (!next) return;
+      const train = this.trains.get(key) ?? blankTrain(event);
+      this.trains.set(key, {
+        ...train,
+        runId: event.runid,
+        sequence: next.sequence,
+        ...(next.value ? { status: next.value } : {}),
+      });
+    } else {
+      const next = await folded<BoardStatus>('releases', this.releases.get(key), event);
+      if (!next) return;
+      const release = this.releases.get(key) ?? blankRelease(event);
+      this.releases.set(key, { ...release, runId: event.runid, sequence: next.sequence, ...statusFields(next.value) });
     }
-    // The first event of a run replaces the whole document, whatever was held.
-    if (whole) state = { sequence: event.data.appliesTo, value: undefined };
-    const next = applyEvent<BoardStatus | undefined>(state, event.data);
-    release = this.releases.get(key) ?? blankRelease(event);
-    this.releases.set(key, { ...release, runId: event.runid, sequence: next.sequence, ...statusFields(next.value) });
     this.changed();
   }
+}
+
+/**
+ * The status after `event`, given what is held: undefined when the held snapshot (the list's, or a gap fetch's)
+ * has it already; the snapshot before it is fetched when the event does not apply to what is held.
+ */
+async function folded<S>(
+  kind: 'releases' | 'trains',
+  held: { sequence: number; status?: S } | undefined,
+  event: ReleaseCloudEvent,
+): Promise<{ sequence: number; value: S | undefined } | undefined> {
+  const sequence = held?.sequence ?? 0;
+  if (event.data.sequence <= sequence) return undefined;
+  const whole = event.data.patch.length === 1 && event.data.patch[0]?.path === '';
+  let state = { sequence, value: held?.status };
+  if (!whole && event.data.appliesTo !== sequence) {
+    const snapshot = await fetchSnapshot<S>(kind, event, event.data.appliesTo);
+    state = { sequence: snapshot.sequence, value: snapshot.status };
+  }
+  // The first event of a run replaces the whole document, whatever was held.
+  if (whole) state = { sequence: event.data.appliesTo, value: undefined };
+  return applyEvent<S | undefined>(state, event.data);
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
 }
 
 function statusFields(status: BoardStatus | undefined): Partial<BoardRelease> {
@@ -123,6 +166,15 @@ function statusFields(status: BoardStatus | undefined): Partial<BoardRelease> {
 }
 
 function blankRelease(event: ReleaseCloudEvent): BoardRelease {
+  return { ...blank(event), state: 'queued' };
+}
+
+function blankTrain(event: ReleaseCloudEvent): BoardTrain {
+  return blank(event);
+}
+
+/** What an event's source says of a workflow the list did not have: started since, and running. */
+function blank(event: ReleaseCloudEvent) {
   const [, project = '', ...version] = event.source.split('/');
   return {
     workflowId: event.source,
@@ -130,15 +182,14 @@ function blankRelease(event: ReleaseCloudEvent): BoardRelease {
     project,
     version: version.join('/'),
     execution: 'RUNNING',
-    state: 'queued',
     startedAt: event.time,
     sequence: 0,
   };
 }
 
-async function fetchSnapshot(event: ReleaseCloudEvent, at: number): Promise<SnapshotAnswer> {
+async function fetchSnapshot<S>(kind: 'releases' | 'trains', event: ReleaseCloudEvent, at: number) {
   const path = event.source.split('/').map(encodeURIComponent);
-  const response = await fetch(`/api/releases/${path[1] ?? ''}/${path.slice(2).join('/')}?at=${at}`);
+  const response = await fetch(`/api/${kind}/${path[1] ?? ''}/${path.slice(2).join('/')}?at=${at}`);
   if (!response.ok) throw new Error(`the snapshot at ${at} answered ${response.status}`);
-  return (await response.json()) as SnapshotAnswer;
+  return (await response.json()) as Snapshot<S>;
 }

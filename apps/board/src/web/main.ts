@@ -1,11 +1,11 @@
 /**
- * The board page: the feed's releases drawn into three groups (waiting for a person, running, recent), redrawn when an
- * event changes one and once a second while a stage runs (its duration grows). `?big` (or the toggle) is the
+ * The board page: the feed's trains, then its releases drawn into three groups (waiting for a person, running,
+ * recent), redrawn when an event changes one and once a second while a stage runs (its duration grows). `?big` (or the toggle) is the
  * wall-screen layout. Approvals post to the gateway with the session cookie; the sign-in link shows when there is none.
  */
 import { Feed } from './feed.js';
-import { card, groupOf, type Group } from './render.js';
-import type { BoardRelease } from './types.js';
+import { card, groupOf, trainCard, type Group } from './render.js';
+import type { BoardRelease, BoardTrain } from './types.js';
 
 const element = <T extends Element>(selector: string) => {
   const found = document.querySelector<T>(selector);
@@ -18,6 +18,7 @@ const groups: Record<Group, HTMLElement> = {
   running: element('[data-testid=running]'),
   recent: element('[data-testid=recent]'),
 };
+const trains = element<HTMLElement>('[data-testid=trains]');
 const connection = element<HTMLElement>('[data-testid=connection]');
 const notice = element<HTMLElement>('[data-testid=notice]');
 const session = element<HTMLElement>('[data-testid=session]');
@@ -49,6 +50,24 @@ const labels = {
 /** Newest first, by when the release started. */
 const newestFirst = (a: BoardRelease, b: BoardRelease) => Date.parse(b.startedAt) - Date.parse(a.startedAt);
 
+/** Trains still going first, then by their first step (a train's run starts again each time it continues as new). */
+const trainOrder = (a: BoardTrain, b: BoardTrain) => {
+  const going = (train: BoardTrain) => (train.status?.state === 'finished' || train.execution !== 'RUNNING' ? 1 : 0);
+  const began = (train: BoardTrain) => Date.parse(train.status?.steps[0]?.startedAt ?? train.startedAt);
+  return going(a) - going(b) || began(b) - began(a);
+};
+
+/** The node of a card, made again only when its HTML changed. */
+function nodeOf(id: string, markup: string): Element {
+  const known = drawn.get(id);
+  if (known?.html === markup) return known.node;
+  const template = document.createElement('template');
+  template.innerHTML = markup.trim();
+  const node = template.content.firstElementChild as Element;
+  drawn.set(id, { html: markup, node });
+  return node;
+}
+
 function draw(): void {
   connection.textContent = labels[feed.connection];
   connection.dataset['state'] = feed.connection;
@@ -63,20 +82,16 @@ function draw(): void {
     now: Date.now(),
     ...(signedIn === undefined ? {} : { signedIn }),
   };
+  const trainNodes = [...feed.trains.values()]
+    .sort(trainOrder)
+    .map((train) => nodeOf(train.workflowId, trainCard(train, context)));
+  trains.replaceChildren(...trainNodes);
+  trains.closest('section')?.toggleAttribute('data-empty', trainNodes.length === 0);
   const byGroup: Record<Group, BoardRelease[]> = { waiting: [], running: [], recent: [] };
   for (const release of feed.releases.values()) byGroup[groupOf(release)].push(release);
   for (const [group, releases] of Object.entries(byGroup) as [Group, BoardRelease[]][]) {
     const container = groups[group];
-    const nodes = releases.sort(newestFirst).map((release) => {
-      const markup = card(release, context);
-      const known = drawn.get(release.workflowId);
-      if (known?.html === markup) return known.node;
-      const template = document.createElement('template');
-      template.innerHTML = markup.trim();
-      const node = template.content.firstElementChild as Element;
-      drawn.set(release.workflowId, { html: markup, node });
-      return node;
-    });
+    const nodes = releases.sort(newestFirst).map((release) => nodeOf(release.workflowId, card(release, context)));
     container.replaceChildren(...nodes);
     container.closest('section')?.toggleAttribute('data-empty', nodes.length === 0);
   }

@@ -1,9 +1,10 @@
 /**
  * One release as a card: its state, its stages as a timeline with durations, its artifacts with digests and URLs, a
- * waiting release's error and fix, an approval's digest and button, and its link to the Temporal Web UI. Plain HTML
- * strings, every value escaped; a card is replaced only when its HTML changes.
+ * waiting release's error and fix, an approval's digest and button, and its link to the Temporal Web UI; and one
+ * train as a card: its channel, each step with its dates, outcome and a link to its release's card, and what the
+ * final waits for. Plain HTML strings, every value escaped; a card is replaced only when its HTML changes.
  */
-import type { BoardRelease, BoardStatus } from './types.js';
+import type { BoardRelease, BoardStatus, BoardTrain, TrainStatus } from './types.js';
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const html = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (char) => escapes[char] ?? char);
@@ -118,20 +119,28 @@ function approval(status: BoardStatus, signedIn: boolean | undefined): string {
   </div>`;
 }
 
-export function card(
-  release: BoardRelease,
-  context: { uiUrl: string | null; namespace: string; now: number; signedIn?: boolean },
-): string {
+export interface CardContext {
+  uiUrl: string | null;
+  namespace: string;
+  now: number;
+  signedIn?: boolean;
+}
+
+function uiLink(workflow: { workflowId: string; runId: string }, context: CardContext): string {
+  return context.uiUrl
+    ? `<a class="ui" href="${html(`${context.uiUrl}/namespaces/${encodeURIComponent(context.namespace)}/workflows/${encodeURIComponent(workflow.workflowId)}/${encodeURIComponent(workflow.runId)}`)}">Temporal</a>`
+    : '';
+}
+
+export function card(release: BoardRelease, context: CardContext): string {
   const status = release.status;
   const state = status?.state ?? release.state;
-  const ui = context.uiUrl
-    ? `<a class="ui" href="${html(`${context.uiUrl}/namespaces/${encodeURIComponent(context.namespace)}/workflows/${encodeURIComponent(release.workflowId)}/${encodeURIComponent(release.runId)}`)}">Temporal</a>`
-    : '';
+  const ui = uiLink(release, context);
   const commit = status?.sourceCommit ? `<code class="commit">${html(status.sourceCommit.slice(0, 12))}</code>` : '';
   const body = status
     ? `${waiting(release, status)}${approval(status, context.signedIn)}${builds(status)}${timeline(status, context.now)}${artifacts(status)}`
     : `<p class="no-events">${html(release.stage ? `at ${release.stage}` : '')} no events for this release</p>`;
-  return `<article class="release state-${html(state)}" data-testid="release" data-release="${html(`${release.project}/${release.version}`)}" data-state="${html(state)}" data-sequence="${release.sequence}">
+  return `<article class="release state-${html(state)}" id="${html(release.workflowId)}" data-testid="release" data-release="${html(`${release.project}/${release.version}`)}" data-state="${html(state)}" data-sequence="${release.sequence}">
     <header>
       <h3>${html(release.project)} <span class="version">${html(release.version)}</span></h3>
       <span class="state" data-testid="state">${html(state)}</span>
@@ -139,6 +148,54 @@ export function card(
       ${commit}
       <span class="started">${html(seconds(release.startedAt, release.closedAt ?? (state === 'succeeded' || state === 'failed' || state === 'cancelled' ? status?.stages.at(-1)?.finishedAt : undefined), context.now))}</span>
       ${ui}
+    </header>
+    ${body}
+  </article>`;
+}
+
+/** A time as people compare them on a wall: `2026-12-01 13:08 UTC`. */
+const minute = (at: string | undefined) => (at ? `${at.slice(0, 16).replace('T', ' ')} UTC` : '');
+
+function trainSteps(status: TrainStatus): string {
+  const rows = status.steps.map((step) => {
+    const dates = `${minute(step.startedAt)}${step.finishedAt ? ` → ${minute(step.finishedAt)}` : ''}`;
+    return `<li class="train-step outcome-${html(step.outcome)}" data-testid="train-step" data-version="${html(step.version)}" data-outcome="${html(step.outcome)}">
+      <a class="step-release" href="#${html(step.workflowId)}">${html(step.version)}</a>
+      <span class="step-channel">${html(step.channel)}</span>
+      <span class="step-outcome">${html(step.outcome)}</span>
+      <span class="step-dates">${html(dates)}</span>
+      ${step.error ? `<p class="step-error">${html(step.error)}</p>` : ''}
+    </li>`;
+  });
+  return rows.length > 0 ? `<ol class="train-steps">${rows.join('')}</ol>` : '<p class="no-steps">no step yet</p>';
+}
+
+/** What `promote final` waits for, or the command that starts it now. */
+function finalWaits(train: BoardTrain, status: TrainStatus, now: number): string {
+  if (status.state === 'finished')
+    return `<p class="final" data-testid="final">finished: ${html(status.version)} released</p>`;
+  const waits = [...status.finalWaitsFor];
+  if (status.soakUntil && Date.parse(status.soakUntil) > now)
+    waits.push(`the soak time, until ${minute(status.soakUntil)}`);
+  if (waits.length > 0)
+    return `<p class="final" data-testid="final">the final waits for ${waits.map((wait) => html(wait)).join('; ')}</p>`;
+  return `<p class="final" data-testid="final">the final may start: <code>relforge train promote ${html(train.project)} ${html(train.version)} final</code></p>`;
+}
+
+export function trainCard(train: BoardTrain, context: CardContext): string {
+  const status = train.status;
+  // Stopped from outside (terminated, or refused at its start), a train logs no event saying so: Temporal says it.
+  const stopped = train.execution !== 'RUNNING' && train.execution !== 'COMPLETED';
+  const state = stopped || !status ? train.execution.toLowerCase() : status.state;
+  const body = status
+    ? `${trainSteps(status)}${finalWaits(train, status, context.now)}`
+    : '<p class="no-events">the train has not told its status yet</p>';
+  return `<article class="train state-${html(state)}" id="${html(train.workflowId)}" data-testid="train" data-train="${html(`${train.project}/${train.version}`)}" data-state="${html(state)}" data-channel="${html(status?.channel ?? '')}" data-sequence="${train.sequence}">
+    <header>
+      <h3>${html(train.project)} <span class="version">${html(train.version)}</span></h3>
+      <span class="state" data-testid="state">${html(state)}</span>
+      ${status ? `<span class="channel" data-testid="channel">on ${html(status.channel)}</span>` : ''}
+      ${uiLink(train, context)}
     </header>
     ${body}
   </article>`;

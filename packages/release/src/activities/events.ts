@@ -1,24 +1,27 @@
 /**
- * The steps that carry a release's events out of the workflow: one claims the run's first sequence number in the
- * release's log, the other appends what follows. Both are idempotent (the log skips what an earlier attempt stored),
+ * The steps that carry a release's (or a train's) events out of the workflow: one claims the run's first sequence
+ * number in its log, the other appends what follows. Both are idempotent (the log skips what an earlier attempt stored),
  * so Temporal may retry them for as long as the log is unreachable.
  */
 import { Context } from '@temporalio/activity';
-import type { RecordedEvent, ReleaseRef, SequencedEvent } from '@relforge/release-events';
+import type { EventLogKind, RecordedEvent, ReleaseRef, SequencedEvent } from '@relforge/release-events';
 import type { ReleaseServices } from './services.js';
 
 export interface EventLogInput {
   project: string;
   version: string;
+  /** Absent for a release (every run recorded before trains logged events sends none). */
+  kind?: EventLogKind;
 }
 
 export type OpenedEventLog = { sequence: number } | { off: string };
 
 function releaseRef(input: EventLogInput): ReleaseRef {
   const { info } = Context.current();
-  if (!info.workflowExecution) throw new Error('the event steps run only as activities of the release workflow');
+  if (!info.workflowExecution) throw new Error('the event steps run only as activities of a release or train workflow');
   const { workflowId, runId } = info.workflowExecution;
-  return { namespace: info.namespace, workflowId, runId, project: input.project, version: input.version };
+  const { project, version, kind } = input;
+  return { namespace: info.namespace, workflowId, runId, project, version, ...(kind ? { kind } : {}) };
 }
 
 /**

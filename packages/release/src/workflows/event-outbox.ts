@@ -1,5 +1,5 @@
 /**
- * A release's events on their way out of the workflow: recorded in order as its state changes, each a patch of the
+ * A release's (or a train's) events on their way out of the workflow: recorded in order as its state changes, each a patch of the
  * status against the one before, numbered once the log has given the run its first number, and sent by one activity at
  * a time in that order. Nothing waits for them but the end of the run, so the stages are never slowed by the log.
  */
@@ -8,6 +8,7 @@ import {
   patchBetween,
   wholeDocument,
   type Entity,
+  type EventLogKind,
   type RecordedEvent,
   type SequencedEvent,
 } from '@relforge/release-events';
@@ -29,7 +30,7 @@ const { openEventLog } = eventSteps('open the release event log in JetStream');
 const batchLimit = 100;
 
 export class EventOutbox {
-  readonly #release: { project: string; version: string };
+  readonly #release: { project: string; version: string; kind?: EventLogKind };
   readonly #pending: RecordedEvent[] = [];
   /** The status as of the last recorded event, as JSON: what the next patch is computed against. */
   #last: unknown;
@@ -38,8 +39,9 @@ export class EventOutbox {
   #off = false;
   #sending: Promise<void> | undefined;
 
-  constructor(release: { project: string; version: string }) {
-    this.#release = { project: release.project, version: release.version };
+  constructor(release: { project: string; version: string; kind?: EventLogKind }) {
+    const { project, version, kind } = release;
+    this.#release = { project, version, ...(kind ? { kind } : {}) };
   }
 
   /** Records that `entity` entered `state`, with the status as it is now. */
@@ -51,8 +53,8 @@ export class EventOutbox {
       entity,
       state,
       ...(subject === undefined ? {} : { subject }),
-      // The run's first event is its queueing, which happened when the run was started (its start event's time; a
-      // release never continues as new, so that is this run's).
+      // A release's first event is its queueing, which happened when the run was started (its start event's time; a
+      // release never continues as new, so that is this run's); a train's, the opening of this run.
       time: (first ? workflowInfo().startTime : new Date()).toISOString(),
       patch: first ? wholeDocument(snapshot) : patchBetween(this.#last, snapshot),
     });
@@ -63,6 +65,11 @@ export class EventOutbox {
   /** Resolves once every event recorded so far is in the log (or the log is off). */
   async flushed(): Promise<void> {
     while (this.#sending) await this.#sending;
+  }
+
+  /** Whether every event recorded so far is in the log (or the log is off): for a `condition`. */
+  get sent(): boolean {
+    return this.#sending === undefined;
   }
 
   async #send(): Promise<void> {

@@ -3,7 +3,8 @@
  * prereleases and what became of each. `next` and `promote` start one release each, as a child workflow under the
  * release's own id, so every guarantee of a release holds; the train only decides which version comes next and
  * refuses what its config does not allow. It continues as new between steps, carrying its state, so its history
- * stays small over the months a version takes.
+ * stays small over the months a version takes. Its changes are events (`dev.relforge.train.*.v1`, and
+ * `dev.relforge.train-step.*.v1` per step) in a log of its own, sent through the release's outbox.
  */
 import {
   ApplicationFailure,
@@ -12,6 +13,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -20,6 +22,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Entity } from '@relforge/release-events';
 import type { ReleaseActivities } from '../activities.js';
 import { ReleaseFailureType, queuedSearchAttributes, releaseSummary, releaseWorkflowId } from '../shared.js';
 import {
@@ -35,6 +38,7 @@ import {
   type TrainStep,
 } from '../train-shared.js';
 import type { release } from '../workflows.js';
+import { EventOutbox } from './event-outbox.js';
 import { retry } from './options.js';
 import { messageOf } from './release-run.js';
 
@@ -77,7 +81,10 @@ export async function train(input: TrainInput): Promise<TrainStatus> {
     },
     { validator: (promote) => started.run?.validatePromote(promote) },
   );
-  const run = input.carried ? new TrainRun(carriedOver(input.carried)) : new TrainRun(await startingStatus(input));
+  // Runs recorded before trains logged events replay without a single event step.
+  const events = patched('train-events') ? new EventOutbox({ ...input, kind: 'train' }) : undefined;
+  const status = input.carried ? carriedOver(input.carried) : await startingStatus(input);
+  const run = new TrainRun(status, events);
   started.run = run;
   run.showDetails();
   for (;;) {
@@ -87,8 +94,8 @@ export async function train(input: TrainInput): Promise<TrainStatus> {
       await run.follow(child);
       continue;
     }
-    // Between steps only: no release is followed across runs, and no update is cut off half-way.
-    await condition(allHandlersFinished);
+    // Between steps only: no release is followed across runs, no update is cut off half-way, no event left unsent.
+    await condition(() => allHandlersFinished() && run.eventsSent);
     if (run.finished) return run.report();
     if (run.child === undefined)
       return continueAsNew<typeof train>({ project: input.project, version: input.version, carried: run.report() });
@@ -130,8 +137,20 @@ class TrainRun {
   /** The release being followed, while one runs. */
   child: ChildWorkflowHandle<typeof release> | undefined;
   #stepsThisRun = 0;
+  readonly #events: EventOutbox | undefined;
 
-  constructor(private readonly status: TrainStatus) {}
+  constructor(
+    private readonly status: TrainStatus,
+    events?: EventOutbox,
+  ) {
+    this.#events = events;
+    // Each run's first event is the whole status: a receiver may start at any run.
+    this.#record('train', status.state);
+  }
+
+  get eventsSent(): boolean {
+    return this.#events?.sent ?? true;
+  }
 
   get finished(): boolean {
     return this.status.state === 'finished';
@@ -251,8 +270,10 @@ class TrainRun {
     };
     // Recorded before the first await, so a second update's validator already sees a step running.
     this.status.steps.push(step);
+    this.#record('train-step', step.outcome, step.version);
     this.status.channel = channel;
     this.status.state = 'running';
+    this.#record('train', 'running');
     this.#stepsThisRun++;
     this.showDetails();
     const releaseInput = { project, version: stepVersion };
@@ -279,9 +300,16 @@ class TrainRun {
 
   private end(step: TrainStep): void {
     step.finishedAt = new Date().toISOString();
+    this.#record('train-step', step.outcome, step.version);
     this.child = undefined;
     this.status.state = step.channel === finalChannel && step.outcome === 'released' ? 'finished' : 'open';
+    this.#record('train', this.status.state);
     this.showDetails();
+  }
+
+  /** The event of `entity` entering `state`: a patch of the status as queries read it. */
+  #record(entity: Entity, state: string, subject?: string): void {
+    this.#events?.record(entity, state, subject, this.report());
   }
 
   private refuseWhileBusy(): void {

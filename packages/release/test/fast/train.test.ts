@@ -1,6 +1,8 @@
 /**
  * The train's own decisions, with releases that end at once: a version whose release id exists already is taken and
- * the train moves to the next number; the train continues as new after `stepsPerRun` steps, carrying every step.
+ * the train moves to the next number; the train continues as new after `stepsPerRun` steps, carrying every step. Its
+ * events go to a real JetStream (a NATS server of this file's own), through the real event steps.
+ * The first case's train, run on the code before trains logged events, is the fixture `recordedHistories.train`.
  */
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -16,16 +18,20 @@ import {
   type TrainPlan,
   type TrainStatus,
 } from '@relforge/release';
+import { createReleaseActivities } from '@relforge/release/activities';
 import type { train } from '@relforge/release/workflows';
+import { Git } from '@relforge/git';
 import { startDevServer, until, type DevServer } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quietLogger } from '../harness.js';
+import { described, eventsOf, expectWholeLog } from '../event-log.js';
+import { quietLogger, suiteEventLog } from '../harness.js';
 
 const plan: TrainPlan = { channels: ['beta', 'rc'], requireRc: false, soakMs: 0, stepsPerRun: 2 };
 let server: DevServer;
 let native: NativeConnection;
 let worker: Worker;
 let running: Promise<void>;
+const events = suiteEventLog();
 
 beforeAll(async () => {
   server = await startDevServer();
@@ -39,7 +45,10 @@ beforeAll(async () => {
     namespace: server.namespace,
     taskQueue: 'train-fast',
     workflowBundle,
-    activities: { prepareTrain: async () => plan },
+    activities: {
+      prepareTrain: async () => plan,
+      ...eventSteps(),
+    },
   });
   running = worker.run();
 }, 120_000);
@@ -50,6 +59,21 @@ afterAll(async () => {
   await native?.close();
   await server?.teardown();
 });
+
+/** The real event steps, logging to this file's NATS. */
+function eventSteps() {
+  const { openEventLog, publishEvents } = createReleaseActivities({
+    projects: new Map(),
+    workRoot: '/nonexistent',
+    env: {},
+    git: new Git(),
+    events: events().log,
+  });
+  return { openEventLog, publishEvents };
+}
+
+const trainLog = (input: TrainInput) =>
+  eventsOf(events().log, server.namespace, { project: input.project, version: input.version, kind: 'train' });
 
 async function startTrain() {
   const input: TrainInput = { project: `fast-${randomBytes(3).toString('hex')}`, version: '2.0.0' };
@@ -69,6 +93,45 @@ async function settled(handle: { query: (q: typeof trainStatusQuery) => Promise<
 }
 
 describe('the train workflow', () => {
+  it('releases a prerelease, then the final, and ends in one run, logging each change as an event', async () => {
+    const { input, handle } = await startTrain();
+    expect((await handle.executeUpdate(nextUpdate, { args: [] })).version).toBe('2.0.0-beta.1');
+    await settled(handle);
+    expect((await handle.executeUpdate(promoteUpdate, { args: [{ channel: 'final' }] })).version).toBe('2.0.0');
+    const finished = await handle.result();
+    expect(finished.runs).toBe(1);
+    expect(finished.steps.map((step) => [step.version, step.outcome])).toEqual([
+      ['2.0.0-beta.1', 'released'],
+      ['2.0.0', 'released'],
+    ]);
+    const logged = await trainLog(input);
+    expectWholeLog(logged, finished);
+    expect(logged.map(described)).toEqual([
+      'train open',
+      'train-step 2.0.0-beta.1 running',
+      'train running',
+      'train-step 2.0.0-beta.1 released',
+      'train open',
+      'train-step 2.0.0 running',
+      'train running',
+      'train-step 2.0.0 released',
+      'train finished',
+    ]);
+    expect(logged[0]).toMatchObject({
+      source: trainWorkflowId(input.project, input.version),
+      id: `${trainWorkflowId(input.project, input.version)}#1`,
+      type: 'dev.relforge.train.open.v1',
+      runid: handle.firstExecutionRunId,
+    });
+    // Only what changed: the step's event adds the step (and what the final now waits for), the train's its state.
+    const paths = (index: number) => logged[index]?.data.patch.map((op) => `${op.op} ${op.path}`).sort();
+    expect(paths(1)).toEqual(['add /finalWaitsFor/0', 'add /steps/0']);
+    expect(paths(2)).toEqual(['replace /state']);
+    expect(paths(3)).toEqual(['add /steps/0/finishedAt', 'remove /finalWaitsFor/0', 'replace /steps/0/outcome']);
+    expect(logged[3]?.data.patch).toContainEqual({ op: 'replace', path: '/steps/0/outcome', value: 'released' });
+    expect(paths(6)).toEqual(['replace /channel', 'replace /state']);
+  });
+
   it('records a version released outside the train as taken and moves to the next number', async () => {
     const { input, handle } = await startTrain();
     const outside = await server.env.client.workflow.start('release', {
@@ -89,10 +152,22 @@ describe('the train workflow', () => {
       ['2.0.0-beta.1', 'taken'],
       ['2.0.0-beta.2', 'released'],
     ]);
+    // Two steps are this plan's stepsPerRun: the next run's first event (the whole status) follows the last step's.
+    const logged = await until('the next run in the log', async () => {
+      const found = await trainLog(input);
+      return found.at(-1)?.data.sequence === 10 ? found : undefined;
+    });
+    expect(logged.map(described).slice(1, 5)).toEqual([
+      'train-step 2.0.0-beta.1 running',
+      'train running',
+      'train-step 2.0.0-beta.1 taken',
+      'train open',
+    ]);
+    expect(expectWholeLog(logged, await handle.query(trainStatusQuery)).map((run) => run.length)).toEqual([9, 1]);
   });
 
   it('continues as new after stepsPerRun steps with every step carried, and ends after its final', async () => {
-    const { handle } = await startTrain();
+    const { input, handle } = await startTrain();
     await handle.executeUpdate(nextUpdate, { args: [] });
     await settled(handle);
     await handle.executeUpdate(promoteUpdate, { args: [{ channel: 'rc' }] });
@@ -114,5 +189,12 @@ describe('the train workflow', () => {
     expect(finished.state).toBe('finished');
     expect(finished.runs).toBe(2);
     expect(finished.steps.map((step) => step.version)).toEqual(['2.0.0-beta.1', '2.0.0-rc.1', '2.0.0']);
+    // Each run logs on from the last event of the run before, starting with the whole status.
+    const [first, second, ...more] = expectWholeLog(await trainLog(input), finished);
+    expect(more).toEqual([]);
+    expect(first?.at(-1)?.type).toBe('dev.relforge.train.open.v1');
+    expect(second?.[0]).toMatchObject({ type: 'dev.relforge.train.open.v1', data: { appliesTo: first?.length } });
+    expect(second?.[0]?.data.patch[0]).toMatchObject({ value: { runs: 2, steps: carried.steps } });
+    expect(second?.at(-1)?.type).toBe('dev.relforge.train.finished.v1');
   });
 });
