@@ -4,6 +4,7 @@
  * its activity and every client; free of Node imports, like `shared.ts`.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { StartedBy } from './approval.js';
 
 /** The `type` of every failure the train refuses with on purpose, named once. */
 export const TrainFailureType = {
@@ -56,6 +57,8 @@ export interface TrainStep {
   finishedAt?: string;
   outcome: TrainStepOutcome;
   error?: string;
+  /** Who asked for the step: the release's `startedBy`, so its approval gate refuses that person's own approval. */
+  startedBy?: StartedBy;
 }
 
 export type TrainState = 'open' | 'running' | 'finished';
@@ -88,10 +91,15 @@ export function trainWorkflowId(project: string, version: string): string {
 /** The final's pseudo-channel: always last, whatever the config lists. */
 export const finalChannel = 'final';
 
-/** `next`: the next prerelease of the current channel. */
-export const nextUpdate = defineUpdate<TrainStep, []>('next');
+/** What `next` carries: who asks. Updates sent before it existed carry nothing, which the train reads as `{}`. */
+export interface NextInput {
+  startedBy?: StartedBy;
+}
 
-export interface PromoteInput {
+/** `next`: the next prerelease of the current channel. */
+export const nextUpdate = defineUpdate<TrainStep, [NextInput]>('next');
+
+export interface PromoteInput extends NextInput {
   /** A later channel of the config, or "final". */
   channel: string;
 }
