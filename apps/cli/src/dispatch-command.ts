@@ -69,7 +69,9 @@ function fieldsOf(fields: string[]): Record<string, string> {
 
 export function dispatchCommand(): Command {
   return new Command('dispatch')
-    .description('run an operation (release, re-release, resume, abort) through the gateway, as your GitHub user')
+    .description(
+      'run an operation (release, abort, approve, train-next, …: see --list) through the gateway, as your GitHub user',
+    )
     .argument('[operation]', 'the operation; see --list')
     .option('-p, --project <name>', 'the project to run it on')
     .option('-f, --field <key=value>', 'an input of the operation (repeat)', collect, [])

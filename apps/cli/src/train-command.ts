@@ -4,29 +4,26 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
+import type { Client } from '@temporalio/client';
 import {
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { InputError } from '@relforge/errors';
-import {
-  nextUpdate,
-  promoteUpdate,
+  releaseWorkflowId,
+  statusQuery,
   trainStatusQuery,
   trainWorkflowId,
-  type TrainInput,
   type TrainStatus,
   type TrainStep,
 } from '@relforge/release';
-import type { train } from '@relforge/release/workflows';
-import { taskQueue } from '@relforge/temporal-names';
+import {
+  startTrain,
+  takeStep,
+  trainStatus,
+  type StepRequest,
+  type TrainHandle,
+  type TrainWait,
+} from '@relforge/release-start';
 import { exitCodes } from './errors.js';
+import { whoAmI } from './operator-audit.js';
 import { connect, temporalTarget } from './temporal-target.js';
-
-type TrainHandle = WorkflowHandle<typeof train>;
 
 async function withClient<T>(use: (client: Client) => Promise<T>): Promise<T> {
   const { client, close } = await connect(temporalTarget());
@@ -37,61 +34,13 @@ async function withClient<T>(use: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * The train's status; a train that failed to start (a bad config, an unknown project) says why. A train whose first
- * task no worker has run yet answers no query: it is asked again until it does.
- */
-async function trainStatus(handle: TrainHandle, project: string, version: string): Promise<TrainStatus> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await handle.query(trainStatusQuery);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError)
-        throw new InputError(`there is no train ${project} ${version}`, {
-          fix: `start it with \`relforge train start ${project} ${version}\``,
-        });
-      const { status } = await handle.describe();
-      if (status.name === 'RUNNING') {
-        if (attempt === 15)
-          console.error(
-            `relforge: train ${project} ${version} waits for a worker to take it; start one with \`relforge worker\` (or \`relforge stack up\`)`,
-          );
-        await sleep(1_000);
-        continue;
-      }
-      const ended = await handle.result().then(
-        () => undefined,
-        (failure: unknown) => failure,
-      );
-      if (ended instanceof WorkflowFailedError) {
-        // The activity's failure carries its own fix after the message; it is the one to print.
-        const [message = ended.message, fix] = (ended.cause?.message ?? ended.message).split(' — fix: ');
-        throw new InputError(message, {
-          fix: fix ?? `fix the cause, then start the train again: \`relforge train start ${project} ${version}\``,
-        });
-      }
-      throw error;
-    }
-  }
-}
-
-/** An update the train refused: its validator named the field and what to do. */
-function refused(error: unknown, project: string, version: string): never {
-  const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-  if (!cause) throw error;
-  throw new InputError(`train ${project} ${version} refused: ${cause.message}`, {
-    fix: `see \`relforge train status ${project} ${version}\``,
-  });
-}
-
-/** A train that can still take a step: it exists, started, and has not released its final. */
-async function openTrain(handle: TrainHandle, project: string, version: string): Promise<void> {
-  const status = await trainStatus(handle, project, version);
-  if (status.state === 'finished')
-    throw new InputError(`train ${project} ${version} is finished: ${version} is released`, {
-      fix: `see \`relforge train status ${project} ${version}\`; a later version needs a train of its own`,
-    });
-}
+/** The CLI waits for a worker as long as it takes, saying once what to start. */
+const waitForWorker = (project: string, version: string): Omit<TrainWait, 'patienceMs'> => ({
+  onSlowWorker: () =>
+    console.error(
+      `relforge: train ${project} ${version} waits for a worker to take it; start one with \`relforge worker\` (or \`relforge stack up\`)`,
+    ),
+});
 
 /** Follows the step until the train records how its release ended; a worker restarting meanwhile is waited out. */
 async function followStep(handle: TrainHandle, step: TrainStep, wait: boolean): Promise<number> {
@@ -114,7 +63,23 @@ async function followStep(handle: TrainHandle, step: TrainStep, wait: boolean): 
   }
 }
 
-function printStatus(status: TrainStatus): void {
+/**
+ * What the running step's release waits for, when it awaits approval: the train knows only that its release runs, so
+ * the release is asked (a query of the release, not of the train, which keeps the train's own code deterministic).
+ */
+async function awaitingApproval(client: Client, status: TrainStatus): Promise<string | undefined> {
+  const running = status.steps.find((step) => step.outcome === 'running');
+  if (!running) return undefined;
+  const release = await client.workflow
+    .getHandle(releaseWorkflowId(status.project, running.version))
+    .query(statusQuery)
+    .catch(() => undefined);
+  if (release?.state !== 'awaiting-approval' || !release.approval) return undefined;
+  const { approvals, required, digest } = release.approval;
+  return `${running.version} is awaiting approval: ${approvals.length} of ${required} (digest set ${digest}; \`relforge approve ${status.project} ${running.version}\`)`;
+}
+
+function printStatus(status: TrainStatus, approval: string | undefined): void {
   const { project, version, state, channel, steps, finalWaitsFor, plan } = status;
   console.log(
     `train ${project} ${version}: ${state}, on ${channel} (channels ${[...plan.channels, 'final'].join(' → ')})`,
@@ -124,12 +89,26 @@ function printStatus(status: TrainStatus): void {
     const when = step.finishedAt ?? step.startedAt;
     console.log(`  ${step.version}  ${step.outcome}  ${when}${step.error ? `  ${step.error}` : ''}`);
   }
+  if (approval) console.log(approval);
   if (state === 'finished') return;
   const waits = [...finalWaitsFor];
   const soakLeft = status.soakUntil ? Date.parse(status.soakUntil) - Date.now() : 0;
   if (soakLeft > 0) waits.push(`the soak time, ${Math.ceil(soakLeft / 1000)}s left (until ${status.soakUntil})`);
   if (waits.length === 0) console.log(`the final is ready: relforge train promote ${project} ${version} final`);
   else console.log(`the final waits for: ${waits.join('; ')}`);
+}
+
+/** A step asked for by the OS user, who becomes its release's `startedBy` as with `relforge release`. */
+async function step(client: Client, project: string, version: string, request: StepRequest, wait: boolean) {
+  const handle: TrainHandle = client.workflow.getHandle(trainWorkflowId(project, version));
+  const taken = await takeStep(
+    handle,
+    project,
+    version,
+    { ...request, startedBy: { login: whoAmI(), via: 'cli' } },
+    waitForWorker(project, version),
+  );
+  return followStep(handle, taken, wait);
 }
 
 const waitOption = ['--no-wait', 'return once the release started, without waiting for its outcome'] as const;
@@ -146,16 +125,12 @@ export function trainCommand(): Command {
     .option('--channel <channel>', "the channel to start on; the config's first unless given")
     .action(async (project: string, version: string, options: { channel?: string }) => {
       await withClient(async (client) => {
-        const input: TrainInput = { project, version, ...(options.channel ? { channel: options.channel } : {}) };
-        const handle = await client.workflow.start<typeof train>('train', {
-          taskQueue,
-          workflowId: trainWorkflowId(project, version),
-          args: [input],
-          staticSummary: `train ${project} ${version}`,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        const { handle } = await startTrain(client, {
+          project,
+          version,
+          ...(options.channel ? { channel: options.channel } : {}),
         });
-        const status = await trainStatus(handle, project, version);
+        const status = await trainStatus(handle, project, version, waitForWorker(project, version));
         console.log(`train ${project} ${version} (${handle.workflowId}) is on ${status.channel}`);
       });
     });
@@ -167,12 +142,7 @@ export function trainCommand(): Command {
     .option(...waitOption)
     .action(async (project: string, version: string, options: { wait: boolean }) => {
       process.exitCode = await withClient(async (client) => {
-        const handle: TrainHandle = client.workflow.getHandle(trainWorkflowId(project, version));
-        await openTrain(handle, project, version);
-        const step = await handle
-          .executeUpdate(nextUpdate, { args: [] })
-          .catch((error: unknown) => refused(error, project, version));
-        return followStep(handle, step, options.wait);
+        return step(client, project, version, {}, options.wait);
       });
     });
   command
@@ -184,12 +154,7 @@ export function trainCommand(): Command {
     .option(...waitOption)
     .action(async (project: string, version: string, channel: string, options: { wait: boolean }) => {
       process.exitCode = await withClient(async (client) => {
-        const handle: TrainHandle = client.workflow.getHandle(trainWorkflowId(project, version));
-        await openTrain(handle, project, version);
-        const step = await handle
-          .executeUpdate(promoteUpdate, { args: [{ channel }] })
-          .catch((error: unknown) => refused(error, project, version));
-        return followStep(handle, step, options.wait);
+        return step(client, project, version, { channel }, options.wait);
       });
     });
   command
@@ -200,13 +165,10 @@ export function trainCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (project: string, version: string, options: { json?: boolean }) => {
       await withClient(async (client) => {
-        const status = await trainStatus(
-          client.workflow.getHandle(trainWorkflowId(project, version)),
-          project,
-          version,
-        );
+        const handle: TrainHandle = client.workflow.getHandle(trainWorkflowId(project, version));
+        const status = await trainStatus(handle, project, version, waitForWorker(project, version));
         if (options.json) console.log(JSON.stringify(status, null, 2));
-        else printStatus(status);
+        else printStatus(status, await awaitingApproval(client, status));
       });
     });
   return command;

@@ -1,8 +1,9 @@
 /**
- * Dispatch: a person runs a named operation (release, re-release, resume, abort) on a project through the gateway,
- * as `POST /api/dispatch/:operation` with a GitHub token, or as an issue comment `/relforge <operation> …`. One path
- * for both: the operation and project are looked up, the caller is known by the forge, the inputs are read by the
- * operation's schema, the project's access rule decides, and the decision is in the audit trail before anything runs.
+ * Dispatch: a person runs a named operation (release, re-release, resume, abort, approve, a train's start, next and
+ * promote) on a project through the gateway, as `POST /api/dispatch/:operation` with a GitHub token, or as an issue
+ * comment `/relforge <operation> …`. One path for both: the operation and project are looked up, the caller is known
+ * by the forge, the inputs are read by the operation's schema, the project's access rule decides, and the decision is
+ * in the audit trail before anything runs.
  * Every refusal is `{error, fix, rule?}` with its status code, and is audited too. `GET /api/operations` lists the
  * operations with their inputs; `GET /api/audit` reads the trail.
  */
@@ -16,6 +17,7 @@ import {
   operations,
   parseInputs,
 } from '@relforge/operations';
+import { releaseWorkflowId } from '@relforge/release';
 import { ForgeDirectoryClient, ForgeUnreachable } from './forge-directory.js';
 import type { ProjectRoutes } from './projects.js';
 import type { TemporalLink } from './temporal.js';
@@ -165,7 +167,9 @@ export class Dispatcher {
     });
     if (!decision.allowed) return refuse(403, decision.error, decision.fix, decision.rule);
     const version = typeof parsed.inputs['version'] === 'string' ? parsed.inputs['version'] : undefined;
-    const workflowId = version ? `release/${request.project}/${version}` : undefined;
+    const workflowId =
+      operation.workflowId?.(request.project, parsed.inputs) ??
+      (version ? releaseWorkflowId(request.project, version) : undefined);
     // Recorded before it runs: an operation the trail cannot hold is not run.
     await this.record({
       ...entry,

@@ -460,7 +460,7 @@ describe('the release board', () => {
     const datesOf = (status: TrainStatus) =>
       status.steps.map((one) => `${minute(one.startedAt)}${one.finishedAt ? ` → ${minute(one.finishedAt)}` : ''}`);
 
-    await handle.executeUpdate(nextUpdate, { args: [] });
+    await handle.executeUpdate(nextUpdate, { args: [{}] });
     await page.waitForSelector(shownAt('open', `${version}-beta.1`, 'released'), { timeout: 180_000 });
     const released = await handle.query(trainStatusQuery);
     const beta1 = releaseWorkflowId(example.project, `${version}-beta.1`);
@@ -482,7 +482,7 @@ describe('the release board', () => {
     });
 
     // The next step, live: no reload, the row appears as the train starts its release.
-    await handle.executeUpdate(nextUpdate, { args: [] });
+    await handle.executeUpdate(nextUpdate, { args: [{}] });
     await page.waitForSelector(shownAt('running', `${version}-beta.2`, 'running'), { timeout: 30_000 });
     const running = await handle.query(trainStatusQuery);
     const stored: ReleaseCloudEvent[] = [];

@@ -3,8 +3,10 @@
  * server, the GitHub stand-in with users who sign in with their own tokens, roles, a team, and a NATS server keeping
  * the audit trail. Operations are accepted and refused by each kind of rule (least role, user list, team, per-input
  * rule) and by every kind of bad input, each refusal audited and naming its fix; forged and replayed deliveries are in
- * the trail; the trail refuses deletion; an issue comment releases and is answered in its thread. The refusals seen
- * here are the table in docs/gateway-refusals.md, which this test checks (RELFORGE_WRITE_REFUSALS=1 rewrites it).
+ * the trail; the trail refuses deletion; an issue comment releases and is answered in its thread; a train is started,
+ * stepped and promoted through dispatch, its refusals answered 409 in its own words, its final approved through the
+ * gateway. The refusals seen in the first test are the table in docs/gateway-refusals.md, which it checks
+ * (RELFORGE_WRITE_REFUSALS=1 rewrites it).
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,14 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Webhooks } from '@octokit/webhooks';
 import { auditStreamName, serverAndUser, type AuditRecord } from '@relforge/audit';
 import { freePort, serverBinary, startServer } from '@relforge/local-servers';
-import { releaseWorkflowId, statusQuery, type ReleaseStatus } from '@relforge/release';
+import {
+  releaseWorkflowId,
+  statusQuery,
+  trainStatusQuery,
+  trainWorkflowId,
+  type ReleaseStatus,
+  type TrainStatus,
+} from '@relforge/release';
 import {
   createExampleProject,
   stopGracefully,
@@ -301,7 +310,12 @@ describe('dispatch through the gateway', () => {
         'resume',
         'abort',
         'approve',
+        'train-start',
+        'train-next',
+        'train-promote',
       ]);
+      expect(list.stdout).toMatch(/^train-promote {2}Move the train to a later channel/m);
+      expect(list.stdout).toMatch(/^ {4}channel +string +required/m);
       expect(listed.operations[4]?.schema.properties['digest']).toMatchObject({ type: 'string' });
       expect(listed.operations[3]?.schema.properties['rollback']).toMatchObject({ type: 'boolean', default: false });
 
@@ -699,6 +713,135 @@ describe('dispatch through the gateway', () => {
         [login('alice'), 'accepted', undefined],
       ]);
       expect(trail[1]?.reason).toContain('may not approve it');
+    },
+  );
+  it(
+    "drives a train through dispatch: a writer starts and steps it, a backward promote is refused in the train's words, a writer's promote by the access rule; the final alone awaits approval, given through the gateway",
+    { timeout: 600_000 },
+    async () => {
+      const example = await createExampleProject();
+      const people = await seedPeople(example);
+      const login = (name: keyof People) => `${name}-${example.owner}`;
+      // Prereleases go out unapproved; the final waits for bob or alice, and not for the one who promoted it.
+      appendFileSync(
+        example.configPath,
+        `train:\n  channels: [alpha, beta, rc]\napproval:\n  prereleases: false\n  approvers:\n    users: [${login('bob')}, ${login('alice')}]\n`,
+      );
+      running.push(workerProcess(example, { main: workerMain }));
+      const gateway = await dispatchGateway(example, newSecret());
+      const project = example.project;
+      const version = '2.0.0';
+      const trainId = trainWorkflowId(project, version);
+      startedWorkflows.push(trainId);
+      const train = client().workflow.getHandle(trainId);
+      const as = (name: keyof People, operation: string, inputs: Record<string, string>) =>
+        post(gateway, operation, { project, inputs: { version, ...inputs } }, people[name]);
+
+      expect(await as('bob', 'train-start', { channel: 'beta' })).toEqual({
+        status: 202,
+        body: {
+          operation: 'train-start',
+          project,
+          workflowId: trainId,
+          how: 'started',
+          message: `train ${project} ${version} started; it is on beta`,
+        },
+      });
+      const beta1 = releaseWorkflowId(project, `${version}-beta.1`);
+      // Answered once the step's release started, not when it ends: a second step meanwhile is refused.
+      expect(await as('bob', 'train-next', {})).toMatchObject({
+        status: 202,
+        body: {
+          workflowId: trainId,
+          how: 'step-started',
+          message: `train ${project} ${version} next: releasing ${version}-beta.1 (${beta1})`,
+        },
+      });
+      expect(await as('bob', 'train-next', {})).toEqual({
+        status: 409,
+        body: {
+          error: `train ${project} ${version} refused: ${version}-beta.1 is still running; wait for it (\`relforge status ${project} ${version}-beta.1\`), then ask again`,
+          fix: `see \`relforge train status ${project} ${version}\``,
+          rule: 'default access.train-next.minRole',
+        },
+      });
+      const prerelease = (await client().workflow.getHandle(beta1).result()) as ReleaseStatus;
+      expect(prerelease.state).toBe('succeeded');
+      expect(prerelease.stages.map((stage) => stage.name)).not.toContain('approval');
+      await until(
+        'the train to record beta.1 released',
+        async () => ((await train.query(trainStatusQuery)).steps[0]?.outcome === 'released' ? true : undefined),
+        60_000,
+        250,
+      );
+
+      expect(await as('alice', 'train-promote', { channel: 'alpha' })).toEqual({
+        status: 409,
+        body: {
+          error: `train ${project} ${version} refused: channel: the train is on beta; it only moves forward (rc, final), never back to alpha`,
+          fix: `see \`relforge train status ${project} ${version}\``,
+          rule: 'default access.train-promote.minRole',
+        },
+      });
+      expect(await as('bob', 'train-promote', { channel: 'final' })).toEqual({
+        status: 403,
+        body: {
+          error: `train-promote needs maintain on ${example.repos.source} (rule default access.train-promote); you (${login('bob')}) have write`,
+          fix: `ask someone with maintain on ${example.repos.source}`,
+          rule: 'default access.train-promote',
+        },
+      });
+      const final = await as('alice', 'train-promote', { channel: 'final' });
+      expect(final).toMatchObject({ status: 202, body: { how: 'step-started' } });
+      expect(final.body['message']).toBe(
+        `train ${project} ${version} promote final: releasing ${version} (${releaseWorkflowId(project, version)})`,
+      );
+
+      const release = client().workflow.getHandle(releaseWorkflowId(project, version));
+      const waiting = await until(
+        `${project} ${version} to await approval`,
+        async () => {
+          const status = await release.query(statusQuery).catch(() => undefined);
+          return status?.state === 'awaiting-approval' ? status : undefined;
+        },
+        180_000,
+        250,
+      );
+      const digest = waiting.approval?.digest ?? '';
+      expect(waiting.approval?.startedBy).toEqual({ login: login('alice'), via: 'gateway' });
+      const shown = await relforge(['train', 'status', project, version], {});
+      expect(shown.stdout).toContain(
+        `${version} is awaiting approval: 0 of 1 (digest set ${digest}; \`relforge approve ${project} ${version}\`)`,
+      );
+      const self = await as('alice', 'approve', { digest });
+      expect([self.status, String(self.body['error'])]).toEqual([
+        409,
+        expect.stringContaining(`approve.login: ${login('alice')} started release ${project} ${version}`),
+      ]);
+      expect(await as('bob', 'approve', { digest })).toMatchObject({ status: 202, body: { how: 'approved' } });
+      const finished = (await train.result()) as TrainStatus;
+      expect(finished.state).toBe('finished');
+      expect(finished.steps.map((step) => [step.version, step.outcome, step.startedBy?.login])).toEqual([
+        [`${version}-beta.1`, 'released', login('bob')],
+        [version, 'released', login('alice')],
+      ]);
+
+      const trail = (await auditRecords(gateway, people.alice, `?project=${project}`)).filter((record) =>
+        record.operation.startsWith('train-'),
+      );
+      expect(trail.map((record) => [record.actor.login, record.operation, record.decision, record.status])).toEqual([
+        [login('bob'), 'train-start', 'accepted', undefined],
+        [login('bob'), 'train-next', 'accepted', undefined],
+        [login('bob'), 'train-next', 'accepted', undefined],
+        [login('bob'), 'train-next', 'refused', 409],
+        [login('alice'), 'train-promote', 'accepted', undefined],
+        [login('alice'), 'train-promote', 'refused', 409],
+        [login('bob'), 'train-promote', 'refused', 403],
+        [login('alice'), 'train-promote', 'accepted', undefined],
+      ]);
+      expect(trail[0]).toMatchObject({ inputs: { version, channel: 'beta' }, workflow: { id: trainId } });
+      expect(trail[3]?.reason).toContain('is still running');
+      expect(trail[6]).toMatchObject({ inputs: { version, channel: 'final' }, rule: 'default access.train-promote' });
     },
   );
 });

@@ -10,7 +10,16 @@ export type ForgeRole = z.infer<typeof ForgeRole>;
 export const forgeRoles = ForgeRole.options;
 
 /** The operations a config can name; @relforge/operations registers one entry for each. */
-export const OperationName = z.enum(['release', 're-release', 'resume', 'abort', 'approve']);
+export const OperationName = z.enum([
+  'release',
+  're-release',
+  'resume',
+  'abort',
+  'approve',
+  'train-start',
+  'train-next',
+  'train-promote',
+]);
 export type OperationName = z.infer<typeof OperationName>;
 
 const Login = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?$/, 'expected a GitHub login');
@@ -54,11 +63,20 @@ export type AccessRule = z.infer<typeof AccessRule>;
 export const AccessConfig = z.partialRecord(OperationName, AccessRule);
 export type AccessConfig = z.infer<typeof AccessConfig>;
 
-/** Without a rule: writers release, resume, abort and approve; re-releasing a published version takes an admin. */
+/**
+ * Without a rule: writers release, resume, abort and approve, start a train and release its next prerelease;
+ * re-releasing a published version takes an admin. Promoting a train takes a maintainer: moving to rc announces a
+ * release candidate to everyone testing it, and promoting to final publishes the stable release, which is the
+ * maintainers' call as a project's branch protection usually makes it (the approval gate, when configured, still
+ * holds the final). A rule cannot tell `channel=final` apart per input, since channel has no default to differ from.
+ */
 export const defaultAccess: Record<OperationName, AccessRule> = {
   release: { minRole: 'write' },
   're-release': { minRole: 'admin' },
   resume: { minRole: 'write' },
   abort: { minRole: 'write' },
   approve: { minRole: 'write' },
+  'train-start': { minRole: 'write' },
+  'train-next': { minRole: 'write' },
+  'train-promote': { minRole: 'maintain' },
 };

@@ -687,6 +687,10 @@ export const ApprovalConfig = z.strictObject({
       }),
     })
     .meta({ description: 'Who may approve: listed users, and members of listed teams.' }),
+  prereleases: z.boolean().default(true).meta({
+    description:
+      "Whether prereleases (a version with a prerelease part, e.g. 2.0.0-rc.1) wait for approval too; false lets a train's betas and rcs go out without one while its final still waits.",
+  }),
   allowSelfApproval: z.boolean().default(false).meta({
     description: 'Whether the person who started the release (startedBy) may approve it; refused by default.',
   }),
@@ -783,7 +787,7 @@ const ProjectConfigFields = z.strictObject({
   }),
   access: AccessConfig.optional().meta({
     description:
-      'Who may dispatch each operation (release, re-release, resume, abort, approve) through the gateway, and its inputs: by login, team or least role on the source repository. Without it writers may release, resume, abort and approve, and re-release takes an admin.',
+      'Who may dispatch each operation (release, re-release, resume, abort, approve, train-start, train-next, train-promote) through the gateway, and its inputs: by login, team or least role on the source repository. Without it writers may release, resume, abort, approve, start a train and take its next step; train-promote takes a maintainer and re-release an admin.',
   }),
 });
 type ProjectConfigFields = z.infer<typeof ProjectConfigFields>;

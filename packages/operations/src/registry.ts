@@ -4,16 +4,27 @@
  * choices) and how it runs against Temporal. The gateway and `relforge dispatch` know operations only through this.
  */
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ReleaseVersionText, type OperationName } from '@relforge/config';
+import { parseVersion, ReleaseVersionText, type OperationName } from '@relforge/config';
 import {
   abortSignal,
   ApprovalRefusedType,
   approveUpdate,
   releaseWorkflowId,
   resumeUpdate,
+  trainWorkflowId,
   type ApprovalRefusal,
+  type TrainStep,
 } from '@relforge/release';
-import { startRelease } from '@relforge/release-start';
+import {
+  NoTrain,
+  startRelease,
+  startTrain,
+  takeStep,
+  trainStatus,
+  TrainRefused,
+  type StepRequest,
+  type TrainWait,
+} from '@relforge/release-start';
 import { z } from 'zod';
 
 /** What an operation runs with: the Temporal client, the project, and who asked (for the run's own audit trail). */
@@ -27,7 +38,7 @@ export interface RunContext {
 
 export interface OperationResult {
   workflowId: string;
-  /** started, attached, completed (nothing to do), resumed, abort-sent. */
+  /** started, attached, completed (nothing to do), resumed, abort-sent, approved, step-started (a train's). */
   how: string;
   /** One line for people: the CLI prints it, the issue-comment reply quotes it. */
   message: string;
@@ -53,6 +64,8 @@ export interface Operation<Inputs extends z.ZodObject = z.ZodObject> {
   name: OperationName;
   description: string;
   inputs: Inputs;
+  /** The workflow it starts or touches, for the audit record written before it runs: the release's unless given. */
+  workflowId?(project: string, inputs: z.output<Inputs>): string;
   run(context: RunContext, inputs: z.output<Inputs>): Promise<OperationResult>;
 }
 
@@ -75,6 +88,54 @@ async function runningRelease(client: Client, project: string, version: string, 
     );
   return handle;
 }
+
+/** A train is named by the version it ends with; its prereleases are numbered by the train itself. */
+const finalVersion = z
+  .string()
+  .refine((text) => ReleaseVersionText.safeParse(text).success, 'expected a final version such as 2.0.0')
+  .refine(
+    (text) => !ReleaseVersionText.safeParse(text).success || !parseVersion(text).isPrerelease,
+    'expected the final version such as 2.0.0, not a prerelease: the train numbers its prereleases itself',
+  )
+  .meta({ description: 'The final version the train ends with, e.g. 2.0.0.' });
+
+/**
+ * A dispatch answers within a request: a train no worker has taken within this long is reported started (or, for a
+ * step, refused as not ready), not waited for.
+ */
+const trainPatience: TrainWait = { patienceMs: 20_000 };
+
+/** What the train refused, answered 409 with its own words; there being no train is the same, with dispatch's fix. */
+async function askTrain<T>(project: string, version: string, ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if (error instanceof NoTrain)
+      throw new OperationConflict(error.message, `dispatch train-start with version=${version} first`);
+    if (error instanceof TrainRefused) throw new OperationConflict(error.message, error.fix);
+    throw error;
+  }
+}
+
+async function trainStep(
+  { client, project, login }: RunContext,
+  version: string,
+  request: StepRequest,
+): Promise<OperationResult> {
+  const handle = client.workflow.getHandle(trainWorkflowId(project, version));
+  // The caller becomes the step release's startedBy, so its approval gate refuses their own approval of it.
+  const step: TrainStep = await askTrain(project, version, () =>
+    takeStep(handle, project, version, { ...request, startedBy: { login, via: 'gateway' } }, trainPatience),
+  );
+  const what = request.channel === undefined ? 'next' : `promote ${request.channel}`;
+  return {
+    workflowId: handle.workflowId,
+    how: 'step-started',
+    message: `train ${project} ${version} ${what}: releasing ${step.version} (${step.workflowId})`,
+  };
+}
+
+const trainId = (project: string, inputs: { version: string }) => trainWorkflowId(project, inputs.version);
 
 export const operations: readonly Operation[] = [
   define({
@@ -207,6 +268,60 @@ export const operations: readonly Operation[] = [
         message: `approved ${project} ${inputs.version}: ${result.approvals.length} of ${result.required} approvals of digest set ${inputs.digest}`,
       };
     },
+  }),
+  define({
+    name: 'train-start',
+    description:
+      'Start the train of a version: its prereleases channel by channel, then its final (attaches when it runs).',
+    inputs: z.strictObject({
+      version: finalVersion,
+      channel: z
+        .string()
+        .optional()
+        .meta({ description: "The channel to start on, one of the config's train.channels; the first unless given." }),
+    }),
+    workflowId: trainId,
+    async run({ client, project }, inputs) {
+      const { handle, how } = await startTrain(client, {
+        project,
+        version: inputs.version,
+        ...(inputs.channel ? { channel: inputs.channel } : {}),
+      });
+      // Asked once a worker has it, so that a train its config refuses (an unknown channel) is answered 409 now.
+      const status = await askTrain(project, inputs.version, () =>
+        trainStatus(handle, project, inputs.version, trainPatience),
+      );
+      const where = status ? `is on ${status.channel}` : 'waits for a worker to take it';
+      const said = how === 'attached' ? 'is running already' : 'started';
+      return {
+        workflowId: handle.workflowId,
+        how,
+        message: `train ${project} ${inputs.version} ${said}; it ${where}`,
+      };
+    },
+  }),
+  define({
+    name: 'train-next',
+    description:
+      "Release the next prerelease of the train's channel (2.0.0-beta.1, then beta.2); answers once its release started.",
+    inputs: z.strictObject({ version: finalVersion }),
+    workflowId: trainId,
+    run: (context, inputs) => trainStep(context, inputs.version, {}),
+  }),
+  define({
+    name: 'train-promote',
+    description:
+      'Move the train to a later channel and release its first prerelease, or to final: release the version itself.',
+    inputs: z.strictObject({
+      version: finalVersion,
+      channel: z
+        .string()
+        .trim()
+        .min(1, 'name a later channel of the train, or final')
+        .meta({ description: "A later channel of the config's train.channels (e.g. rc), or final." }),
+    }),
+    workflowId: trainId,
+    run: (context, inputs) => trainStep(context, inputs.version, { channel: inputs.channel }),
   }),
 ];
 

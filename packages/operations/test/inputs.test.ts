@@ -2,6 +2,7 @@
  * The fast tier of the operations: inputs read from text as their declared types, refusals naming the input and its
  * fix, the inputs set to other than their default (when per-input rules apply), and the listing as JSON Schema.
  */
+import { OperationName } from '@relforge/config';
 import { describe, expect, it } from 'vitest';
 import { describeOperation, operationNamed, operations, parseInputs } from '../src/index.js';
 
@@ -36,13 +37,38 @@ describe('operation inputs', () => {
     });
   });
 
+  it('names a train by its final version and refuses a prerelease, whose number is the train’s to choose', () => {
+    const promote = operationNamed('train-promote');
+    if (!promote) throw new Error('train-promote is registered');
+    expect(parseInputs(promote, { version: '2.0.0', channel: 'rc' })).toMatchObject({ ok: true });
+    expect(parseInputs(promote, { version: '2.0.0-rc.1', channel: 'rc' })).toEqual({
+      ok: false,
+      field: 'version',
+      error:
+        'input version: expected the final version such as 2.0.0, not a prerelease: the train numbers its prereleases itself',
+      fix: 'give version=<text>',
+    });
+    expect(parseInputs(promote, { version: '2.0.0' })).toMatchObject({
+      error: 'input channel: required (train-promote takes version, channel)',
+    });
+    expect(describeOperation(operationNamed('train-start') ?? promote).inputs.map((input) => input.name)).toEqual([
+      'version',
+      'channel',
+    ]);
+  });
+
   it('lists every operation with its inputs, types, defaults and JSON Schema', () => {
-    expect(operations.map((operation) => operation.name)).toEqual([
+    // One entry for each name a config's access rules can name, in the config's order.
+    expect(operations.map((operation) => operation.name)).toEqual(OperationName.options);
+    expect(OperationName.options).toEqual([
       'release',
       're-release',
       'resume',
       'abort',
       'approve',
+      'train-start',
+      'train-next',
+      'train-promote',
     ]);
     expect(describeOperation(abort).inputs).toEqual([
       { name: 'version', type: 'string', required: true, description: 'The version, e.g. 1.5.0.' },

@@ -23,6 +23,17 @@ import {
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 
+export {
+  NoTrain,
+  startTrain,
+  takeStep,
+  trainStatus,
+  TrainRefused,
+  type StepRequest,
+  type TrainHandle,
+  type TrainWait,
+} from './train.js';
+
 /** started: this call started it; attached: it was running; completed: it had already finished. */
 export type StartHow = 'started' | 'attached' | 'completed';
 

@@ -49,6 +49,7 @@ export {
   promoteUpdate,
   trainStatusQuery,
   trainWorkflowId,
+  type NextInput,
   type PromoteInput,
   type TrainInput,
   type TrainPlan,

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { TrainMachineState, TrainStepState } from '@relforge/release-states';
+import type { StartedBy } from './approval.js';
 
 /** The `type` of every failure the train refuses with on purpose, named once. */
 export const TrainFailureType = {
@@ -57,6 +58,8 @@ export interface TrainStep {
   finishedAt?: string;
   outcome: TrainStepOutcome;
   error?: string;
+  /** Who asked for the step: the release's `startedBy`, so its approval gate refuses that person's own approval. */
+  startedBy?: StartedBy;
 }
 
 /** The train's machine in @relforge/release-states; its events are `dev.relforge.train.<state>.v1`. */
@@ -90,10 +93,15 @@ export function trainWorkflowId(project: string, version: string): string {
 /** The final's pseudo-channel: always last, whatever the config lists. */
 export const finalChannel = 'final';
 
-/** `next`: the next prerelease of the current channel. */
-export const nextUpdate = defineUpdate<TrainStep, []>('next');
+/** What `next` carries: who asks. Updates sent before it existed carry nothing, which the train reads as `{}`. */
+export interface NextInput {
+  startedBy?: StartedBy;
+}
 
-export interface PromoteInput {
+/** `next`: the next prerelease of the current channel. */
+export const nextUpdate = defineUpdate<TrainStep, [NextInput]>('next');
+
+export interface PromoteInput extends NextInput {
   /** A later channel of the config, or "final". */
   channel: string;
 }

@@ -26,9 +26,19 @@ import {
   type StageStatus,
 } from '../shared.js';
 
+/**
+ * Whether the config's approval holds this version: `approval.prereleases: false` lets prereleases (a train's betas and
+ * rcs) through, so only the final waits. Plans recorded before the field have none, which means true: their runs replay
+ * as they ran.
+ */
+export function approvalHolds(plan: ReleasePlan): boolean {
+  const rule = plan.config.approval;
+  return rule !== undefined && !(plan.version.isPrerelease && rule.prereleases === false);
+}
+
 /** The stages of a run: the plan's, with the approval stage before `approval.before` (runs of older code have none). */
 export function stagesWithApproval(plan: ReleasePlan): PipelineStage[] {
-  const before = plan.config.approval?.before;
+  const before = approvalHolds(plan) ? plan.config.approval?.before : undefined;
   const at = before === undefined ? -1 : plan.stages.indexOf(before);
   if (at < 0 || !patched('approval-gate')) return [...plan.stages];
   return [...plan.stages.slice(0, at), 'approval', ...plan.stages.slice(at)];
@@ -79,8 +89,9 @@ export class ApprovalGate {
   async run(stage: StageStatus): Promise<Record<string, string>> {
     const { host } = this;
     const rule = host.plan.config.approval;
-    // A resume with reloadConfig may have removed the section: nothing is left to wait for.
+    // A resume with reloadConfig may have removed the section, or let prereleases through: nothing is left to wait for.
     if (!rule) return { approval: 'no longer configured' };
+    if (!approvalHolds(host.plan)) return { approval: 'not asked of a prerelease (approval.prereleases is false)' };
     const sums = host.artifacts.find(isDigestSetFile);
     if (!sums)
       throw ApplicationFailure.nonRetryable(
@@ -106,9 +117,11 @@ export class ApprovalGate {
       refuse(
         ApprovalRule.NotAwaiting,
         'approve',
-        approval || plan.config.approval
+        approval || approvalHolds(plan)
           ? `${release} is not awaiting approval (it is ${status.state})`
-          : `${release} does not wait for an approval (it is ${status.state}; its config has no approval section)`,
+          : plan.config.approval
+            ? `${release} does not wait for an approval (it is ${status.state}; approval.prereleases is false, and ${status.version} is a prerelease)`
+            : `${release} does not wait for an approval (it is ${status.state}; its config has no approval section)`,
         'approve a release while `relforge status` shows it awaiting-approval',
       );
     }

@@ -31,6 +31,7 @@ import {
   nextUpdate,
   promoteUpdate,
   trainStatusQuery,
+  type NextInput,
   type PromoteInput,
   type TrainInput,
   type TrainPlan,
@@ -65,12 +66,17 @@ export async function train(input: TrainInput): Promise<TrainStatus> {
   });
   setHandler(
     nextUpdate,
-    async () => {
+    async (ask: NextInput | undefined) => {
       const run = await whenReady();
       run.validateNext();
-      return run.next();
+      return run.next(ask);
     },
-    { validator: () => started.run?.validateNext() },
+    {
+      validator: (ask: NextInput | undefined) => {
+        refuseMalformedAsker(ask);
+        started.run?.validateNext();
+      },
+    },
   );
   setHandler(
     promoteUpdate,
@@ -79,7 +85,12 @@ export async function train(input: TrainInput): Promise<TrainStatus> {
       run.validatePromote(promote);
       return run.promote(promote);
     },
-    { validator: (promote) => started.run?.validatePromote(promote) },
+    {
+      validator: (promote) => {
+        refuseMalformedAsker(promote);
+        started.run?.validatePromote(promote);
+      },
+    },
   );
   // Runs recorded before trains logged events replay without a single event step.
   const events = patched('train-events') ? new EventOutbox({ ...input, kind: 'train' }) : undefined;
@@ -213,13 +224,13 @@ class TrainRun {
   }
 
   /** The next prerelease of the current channel. */
-  next(): Promise<TrainStep> {
-    return this.begin(this.status.channel);
+  next(ask: NextInput | undefined): Promise<TrainStep> {
+    return this.begin(this.status.channel, ask?.startedBy);
   }
 
   /** A later channel's first prerelease, or the final release. */
   promote(promote: PromoteInput): Promise<TrainStep> {
-    return this.begin(promote.channel);
+    return this.begin(promote.channel, promote.startedBy);
   }
 
   /** Waits for the release that runs and records how it ended. */
@@ -254,7 +265,7 @@ class TrainRun {
     setCurrentDetails(lines.join('\n'));
   }
 
-  private async begin(channel: string): Promise<TrainStep> {
+  private async begin(channel: string, startedBy: NextInput['startedBy']): Promise<TrainStep> {
     const { project, version } = this.status;
     const isFinal = channel === finalChannel;
     const released = this.status.steps.filter(
@@ -267,6 +278,7 @@ class TrainRun {
       workflowId: releaseWorkflowId(project, stepVersion),
       startedAt: new Date().toISOString(),
       outcome: 'running',
+      ...(startedBy ? { startedBy } : {}),
     };
     // Recorded before the first await, so a second update's validator already sees a step running.
     this.status.steps.push(step);
@@ -276,7 +288,8 @@ class TrainRun {
     this.#record('train', 'running');
     this.#stepsThisRun++;
     this.showDetails();
-    const releaseInput = { project, version: stepVersion };
+    // Who asked for the step started its release: its approval gate refuses that person's own approval.
+    const releaseInput = { project, version: stepVersion, ...(startedBy ? { startedBy } : {}) };
     try {
       this.child = await startChild<typeof release>('release', {
         workflowId: step.workflowId,
@@ -346,6 +359,21 @@ class TrainRun {
     if (this.status.plan.soakMs <= 0 || !finishedAt || this.finished) return undefined;
     return Date.parse(finishedAt) + this.status.plan.soakMs;
   }
+}
+
+/** A `startedBy` the release could not hold its approval rule to: refused before the step is recorded. */
+function refuseMalformedAsker(ask: NextInput | undefined): void {
+  const startedBy: unknown = ask?.startedBy;
+  if (startedBy === undefined) return;
+  const { login, via } = (typeof startedBy === 'object' && startedBy !== null ? startedBy : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof login !== 'string' || login === '' || !['cli', 'gateway', 'github'].includes(String(via)))
+    throw refusal(
+      TrainFailureType.InputError,
+      'startedBy: expected {"login": "<GitHub login>", "via": "cli", "gateway" or "github"}',
+    );
 }
 
 function refusal(type: TrainFailureType, message: string): ApplicationFailure {

@@ -233,6 +233,42 @@ describe('the approval stage', () => {
     ]);
   });
 
+  it('lets a prerelease through without approval when approval.prereleases is false, and holds the final', async () => {
+    const prerelease = newRelease({ version: '3.1.0-rc.1' });
+    const extraConfig = approvalConfig('  prereleases: false\n');
+    const { activities } = stubActivities({
+      ...prerelease,
+      extraConfig,
+      failing: { activity: 'uploadArtifacts', times: 1 },
+    });
+    const handle = await server().start(prerelease);
+    const released = await (
+      await server().workers(activities, platforms)
+    ).runUntil(async () => {
+      const parked = await untilState(handle, 'waiting');
+      expect(parked.stages.map((stage) => stage.name)).not.toContain('approval');
+      expect(parked.approval).toBeUndefined();
+      const digest = parked.artifacts.find((artifact) => isDigestSetFile({ ...artifact, kind: 'checksums' }))?.sha256;
+      expect(await refusalOf(handle, { digest: digest ?? '', login: 'bob' })).toMatchObject({
+        rule: 'not-awaiting-approval',
+        message: `release ${prerelease.project} 3.1.0-rc.1 does not wait for an approval (it is waiting; approval.prereleases is false, and 3.1.0-rc.1 is a prerelease)`,
+      });
+      await handle.executeUpdate(resumeUpdate, { args: [{}] });
+      return handle.result();
+    });
+    expect(released.state).toBe('succeeded');
+
+    const final = { ...prerelease, version: '3.1.0' };
+    const { workers } = await workersFor(final, { extraConfig });
+    const finalHandle = await server().start(final);
+    await workers.runUntil(async () => {
+      const waiting = await untilState(finalHandle, 'awaiting-approval');
+      expect(waiting.approval).toMatchObject({ before: 'publish', required: 2, approvals: [] });
+      await finalHandle.signal(abortSignal, { reason: 'the test ends here' });
+      await finalHandle.result().catch(() => undefined);
+    });
+  });
+
   it('refuses an approval for a release whose config asks for none, saying so', async () => {
     const input = newRelease();
     const { activities } = stubActivities({

@@ -1,14 +1,16 @@
 /**
  * The train's own decisions, with releases that end at once: a version whose release id exists already is taken and
- * the train moves to the next number; the train continues as new after `stepsPerRun` steps, carrying every step. Its
- * events go to a real JetStream (a NATS server of this file's own), through the real event steps.
- * The first case's train, run on the code before trains logged events, is the fixture `recordedHistories.train`.
+ * the train moves to the next number; a prerelease that failed keeps its number; the train continues as new after
+ * `stepsPerRun` steps, carrying every step. Its events go to a real JetStream (a NATS server of this file's own),
+ * through the real event steps. The first case's train, run on the code before trains logged events, is the fixture
+ * `recordedHistories.train`.
  */
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import {
+  abortSignal,
   nextUpdate,
   promoteUpdate,
   releaseWorkflowId,
@@ -21,6 +23,7 @@ import {
 import { createReleaseActivities } from '@relforge/release/activities';
 import type { train } from '@relforge/release/workflows';
 import { Git } from '@relforge/git';
+import { goSignal, type release } from './train-workflows.js';
 import { startDevServer, until, type DevServer } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { described, eventsOf, expectWholeLog } from '../event-log.js';
@@ -75,8 +78,8 @@ function eventSteps() {
 const trainLog = (input: TrainInput) =>
   eventsOf(events().log, server.namespace, { project: input.project, version: input.version, kind: 'train' });
 
-async function startTrain() {
-  const input: TrainInput = { project: `fast-${randomBytes(3).toString('hex')}`, version: '2.0.0' };
+async function startTrain(prefix = 'fast') {
+  const input: TrainInput = { project: `${prefix}-${randomBytes(3).toString('hex')}`, version: '2.0.0' };
   const handle = await server.env.client.workflow.start<typeof train>('train', {
     taskQueue: 'train-fast',
     workflowId: trainWorkflowId(input.project, input.version),
@@ -95,7 +98,7 @@ async function settled(handle: { query: (q: typeof trainStatusQuery) => Promise<
 describe('the train workflow', () => {
   it('releases a prerelease, then the final, and ends in one run, logging each change as an event', async () => {
     const { input, handle } = await startTrain();
-    expect((await handle.executeUpdate(nextUpdate, { args: [] })).version).toBe('2.0.0-beta.1');
+    expect((await handle.executeUpdate(nextUpdate, { args: [{}] })).version).toBe('2.0.0-beta.1');
     await settled(handle);
     expect((await handle.executeUpdate(promoteUpdate, { args: [{ channel: 'final' }] })).version).toBe('2.0.0');
     const finished = await handle.result();
@@ -140,13 +143,13 @@ describe('the train workflow', () => {
       args: [{ project: input.project, version: '2.0.0-beta.1' }],
     });
     await outside.result();
-    const first = await handle.executeUpdate(nextUpdate, { args: [] });
+    const first = await handle.executeUpdate(nextUpdate, { args: [{}] });
     expect(first.version).toBe('2.0.0-beta.1');
     expect((await settled(handle)).steps.map((step) => [step.version, step.outcome])).toEqual([
       ['2.0.0-beta.1', 'taken'],
     ]);
     expect((await settled(handle)).steps[0]?.error).toContain(`release/${input.project}/2.0.0-beta.1 exists already`);
-    await handle.executeUpdate(nextUpdate, { args: [] });
+    await handle.executeUpdate(nextUpdate, { args: [{}] });
     const status = await settled(handle);
     expect(status.steps.map((step) => [step.version, step.outcome])).toEqual([
       ['2.0.0-beta.1', 'taken'],
@@ -166,9 +169,38 @@ describe('the train workflow', () => {
     expect(expectWholeLog(logged, await handle.query(trainStatusQuery)).map((run) => run.length)).toEqual([9, 1]);
   });
 
+  it('keeps the number of a prerelease that failed, releasing it again, each release started by who asked', async () => {
+    const { input, handle } = await startTrain('held');
+    const alice = { login: 'alice', via: 'gateway' } as const;
+    const malformed = await handle
+      .executeUpdate(promoteUpdate, { args: [{ channel: 'rc', startedBy: { login: '', via: 'gateway' } }] })
+      .catch((error: unknown) => error);
+    expect((malformed as WorkflowUpdateFailedError).cause?.message).toBe(
+      'startedBy: expected {"login": "<GitHub login>", "via": "cli", "gateway" or "github"}',
+    );
+    const first = await handle.executeUpdate(promoteUpdate, { args: [{ channel: 'rc', startedBy: alice }] });
+    expect(first).toMatchObject({ version: '2.0.0-rc.1', outcome: 'running', startedBy: alice });
+    const rc1 = server.env.client.workflow.getHandle<typeof release>(releaseWorkflowId(input.project, '2.0.0-rc.1'));
+    // An abort (with rollback or not) fails the release: nothing of it was public, so its number is free again.
+    await rc1.signal(abortSignal, { reason: 'a bad build', rollback: true });
+    expect((await settled(handle)).steps.map((step) => [step.version, step.outcome])).toEqual([
+      ['2.0.0-rc.1', 'failed'],
+    ]);
+    const again = await handle.executeUpdate(nextUpdate, { args: [{ startedBy: { login: 'bob', via: 'cli' } }] });
+    expect(again.version).toBe('2.0.0-rc.1');
+    await rc1.signal(goSignal);
+    const status = await settled(handle);
+    expect(status.steps.map((step) => [step.version, step.outcome, step.startedBy?.login])).toEqual([
+      ['2.0.0-rc.1', 'failed', 'alice'],
+      ['2.0.0-rc.1', 'released', 'bob'],
+    ]);
+    // The second run of the same release id, started with who asked as its startedBy.
+    expect(await rc1.result()).toEqual({ version: '2.0.0-rc.1', startedBy: { login: 'bob', via: 'cli' } });
+  });
+
   it('continues as new after stepsPerRun steps with every step carried, and ends after its final', async () => {
     const { input, handle } = await startTrain();
-    await handle.executeUpdate(nextUpdate, { args: [] });
+    await handle.executeUpdate(nextUpdate, { args: [{}] });
     await settled(handle);
     await handle.executeUpdate(promoteUpdate, { args: [{ channel: 'rc' }] });
     const carried = await until('the train to continue as new', async () => {
