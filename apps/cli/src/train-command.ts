@@ -22,7 +22,7 @@ import {
   type TrainWait,
 } from '@relforge/release-start';
 import { exitCodes } from './errors.js';
-import { whoAmI } from './operator-audit.js';
+import { releaseStarter } from './operator-audit.js';
 import { connect, temporalTarget } from './temporal-target.js';
 
 async function withClient<T>(use: (client: Client) => Promise<T>): Promise<T> {
@@ -98,14 +98,14 @@ function printStatus(status: TrainStatus, approval: string | undefined): void {
   else console.log(`the final waits for: ${waits.join('; ')}`);
 }
 
-/** A step asked for by the OS user, who becomes its release's `startedBy` as with `relforge release`. */
+/** A step asked for from this terminal: who asks (RELFORGE_GITHUB_LOGIN, else the OS user) starts its release. */
 async function step(client: Client, project: string, version: string, request: StepRequest, wait: boolean) {
   const handle: TrainHandle = client.workflow.getHandle(trainWorkflowId(project, version));
   const taken = await takeStep(
     handle,
     project,
     version,
-    { ...request, startedBy: { login: whoAmI(), via: 'cli' } },
+    { ...request, startedBy: releaseStarter() },
     waitForWorker(project, version),
   );
   return followStep(handle, taken, wait);
