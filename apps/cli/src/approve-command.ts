@@ -1,27 +1,18 @@
 /**
  * `relforge approve <project> <version> --digest <sha256>`: approve a release's digest set through the gateway, as
- * the GitHub user whose token is in RELFORGE_GITHUB_TOKEN. Without `--digest` it shows the digest set and the files it
+ * the GitHub user whose token is in RELFORGE_GITHUB_TOKEN (on the local stack, its demo person without one). Without `--digest` it shows the digest set and the files it
  * covers, and asks for it: an approval names exactly what was checked.
  */
 import { Command } from 'commander';
 import { InputError, StackError } from '@relforge/errors';
 import type { ApprovalStatus, ApproveResult } from '@relforge/release';
+import { gatewayCaller } from './gateway-target.js';
 
 interface Refusal {
   error: string;
   fix: string;
   rule?: string;
   approval?: ApprovalStatus;
-}
-
-function gatewayUrl(flag: string | undefined): string {
-  const url = flag ?? (process.env['RELFORGE_GATEWAY_URL'] || undefined);
-  if (!url || !URL.canParse(url))
-    throw new InputError(
-      url ? `--gateway (RELFORGE_GATEWAY_URL): ${url} is not a URL` : 'no gateway: approvals go through one',
-      { fix: 'pass --gateway https://<gateway> or set RELFORGE_GATEWAY_URL (the local stack: http://127.0.0.1:7090)' },
-    );
-  return url.replace(/\/+$/, '');
 }
 
 function printDigestSet(approval: ApprovalStatus): void {
@@ -38,52 +29,54 @@ export function approveCommand(): Command {
     .argument('<project>')
     .argument('<version>')
     .option('--digest <sha256>', 'the digest set you checked, as `relforge approve` without it shows')
-    .option('--gateway <url>', 'the gateway (default: RELFORGE_GATEWAY_URL)')
-    .action(async (project: string, version: string, options: { digest?: string; gateway?: string }) => {
-      const base = gatewayUrl(options.gateway);
-      const token = process.env['RELFORGE_GITHUB_TOKEN'];
-      if (!token)
-        throw new InputError('RELFORGE_GITHUB_TOKEN is not set: the gateway knows you by your GitHub token', {
-          fix: 'export RELFORGE_GITHUB_TOKEN=<a GitHub token of yours> (e.g. `gh auth token`), then approve again',
-        });
-      const url = `${base}/api/releases/${encodeURIComponent(project)}/${encodeURIComponent(version)}/approve`;
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify(options.digest === undefined ? {} : { digest: options.digest }),
-        });
-      } catch (error) {
-        throw new StackError(
-          `the gateway at ${base} cannot be reached (${(error as Error).cause ?? (error as Error).message})`,
-          {
-            fix: 'check --gateway / RELFORGE_GATEWAY_URL and that the gateway runs (GET /healthz)',
-          },
+    .option('--gateway <url>', "the gateway (env RELFORGE_GATEWAY_URL; default the local stack's)")
+    .option('--token-env <variable>', 'the environment variable holding your GitHub token', 'RELFORGE_GITHUB_TOKEN')
+    .action(
+      async (project: string, version: string, options: { digest?: string; gateway?: string; tokenEnv: string }) => {
+        const { url: base, token } = gatewayCaller(
+          options.gateway,
+          options.tokenEnv,
+          'the gateway knows you by your GitHub token',
         );
-      }
-      const body = (await response.json().catch(() => ({}))) as Refusal | ApproveResult;
-      if (response.ok) {
-        const result = body as ApproveResult;
-        const who = result.approvals.map((given) => given.login).join(', ');
-        console.log(
-          `approved ${project} ${version}: ${result.approvals.length} of ${result.required} approvals (${who}) of digest set ${result.digest}`,
-        );
-        console.log(result.approved ? '  enough: the release goes on' : '  waiting for more approvers');
-        return;
-      }
-      const refused = body as Refusal;
-      if (options.digest === undefined && refused.approval) {
-        console.log(`release ${project} ${version} awaits approval before ${refused.approval.before}`);
-        printDigestSet(refused.approval);
-        throw new InputError('--digest: required, naming the digest set you checked', {
-          fix: `check the files above, then: relforge approve ${project} ${version} --digest ${refused.approval.digest}`,
-        });
-      }
-      if (refused.approval) printDigestSet(refused.approval);
-      const message = `the gateway refused the approval (${response.status}${refused.rule ? `, ${refused.rule}` : ''}): ${refused.error ?? 'no reason given'}`;
-      const fix = refused.fix || 'see the gateway log';
-      if (response.status >= 500) throw new StackError(message, { fix });
-      throw new InputError(message, { fix });
-    });
+        const url = `${base}/api/releases/${encodeURIComponent(project)}/${encodeURIComponent(version)}/approve`;
+        let response: Response;
+        try {
+          response = await fetch(url, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(options.digest === undefined ? {} : { digest: options.digest }),
+          });
+        } catch (error) {
+          throw new StackError(
+            `the gateway at ${base} cannot be reached (${(error as Error).cause ?? (error as Error).message})`,
+            {
+              fix: 'check --gateway / RELFORGE_GATEWAY_URL and that the gateway runs (GET /healthz)',
+            },
+          );
+        }
+        const body = (await response.json().catch(() => ({}))) as Refusal | ApproveResult;
+        if (response.ok) {
+          const result = body as ApproveResult;
+          const who = result.approvals.map((given) => given.login).join(', ');
+          console.log(
+            `approved ${project} ${version}: ${result.approvals.length} of ${result.required} approvals (${who}) of digest set ${result.digest}`,
+          );
+          console.log(result.approved ? '  enough: the release goes on' : '  waiting for more approvers');
+          return;
+        }
+        const refused = body as Refusal;
+        if (options.digest === undefined && refused.approval) {
+          console.log(`release ${project} ${version} awaits approval before ${refused.approval.before}`);
+          printDigestSet(refused.approval);
+          throw new InputError('--digest: required, naming the digest set you checked', {
+            fix: `check the files above, then: relforge approve ${project} ${version} --digest ${refused.approval.digest}`,
+          });
+        }
+        if (refused.approval) printDigestSet(refused.approval);
+        const message = `the gateway refused the approval (${response.status}${refused.rule ? `, ${refused.rule}` : ''}): ${refused.error ?? 'no reason given'}`;
+        const fix = refused.fix || 'see the gateway log';
+        if (response.status >= 500) throw new StackError(message, { fix });
+        throw new InputError(message, { fix });
+      },
+    );
 }
