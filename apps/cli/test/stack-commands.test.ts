@@ -160,7 +160,7 @@ describe('relforge stack', () => {
 });
 
 describe('relforge demo', () => {
-  it('releases the example end to end, and a second run changes nothing', async () => {
+  it('releases the example end to end, and a second run changes nothing', { timeout: 300_000 }, async () => {
     const env = await stackEnv();
     const demo = await runCli(['demo'], env);
     expect(demo.stderr).toBe('');
