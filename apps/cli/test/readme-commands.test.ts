@@ -319,15 +319,16 @@ const steps = new Map<string, Step>([
     {
       expect: ({ code, stdout }) => {
         const lines = stdout.trimEnd().split('\n');
-        // The dispatches, accepted by the default rules, each naming its workflow; the operator's CLI actions too.
+        // The dispatches, accepted by the default rules (write or more: the demo person is admin), each naming its
+        // workflow; the operator's CLI actions too.
         expect(lines).toContainEqual(
           expect.stringMatching(
-            /^\S+Z {2}demo-maintainer \(github-token\) {2}via dispatch {2}release hello version=1\.6\.0\b.* {2}accepted by access\.release {2}→ release\/hello\/1\.6\.0$/,
+            /^\S+Z {2}demo-maintainer \(github-token\) {2}via dispatch {2}release hello version=1\.6\.0 {2}accepted by default access\.release\.minRole {2}→ release\/hello\/1\.6\.0$/,
           ),
         );
         expect(lines).toContainEqual(
           expect.stringMatching(
-            /^\S+Z {2}demo-maintainer \(github-token\) {2}via dispatch {2}abort hello version=1\.5\.5 reason=superseded by 1\.6\.0 rollback=true {2}accepted by access\.abort {2}→ release\/hello\/1\.5\.5$/,
+            /^\S+Z {2}demo-maintainer \(github-token\) {2}via dispatch {2}abort hello version=1\.5\.5 reason=superseded by 1\.6\.0 rollback=true {2}accepted by default access\.abort\.minRole {2}→ release\/hello\/1\.5\.5$/,
           ),
         );
         expect(lines).toContainEqual(
