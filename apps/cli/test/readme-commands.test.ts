@@ -62,8 +62,9 @@ async function parkReleases(): Promise<void> {
   });
   const results = await Promise.all(parked.map((version) => sh(`relforge release ${version} --config ${config}`)));
   for (const result of results) {
-    expect(result.stdout).toContain('is waiting for an operator at publish');
-    expect(result.code).toBe(4);
+    const output = `${result.stdout}\n${result.stderr}`;
+    expect(result.stdout, output).toContain('is waiting for an operator at publish');
+    expect(result.code, output).toBe(4);
   }
   await stand().clearFaults();
 }
