@@ -1,11 +1,13 @@
 /**
  * `relforge approve <project> <version> --digest <sha256>`: approve a release's digest set through the gateway, as
- * the GitHub user whose token is in RELFORGE_GITHUB_TOKEN. Without `--digest` it shows the digest set and the files it
- * covers, and asks for it: an approval names exactly what was checked.
+ * the GitHub user whose token is in RELFORGE_GITHUB_TOKEN (on the local stack without one, its demo person). Without
+ * `--digest` it shows the digest set and the files it covers, and asks for it: an approval names exactly what was
+ * checked.
  */
 import { Command } from 'commander';
 import { InputError, StackError } from '@relforge/errors';
 import type { ApprovalStatus, ApproveResult } from '@relforge/release';
+import { gatewayCaller } from './gateway-target.js';
 
 interface Refusal {
   error: string;
@@ -14,14 +16,10 @@ interface Refusal {
   approval?: ApprovalStatus;
 }
 
-function gatewayUrl(flag: string | undefined): string {
-  const url = flag ?? (process.env['RELFORGE_GATEWAY_URL'] || undefined);
-  if (!url || !URL.canParse(url))
-    throw new InputError(
-      url ? `--gateway (RELFORGE_GATEWAY_URL): ${url} is not a URL` : 'no gateway: approvals go through one',
-      { fix: 'pass --gateway https://<gateway> or set RELFORGE_GATEWAY_URL (the local stack: http://127.0.0.1:7090)' },
-    );
-  return url.replace(/\/+$/, '');
+interface ApproveOptions {
+  digest?: string;
+  gateway?: string;
+  tokenEnv: string;
 }
 
 function printDigestSet(approval: ApprovalStatus): void {
@@ -38,14 +36,14 @@ export function approveCommand(): Command {
     .argument('<project>')
     .argument('<version>')
     .option('--digest <sha256>', 'the digest set you checked, as `relforge approve` without it shows')
-    .option('--gateway <url>', 'the gateway (default: RELFORGE_GATEWAY_URL)')
-    .action(async (project: string, version: string, options: { digest?: string; gateway?: string }) => {
-      const base = gatewayUrl(options.gateway);
-      const token = process.env['RELFORGE_GITHUB_TOKEN'];
-      if (!token)
-        throw new InputError('RELFORGE_GITHUB_TOKEN is not set: the gateway knows you by your GitHub token', {
-          fix: 'export RELFORGE_GITHUB_TOKEN=<a GitHub token of yours> (e.g. `gh auth token`), then approve again',
-        });
+    .option('--gateway <url>', "the gateway (env RELFORGE_GATEWAY_URL; default the local stack's)")
+    .option('--token-env <variable>', 'the environment variable holding your GitHub token', 'RELFORGE_GITHUB_TOKEN')
+    .action(async (project: string, version: string, options: ApproveOptions) => {
+      const { url: base, token } = gatewayCaller(
+        options.gateway,
+        options.tokenEnv,
+        'the gateway knows you by your GitHub token',
+      );
       const url = `${base}/api/releases/${encodeURIComponent(project)}/${encodeURIComponent(version)}/approve`;
       let response: Response;
       try {

@@ -8,6 +8,7 @@ import { InputError, StackError } from '@relforge/errors';
 import type { OperationDescription } from '@relforge/operations';
 import { defaultListen } from '@relforge/gateway';
 import { exitCodes } from './errors.js';
+import { gatewayCaller, gatewayUrl } from './gateway-target.js';
 
 interface DispatchOptions {
   project?: string;
@@ -19,10 +20,6 @@ interface DispatchOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-function gatewayUrl(options: DispatchOptions): string {
-  return (options.gateway ?? (process.env['RELFORGE_GATEWAY_URL'] || `http://${defaultListen}`)).replace(/\/$/, '');
-}
 
 async function call(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
   let response: Response;
@@ -78,14 +75,13 @@ export function dispatchCommand(): Command {
     .option('--list', 'list the operations and their inputs')
     .option(
       '--gateway <url>',
-      `the gateway (env RELFORGE_GATEWAY_URL; default http://${defaultListen}, the local stack's)`,
+      `the gateway (env RELFORGE_GATEWAY_URL; default the local stack's, http://${defaultListen} unless it runs on another port)`,
     )
     .option('--token-env <variable>', 'the environment variable holding your GitHub token', 'RELFORGE_GITHUB_TOKEN')
     .option('--json', "print the gateway's answer as JSON")
     .action(async (operation: string | undefined, options: DispatchOptions) => {
-      const base = gatewayUrl(options);
       if (options.list) {
-        const { body } = await call(`${base}/api/operations`);
+        const { body } = await call(`${gatewayUrl(options.gateway).url}/api/operations`);
         if (options.json) return console.log(JSON.stringify(body, null, 2));
         for (const listed of (body['operations'] ?? []) as OperationDescription[]) {
           console.log(`${listed.name}  ${listed.description}`);
@@ -99,11 +95,11 @@ export function dispatchCommand(): Command {
         });
       if (!options.project)
         throw new InputError('--project is required', { fix: 'name the project, e.g. --project hello' });
-      const token = process.env[options.tokenEnv];
-      if (!token)
-        throw new InputError(`${options.tokenEnv} is not set: dispatch sends your GitHub token to the gateway`, {
-          fix: `export ${options.tokenEnv}=<your GitHub token>, or name another variable with --token-env`,
-        });
+      const { url: base, token } = gatewayCaller(
+        options.gateway,
+        options.tokenEnv,
+        'dispatch sends your GitHub token to the gateway',
+      );
       const { status, body } = await call(`${base}/api/dispatch/${encodeURIComponent(operation)}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -117,21 +117,21 @@ export async function endedStatus(handle: WorkflowHandle): Promise<Ended> {
 
 /** Follows a release to its end, reporting each change in its status. */
 export async function followRelease(handle: WorkflowHandle, onStatus: (status: ReleaseStatus) => void): Promise<Ended> {
-  const ended = endedStatus(handle).then(
-    (outcome) => ({ outcome }),
-    (error: unknown) => ({ error }),
-  );
   for (;;) {
-    const done = await Promise.race([ended, sleep(500).then(() => undefined)]);
-    if (done && 'outcome' in done) {
-      onStatus(done.outcome.status);
-      return done.outcome;
+    // Short calls, each awaited, rather than a long poll for the result beside them: a release that stops to wait
+    // would leave that poll open when the command closes its connection, and a retry of it due then throws on the
+    // closed channel outside any handler (grpc-js), ending the command with exit 1 after it printed its outcome.
+    const { status: execution } = await handle.describe();
+    if (execution.name !== 'RUNNING') {
+      const outcome = await endedStatus(handle);
+      onStatus(outcome.status);
+      return outcome;
     }
-    if (done) throw done.error;
     const status = await handle.query(statusQuery).catch(() => undefined);
     if (status) onStatus(status);
     // Awaiting approval holds for people too (hours, perhaps): said, and left to `relforge approve`.
     if (status?.state === 'waiting' || status?.state === 'awaiting-approval')
       return { status, failed: false, waiting: true };
+    await sleep(500);
   }
 }

@@ -1,8 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { InputError } from '@relforge/errors';
+import { loadProjectConfigs } from '@relforge/config';
 import {
   defaultStackSettings,
+  ensureDemoPerson,
   gatewayIsRunning,
   readStackState,
   stackDown,
@@ -11,6 +13,7 @@ import {
   workerIsRunning,
   type StackSettings,
   type StackState,
+  workerEnvironment,
 } from '@relforge/stack';
 import { ensureStackGateway } from './gateway-process.js';
 import { streamName } from '@relforge/release-events/jetstream';
@@ -91,6 +94,11 @@ export function printStack(state: StackState): void {
       `gateway    ${state.gateway.url}  (${running}; GitHub webhooks at ${state.gateway.url}/github/webhooks)`,
     );
   }
+  if (state.demo) {
+    console.log(
+      `demo user  ${state.demo.login}  (admin on ${state.demo.repositories.join(', ')}; \`relforge dispatch\` and \`approve\` act as them without RELFORGE_GITHUB_TOKEN)`,
+    );
+  }
   const logs = [
     state.temporal.logFile,
     state.s3.logFile,
@@ -102,7 +110,7 @@ export function printStack(state: StackState): void {
   console.log(`logs       ${logs.filter(Boolean).join(', ')}`);
 }
 
-/** The servers, then the stack's worker and gateway for `configs`: no-ops for what already runs. */
+/** The servers, then the stack's worker, its demo person and its gateway for `configs`: no-ops for what already runs. */
 export async function startStack(options: StackOptions, configs: string[]): Promise<StackState> {
   const before = readStackState();
   const serversWereUp = before !== undefined && stackIsRunning(before);
@@ -110,7 +118,10 @@ export async function startStack(options: StackOptions, configs: string[]): Prom
   const servers = await stackUp(settings);
   try {
     const withWorker = await ensureStackWorker(servers, configs);
-    return await ensureStackGateway(withWorker, settings.gatewayPort, configs);
+    const { configs: loaded } = await loadProjectConfigs(configs, { ...process.env, ...workerEnvironment(servers) });
+    const sources = [...new Set([...loaded.values()].map((config) => config.source.repository))];
+    const withDemo = await ensureDemoPerson(withWorker, sources);
+    return await ensureStackGateway(withDemo, settings.gatewayPort, configs);
   } catch (error) {
     // A worker that cannot start (a broken config) leaves nothing this command started running.
     if (!serversWereUp) await stackDown();

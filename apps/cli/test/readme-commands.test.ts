@@ -44,10 +44,16 @@ function sh(command: string, timeoutMs = 600_000): Promise<CliResult> {
   });
 }
 
-const stand = () => new StandInAdmin(`http://127.0.0.1:${env['RELFORGE_GITHUB_PORT']}`);
-const parked = ['1.5.0', '1.5.1', '1.5.2', '1.5.3', '1.5.4'];
+const demoToken = () =>
+  (JSON.parse(readFileSync(join(stateDir, 'credentials.json'), 'utf8')) as { demoToken: string }).demoToken;
 
-/** Releases that wait for an operator, for the README's resume and abort commands: the forge refuses the token at publish. */
+const stand = () => new StandInAdmin(`http://127.0.0.1:${env['RELFORGE_GITHUB_PORT']}`);
+const parked = ['1.5.0', '1.5.1', '1.5.2', '1.5.3', '1.5.4', '1.5.5'];
+
+/**
+ * Releases that wait for an operator, for the README's resume and abort commands (1.5.5 for the dispatched abort): the
+ * forge refuses the token at publish.
+ */
 async function parkReleases(): Promise<void> {
   await stand().addFault({
     match: { method: 'GET', path: '/repos/relforge-examples/hello/releases' },
@@ -56,8 +62,9 @@ async function parkReleases(): Promise<void> {
   });
   const results = await Promise.all(parked.map((version) => sh(`relforge release ${version} --config ${config}`)));
   for (const result of results) {
-    expect(result.stdout).toContain('is waiting for an operator at publish');
-    expect(result.code).toBe(4);
+    const output = `${result.stdout}\n${result.stderr}`;
+    expect(result.stdout, output).toContain('is waiting for an operator at publish');
+    expect(result.code, output).toBe(4);
   }
   await stand().clearFaults();
 }
@@ -268,11 +275,98 @@ const steps = new Map<string, Step>([
     },
   ],
   [
+    'relforge dispatch --list',
+    {
+      expect: ({ code, stdout, stderr }) => {
+        expect(stdout).toMatch(/^release {2}Release a version of the project/m);
+        expect(stdout).toMatch(/^ {4}version {8}string {3}required {2}The version, e\.g\. 1\.5\.0\.$/m);
+        for (const operation of ['re-release', 'resume', 'abort', 'approve']) {
+          expect(stdout).toMatch(new RegExp(`^${operation} {2}`, 'm'));
+        }
+        // Listing needs no token, so the demo person is not mentioned.
+        expect(stderr).toBe('');
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge dispatch release --project hello -f version=1.6.0',
+    {
+      expect: async ({ code, stdout, stderr }) => {
+        expect(stdout).toBe('release hello 1.6.0 started (workflow release/hello/1.6.0)\n');
+        expect(stderr).toBe(
+          "relforge: using the local stack's demo token for demo-maintainer (set RELFORGE_GITHUB_TOKEN to act as yourself)\n",
+        );
+        expect(code).toBe(0);
+        // It runs on in the background, on the stack's worker, to the end.
+        await untilState('1.6.0', 'succeeded');
+      },
+    },
+  ],
+  [
+    'relforge dispatch abort --project hello -f version=1.5.5 -f reason="superseded by 1.6.0" -f rollback=true',
+    {
+      expect: async ({ code, stdout }) => {
+        expect(stdout).toBe(
+          'abort with rollback sent to hello 1.5.5: superseded by 1.6.0 (workflow release/hello/1.5.5)\n',
+        );
+        expect(code).toBe(0);
+        await untilState('1.5.5', 'cancelled');
+      },
+    },
+  ],
+  [
+    'relforge audit --project hello --since 2h',
+    {
+      expect: ({ code, stdout }) => {
+        const lines = stdout.trimEnd().split('\n');
+        // The dispatches, accepted by the default rules (write or more: the demo person is admin), each naming its
+        // workflow; the operator's CLI actions too.
+        expect(lines).toContainEqual(
+          expect.stringMatching(
+            /^\S+Z {2}demo-maintainer \(github-token\) {2}via dispatch {2}release hello version=1\.6\.0 {2}accepted by default access\.release\.minRole {2}→ release\/hello\/1\.6\.0$/,
+          ),
+        );
+        expect(lines).toContainEqual(
+          expect.stringMatching(
+            /^\S+Z {2}demo-maintainer \(github-token\) {2}via dispatch {2}abort hello version=1\.5\.5 reason=superseded by 1\.6\.0 rollback=true {2}accepted by default access\.abort\.minRole {2}→ release\/hello\/1\.5\.5$/,
+          ),
+        );
+        expect(lines).toContainEqual(
+          expect.stringMatching(
+            /^\S+Z {2}\S+@\S+ \(temporal-credentials\) {2}via cli {2}resume hello version=1\.5\.0\b/,
+          ),
+        );
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
+    'relforge audit --actor demo-maintainer --json',
+    {
+      expect: ({ code, stdout }) => {
+        const records = stdout
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { actor: { login?: string }; operation: string; decision: string });
+        expect(records.map(({ operation, decision }) => `${operation} ${decision}`)).toEqual([
+          'release accepted',
+          'abort accepted',
+        ]);
+        expect(records.every((record) => record.actor.login === 'demo-maintainer')).toBe(true);
+        // The demo token is the stack's secret: neither the trail nor the command's output holds it.
+        expect(stdout).not.toContain(demoToken());
+        expect(code).toBe(0);
+      },
+    },
+  ],
+  [
     'relforge stack up',
     {
       expect: ({ code, stdout }) => {
         expect(stdout).toContain('local stack is up:');
         expect(stdout).toMatch(/^worker {5}running, pid \d+/m);
+        expect(stdout).toMatch(/^demo user {2}demo-maintainer {2}\(admin on relforge-examples\/hello; /m);
         expect(code).toBe(0);
       },
     },
@@ -328,8 +422,12 @@ describe('the README, command by command', () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'relforge-readme-'));
     const temporalPort = await freePort();
+    // A newcomer's shell names no gateway and holds no token: the stack's gateway and its demo person are used.
+    const inherited = { ...process.env };
+    delete inherited['RELFORGE_GATEWAY_URL'];
+    delete inherited['RELFORGE_GITHUB_TOKEN'];
     env = {
-      ...process.env,
+      ...inherited,
       RELFORGE_STATE_DIR: stateDir,
       RELFORGE_TEMPORAL_PORT: String(temporalPort),
       RELFORGE_UI_PORT: String(await freePort()),

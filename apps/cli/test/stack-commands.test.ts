@@ -72,6 +72,10 @@ describe('relforge stack', () => {
 
     // The gateway too, ready (it reaches Temporal), on the port asked for.
     const gateway = state.gateway;
+    // Its forge is the stand-in, asked with the bot token; its demo person is made there and named.
+    expect(up.stdout).toContain(
+      'demo user  demo-maintainer  (admin on relforge-examples/hello; `relforge dispatch` and `approve` act as them without RELFORGE_GITHUB_TOKEN)',
+    );
     expect(gateway?.url).toBe(`http://127.0.0.1:${env.RELFORGE_GATEWAY_PORT}`);
     expect(up.stdout).toContain(
       `gateway    ${gateway?.url}  (running; GitHub webhooks at ${gateway?.url}/github/webhooks)`,
@@ -156,7 +160,7 @@ describe('relforge stack', () => {
 });
 
 describe('relforge demo', () => {
-  it('releases the example end to end, and a second run changes nothing', async () => {
+  it('releases the example end to end, and a second run changes nothing', { timeout: 300_000 }, async () => {
     const env = await stackEnv();
     const demo = await runCli(['demo'], env);
     expect(demo.stderr).toBe('');
@@ -203,6 +207,56 @@ describe('relforge demo', () => {
       return list.some((delivery) => delivery.event === 'release') ? list : undefined;
     });
     expect(delivered.every((delivery) => [200, 202].includes(delivery.status_code))).toBe(true);
+
+    // Gateway commands on the stack with no token of one's own: as its demo person, admin of the example, said once on
+    // stderr; the token stays in the state folder.
+    const { demoToken } = JSON.parse(readFileSync(join(env.RELFORGE_STATE_DIR, 'credentials.json'), 'utf8')) as {
+      demoToken: string;
+    };
+    const newcomer = { ...env, RELFORGE_GITHUB_TOKEN: '', RELFORGE_GATEWAY_URL: '' };
+    const demoNotice =
+      "relforge: using the local stack's demo token for demo-maintainer (set RELFORGE_GITHUB_TOKEN to act as yourself)\n";
+    const dispatched = await runCli(['dispatch', 'release', '--project', 'hello', '-f', 'version=1.2.3'], newcomer);
+    expect(dispatched.stderr).toBe(demoNotice);
+    expect(dispatched.stdout).toBe('release hello 1.2.3 is released already (workflow release/hello/1.2.3)\n');
+    expect(dispatched.code).toBe(0);
+    // Approving asks the stand-in who the token is, too; the example waits for no approval, so it is refused as such.
+    const approved = await runCli(['approve', 'hello', '1.2.3', '--digest', '0'.repeat(64)], newcomer);
+    expect(approved.stderr).toContain(demoNotice);
+    expect(approved.stderr).toContain(
+      'relforge: the gateway refused the approval (409, not-awaiting-approval): release hello 1.2.3 is not awaiting approval',
+    );
+    expect(approved.code).toBe(2);
+    const trail = await runCli(['audit', '--actor', 'demo-maintainer', '--json'], env);
+    expect(
+      trail.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { operation: string; decision: string; actor: { auth: string } })
+        .map(({ operation, decision, actor }) => `${operation} ${decision} ${actor.auth}`),
+    ).toEqual(['release accepted github-token', 'approve refused github-token']);
+    for (const output of [dispatched, approved, trail]) expect(output.stdout + output.stderr).not.toContain(demoToken);
+    // A token of one's own is sent instead (this one the stand-in does not know), and nothing is said of the demo's.
+    const own = await runCli(['dispatch', 'release', '--project', 'hello', '-f', 'version=1.2.3'], {
+      ...newcomer,
+      RELFORGE_GITHUB_TOKEN: `ghp_${'1'.repeat(36)}`,
+    });
+    expect(own.stderr).toContain('relforge: release refused (401): the forge');
+    expect(own.stderr).not.toContain('demo token');
+    expect(own.code).toBe(1);
+    // Production: a gateway named and no token is refused before anything is sent, the demo token never offered to it.
+    for (const command of [
+      ['dispatch', 'release', '--project', 'hello', '-f', 'version=1.2.3'],
+      ['approve', 'hello', '1.2.3'],
+    ]) {
+      const named = await runCli(command, {
+        ...newcomer,
+        RELFORGE_GATEWAY_URL: `http://127.0.0.1:${env.RELFORGE_GATEWAY_PORT}`,
+      });
+      expect(named.stderr).toMatch(/^relforge: RELFORGE_GITHUB_TOKEN is not set: /);
+      expect(named.stderr).toContain('fix: export RELFORGE_GITHUB_TOKEN=<your GitHub token>');
+      expect(named.code).toBe(2);
+    }
 
     const again = await runCli(['demo'], env);
     expect(again.code).toBe(0);

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { StackError } from '@relforge/errors';
 import { ReleaseKey } from '@relforge/signing';
-import { spawnGitHubStandIn } from '@relforge/github-standin';
+import { spawnGitHubStandIn, StandInAdmin } from '@relforge/github-standin';
 import {
   ensureBucket,
   isAlive,
@@ -57,6 +57,8 @@ export interface StackState {
   worker?: { pid: number; logFile: string; configs: string[] };
   /** The gateway for the same projects, where the stand-in's webhooks deliver; added by the CLI after the worker. */
   gateway?: { url: string; port: number; pid: number; logFile: string; configs: string[] };
+  /** The stand-in's demo person and the repositories they are admin of; their token is in the credentials file. */
+  demo?: { login: string; repositories: string[] };
 }
 
 /** Local-only credentials, made once per state folder and readable only by their owner. */
@@ -65,7 +67,16 @@ export interface LocalCredentials {
   githubToken: string;
   /** What the example's webhook on the stand-in signs with and the gateway checks (absent in older state folders). */
   webhookSecret: string;
+  /**
+   * The token of the stand-in's demo person (`demoLogin`), whom `relforge dispatch` and `approve` on this stack act as
+   * when the caller has no RELFORGE_GITHUB_TOKEN: a person, not the bot, so the audit trail and the approval rules see
+   * one (absent in older state folders).
+   */
+  demoToken: string;
 }
+
+/** The person a newcomer is on the local stack's stand-in: a maintainer of the stack's projects. */
+export const demoLogin = 'demo-maintainer';
 
 const stateFile = () => join(stateDir(), 'stack.json');
 const credentialsFile = () => join(stateDir(), 'credentials.json');
@@ -78,15 +89,17 @@ export function readStackState(): StackState | undefined {
 export function localCredentials(): LocalCredentials {
   const file = credentialsFile();
   const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalCredentials>) : {};
-  if (existing.s3 && existing.githubToken && existing.webhookSecret) return existing as LocalCredentials;
-  // Made once; a folder from before the gateway keeps its keys and token and gains a webhook secret.
+  if (existing.s3 && existing.githubToken && existing.webhookSecret && existing.demoToken)
+    return existing as LocalCredentials;
+  // Made once; a folder from before the gateway keeps what it has and gains what is missing.
   const credentials: LocalCredentials = {
     s3: existing.s3 ?? {
       accessKeyId: `relforge-${randomBytes(6).toString('hex')}`,
       secretAccessKey: randomBytes(24).toString('base64url'),
     },
     githubToken: existing.githubToken ?? `ghp_${randomBytes(18).toString('hex')}`,
-    webhookSecret: randomBytes(24).toString('base64url'),
+    webhookSecret: existing.webhookSecret ?? randomBytes(24).toString('base64url'),
+    demoToken: existing.demoToken ?? `ghp_${randomBytes(18).toString('hex')}`,
   };
   mkdirSync(stateDir(), { recursive: true });
   writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
@@ -132,6 +145,30 @@ export function recordGateway(state: StackState, gateway: NonNullable<StackState
   const updated = { ...state, gateway };
   writeStackState(updated);
   return updated;
+}
+
+/**
+ * The demo person on the stand-in, with their token, admin of `repositories` (the stack's projects' source
+ * repositories): made, or made again with the same token, at every `stack up`, so a stand-in whose data predates it
+ * gains them. Remembered in the state so `status` names them.
+ */
+export async function ensureDemoPerson(state: StackState, repositories: string[]): Promise<StackState> {
+  const admin = new StandInAdmin(state.github.url);
+  await admin.createUser({ login: demoLogin, token: localCredentials().demoToken });
+  for (const repo of repositories) await admin.setCollaborator({ repo, login: demoLogin, role: 'admin' });
+  const updated = { ...state, demo: { login: demoLogin, repositories } };
+  writeStackState(updated);
+  return updated;
+}
+
+/**
+ * Who a gateway command acts as on the running local stack when the caller gave no token: the demo person, at the
+ * stack's gateway. Undefined without a stack whose gateway and demo person were recorded.
+ */
+export function stackDemoCaller(): { gatewayUrl: string; login: string; token: string } | undefined {
+  const state = readStackState();
+  if (!state?.gateway || !state.demo || !existsSync(credentialsFile())) return undefined;
+  return { gatewayUrl: state.gateway.url, login: state.demo.login, token: localCredentials().demoToken };
 }
 
 /** Remembers the stack's worker, so `status` reports it and `down` stops it. */
@@ -268,7 +305,13 @@ export function workerEnvironment(state: StackState): Record<string, string> {
 /** The name the gateway reads the webhook secret from; the value is handed over in its environment, never argv. */
 export const gatewaySecretVariable = 'RELFORGE_GITHUB_WEBHOOK_SECRET';
 
-/** The environment of the stack's gateway: Temporal, the ports its configs' addresses use, and the webhook secret. */
+/** The variable the stack's gateway reads its forge token from: the stand-in's bot token, as the worker's. */
+export const gatewayTokenVariable = 'RELFORGE_GATEWAY_TOKEN';
+
+/**
+ * The environment of the stack's gateway: Temporal, the ports its configs' addresses use, the webhook secret, the
+ * forge token it looks up callers' roles with, and the stand-in as the forge that says who a token is.
+ */
 export function gatewayEnvironment(state: StackState, port: number, configs: string[]): Record<string, string> {
   return {
     RELFORGE_TEMPORAL_ADDRESS: state.temporal.address,
@@ -279,6 +322,11 @@ export function gatewayEnvironment(state: StackState, port: number, configs: str
     RELFORGE_PROJECTS: configs.join(','),
     RELFORGE_WEBHOOK_SECRET_ENV: gatewaySecretVariable,
     [gatewaySecretVariable]: localCredentials().webhookSecret,
+    RELFORGE_GATEWAY_TOKEN_ENV: gatewayTokenVariable,
+    [gatewayTokenVariable]: localCredentials().githubToken,
+    // `relforge approve` and signing in ask the forge who a token is: here, the stand-in.
+    RELFORGE_GITHUB_API_URL: state.github.url,
+    RELFORGE_GITHUB_URL: state.github.url,
     // The board: live from the stack's JetStream, each release linked to the dev server's Web UI.
     ...(state.nats ? { RELFORGE_NATS_URL: state.nats.url } : {}),
     RELFORGE_TEMPORAL_UI_URL: state.temporal.uiUrl,
