@@ -280,7 +280,15 @@ const steps = new Map<string, Step>([
       expect: ({ code, stdout, stderr }) => {
         expect(stdout).toMatch(/^release {2}Release a version of the project/m);
         expect(stdout).toMatch(/^ {4}version {8}string {3}required {2}The version, e\.g\. 1\.5\.0\.$/m);
-        for (const operation of ['re-release', 'resume', 'abort', 'approve']) {
+        for (const operation of [
+          're-release',
+          'resume',
+          'abort',
+          'approve',
+          'train-start',
+          'train-next',
+          'train-promote',
+        ]) {
           expect(stdout).toMatch(new RegExp(`^${operation} {2}`, 'm'));
         }
         // Listing needs no token, so the demo person is not mentioned.
