@@ -485,7 +485,9 @@ describe('relforge notifier', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('notify.webhooks[0].url: must not carry a user name or password');
     expect(refused.stderr).toContain('notify.webhooks[1].secret: required: name where the signing secret is kept');
-    expect(refused.stderr).toContain('notify.webhooks[1].events[0]: matches no event type a release produces');
+    expect(refused.stderr).toContain(
+      'notify.webhooks[1].events[0]: matches no event type a release or a train produces',
+    );
     expect(refused.stderr).not.toContain('SECRET0123');
 
     const good = writeConfig('wh-bad', [hook('chat')]);
