@@ -220,6 +220,32 @@ async function post(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** An issue `opener` opens on the project's source repository: comments posted as people, and the gateway's replies. */
+async function commentsOn(example: ExampleProject, opener: string, title: string) {
+  const as = async <T>(token: string, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${testStack().github.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await response.json()) as T;
+  };
+  const issue = await as<{ number: number }>(opener, 'POST', `/repos/${example.repos.source}/issues`, { title });
+  const path = `/repos/${example.repos.source}/issues/${issue.number}/comments`;
+  type Comment = { body: string; user: { login: string } };
+  return {
+    issue: issue.number,
+    post: (token: string, body: string) => as(token, 'POST', path, { body }),
+    /** The gateway's replies in the thread, once there are `count` of them. */
+    replies: (count: number) =>
+      until(`the gateway to answer ${count} comment(s)`, async () => {
+        const listed = await as<Comment[]>(opener, 'GET', path);
+        const bot = listed.filter((comment) => comment.user.login === 'relforge-bot').map((comment) => comment.body);
+        return bot.length === count ? bot : undefined;
+      }),
+  };
+}
+
 /** The trail as a maintainer reads it: `token` is an admin's (alice's) in both tests. */
 async function auditRecords(gateway: RunningGateway, token: string, query = ''): Promise<AuditRecord[]> {
   const response = await fetch(`${gateway.url}/api/audit${query}`, { headers: { authorization: `Bearer ${token}` } });
@@ -596,32 +622,16 @@ describe('dispatch through the gateway', () => {
         events: ['issue_comment'],
       });
       expect(hook.status).toBe(201);
-      const as = async <T>(token: string, method: string, path: string, body?: unknown) => {
-        const response = await fetch(`${testStack().github.url}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        return (await response.json()) as T;
-      };
-      const issue = await as<{ number: number }>(people.bob, 'POST', `/repos/${example.repos.source}/issues`, {
-        title: 'Release 1.7.0',
-      });
-      const comments = `/repos/${example.repos.source}/issues/${issue.number}/comments`;
-      await as(people.dave, 'POST', comments, { body: '/relforge release 1.7.0' });
-      await as(people.bob, 'POST', comments, { body: 'Ship it.\n/relforge release 1.7.0' });
+      const comments = await commentsOn(example, people.bob, 'Release 1.7.0');
+      await comments.post(people.dave, '/relforge release 1.7.0');
+      await comments.post(people.bob, 'Ship it.\n/relforge release 1.7.0');
 
       const workflowId = releaseWorkflowId(example.project, '1.7.0');
       const handle = client().workflow.getHandle(workflowId);
       await until(`${workflowId} to be started`, () => handle.describe(), 60_000, 200);
       expect(((await handle.result()) as ReleaseStatus).state).toBe('succeeded');
 
-      type Comment = { body: string; user: { login: string } };
-      const thread = await until('the gateway to answer both comments', async () => {
-        const listed = await as<Comment[]>(people.bob, 'GET', comments);
-        return listed.filter((comment) => comment.user.login === 'relforge-bot').length === 2 ? listed : undefined;
-      });
-      const replies = thread.filter((comment) => comment.user.login === 'relforge-bot').map((comment) => comment.body);
+      const replies = await comments.replies(2);
       expect(replies).toContainEqual(
         `@dave-${example.owner} refused: release needs write on ${example.repos.source} (rule default access.release); you (dave-${example.owner}) have no role on ${example.repos.source}\n\nfix: ask someone with write on ${example.repos.source}`,
       );
@@ -638,14 +648,14 @@ describe('dispatch through the gateway', () => {
         [{ auth: 'webhook-signature', login: `dave-${example.owner}` }, 'refused'],
       ]);
       expect(byLogin[0]?.via.comment).toMatch(
-        new RegExp(`/${example.repos.source}/issues/${issue.number}#issuecomment-\\d+$`),
+        new RegExp(`/${example.repos.source}/issues/${comments.issue}#issuecomment-\\d+$`),
       );
       expect(await example.admin.violations()).toEqual([]);
     },
   );
 
   it(
-    'approves through dispatch: the starter and a wrong digest refused, a member of the approval team accepted',
+    'approves through dispatch: the starter and a wrong digest refused, a member of the approval team accepted from an issue comment',
     { timeout: 300_000 },
     async () => {
       const example = await createExampleProject();
@@ -658,7 +668,13 @@ describe('dispatch through the gateway', () => {
         `approval:\n  required: 1\n  approvers:\n    users: [${login('bob')}]\n    teams: [${example.owner}/approvers]\n`,
       );
       running.push(workerProcess(example, { main: workerMain }));
-      const gateway = await dispatchGateway(example, newSecret());
+      const secret = newSecret();
+      const gateway = await dispatchGateway(example, secret);
+      const hook = await github('POST', `/repos/${example.repos.source}/hooks`, {
+        config: { url: gateway.hookUrl, content_type: 'json', secret },
+        events: ['issue_comment'],
+      });
+      expect(hook.status).toBe(201);
       const project = example.project;
       const version = '1.9.0';
       const started = await post(gateway, 'release', { project, inputs: { version } }, people.bob);
@@ -689,30 +705,28 @@ describe('dispatch through the gateway', () => {
       );
       expect(wrong.status).toBe(409);
       expect(String(wrong.body['error'])).toContain(digest);
-      const approved = await post(gateway, 'approve', { project, inputs: { version, digest } }, people.alice);
-      expect(approved).toMatchObject({
-        status: 202,
-        body: {
-          operation: 'approve',
-          how: 'approved',
-          message: `approved ${project} ${version}: 1 of 1 approvals of digest set ${digest}`,
-        },
-      });
+      // alice approves where the release was discussed: a comment in its issue, answered in the thread.
+      const comments = await commentsOn(example, people.bob, `Release ${version}`);
+      await comments.post(people.alice, `Checked the files.\n/relforge approve ${version} digest=${digest}`);
       const status = (await handle.result()) as ReleaseStatus;
       expect(status.state).toBe('succeeded');
       expect(status.approval?.approvals.map((given) => given.login)).toEqual([login('alice')]);
+      expect(await comments.replies(1)).toEqual([
+        `@${login('alice')} approved ${project} ${version}: 1 of 1 approvals of digest set ${digest} (workflow \`${releaseWorkflowId(project, version)}\`).\n\nFollow it on the board: ${gateway.url}/?release=${encodeURIComponent(`${project}/${version}`)}`,
+      ]);
       const trail = (await auditRecords(gateway, people.alice, `?project=${project}`)).filter(
         (record) => record.operation === 'approve',
       );
       // Each approve is recorded accepted by the access rules before it runs; the workflow's refusal follows it.
-      expect(trail.map((record) => [record.actor.login, record.decision, record.status])).toEqual([
-        [login('bob'), 'accepted', undefined],
-        [login('bob'), 'refused', 409],
-        [login('alice'), 'accepted', undefined],
-        [login('alice'), 'refused', 409],
-        [login('alice'), 'accepted', undefined],
+      expect(trail.map((record) => [record.actor.login, record.via.kind, record.decision, record.status])).toEqual([
+        [login('bob'), 'dispatch', 'accepted', undefined],
+        [login('bob'), 'dispatch', 'refused', 409],
+        [login('alice'), 'dispatch', 'accepted', undefined],
+        [login('alice'), 'dispatch', 'refused', 409],
+        [login('alice'), 'issue-comment', 'accepted', undefined],
       ]);
       expect(trail[1]?.reason).toContain('may not approve it');
+      expect(trail[4]?.inputs).toEqual({ version, digest });
     },
   );
   it(
