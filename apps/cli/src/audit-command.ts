@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { AuditLog, type AuditRecord } from '@relforge/audit';
-import { eventLogUrl } from './events-command.js';
+import { requireNatsUrl } from './nats-target.js';
 import { temporalTarget } from './temporal-target.js';
 
 const units: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -50,7 +50,7 @@ export function auditCommand(): Command {
     .option('--json', 'one record (JSON) a line')
     .action(async (options: { project?: string; actor?: string; since?: Date; json?: boolean }) => {
       const { namespace } = temporalTarget();
-      const audit = await AuditLog.connect(eventLogUrl(), namespace, 'relforge-cli');
+      const audit = await AuditLog.connect(requireNatsUrl('the audit trail'), namespace, 'relforge-cli');
       try {
         const records = await audit.read({
           ...(options.project ? { project: options.project } : {}),

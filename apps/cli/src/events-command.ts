@@ -7,24 +7,13 @@ import { InputError } from '@relforge/errors';
 import { parseEventType, type ReleaseCloudEvent } from '@relforge/release-events';
 import { JetStreamEventLog, streamName, type ReleaseKey } from '@relforge/release-events/jetstream';
 import { isFinal, releaseMachine, type ReleaseState } from '@relforge/release-states';
-import { readStackState } from '@relforge/stack';
+import { requireNatsUrl } from './nats-target.js';
 import { temporalTarget } from './temporal-target.js';
 
 function sequenceNumber(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a sequence number, 1 or more');
   return parsed;
-}
-
-/** RELFORGE_NATS_URL, else the local stack's NATS. */
-export function eventLogUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const url = env['RELFORGE_NATS_URL'] || readStackState()?.nats?.url;
-  if (!url) {
-    throw new InputError('no NATS server to read release events from', {
-      fix: 'set RELFORGE_NATS_URL to the one your workers log to (RELFORGE_NATS_URL of the worker), or start the local stack with `relforge stack up`',
-    });
-  }
-  return url;
 }
 
 /** One line an event: its number, time, what entered which state, and how many patch operations it carries. */
@@ -64,7 +53,7 @@ export function eventsCommand(): Command {
     .action(async (project: string, version: string, options: EventsOptions) => {
       const { namespace } = temporalTarget();
       const release: ReleaseKey = { namespace, project, version };
-      const url = eventLogUrl();
+      const url = requireNatsUrl('release events');
       const log = await JetStreamEventLog.connect(url, { name: 'relforge-cli' });
       const stop = new AbortController();
       const interrupted = () => stop.abort();

@@ -6,7 +6,7 @@
  */
 import { hostname, userInfo } from 'node:os';
 import { AuditLog } from '@relforge/audit';
-import { readStackState } from '@relforge/stack';
+import { natsUrl } from './nats-target.js';
 
 /** For the audit trail; a container user without a passwd entry still has a name in the environment, or none. */
 export function whoAmI(): string {
@@ -33,7 +33,7 @@ export async function auditOperatorAction(action: {
   inputs: Record<string, string | number | boolean>;
   workflowId: string;
 }): Promise<void> {
-  const url = process.env['RELFORGE_NATS_URL'] || readStackState()?.nats?.url;
+  const url = natsUrl();
   if (!url) {
     console.error(
       'relforge: not audited: no NATS server (set RELFORGE_NATS_URL to the one that keeps the audit trail)',
