@@ -3,10 +3,9 @@
  * where it listens, the Temporal service, the projects whose events it routes, and where the webhook secret is kept.
  * One zod schema says what is valid; a refusal names the flag and the variable, never a secret's value.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SecretRef } from '@relforge/config';
+import { readSecretRef, SecretRef } from '@relforge/config';
 import { InputError, formatIssuePath } from '@relforge/errors';
 import { TemporalSettings, temporalSettingsFromEnv, tlsConfig } from '@relforge/temporal-connection';
 import { z } from 'zod';
@@ -187,20 +186,16 @@ export function readSecret(
   what: string,
   fix = 'env' in ref ? `set ${ref.env}` : `write the ${what} into ${ref.file}`,
 ): string {
-  if ('env' in ref) {
-    const value = env[ref.env];
-    if (!value) throw new InputError(`${what}: environment variable ${ref.env} is not set`, { fix });
-    return value;
+  const read = readSecretRef(ref, env);
+  if ('value' in read) return read.value;
+  switch (read.problem) {
+    case 'unset':
+      throw new InputError(`${what}: environment variable ${read.variable} is not set`, { fix });
+    case 'unreadable':
+      throw new InputError(`${what}: file ${read.file} cannot be read (${read.code})`, {
+        fix: `create ${read.file}, readable by the gateway's user, holding the ${what}`,
+      });
+    case 'empty':
+      throw new InputError(`${what}: file ${read.file} is empty`, { fix });
   }
-  let value: string;
-  try {
-    value = readFileSync(ref.file, 'utf8').trim();
-  } catch (error) {
-    throw new InputError(
-      `${what}: file ${ref.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-      { fix: `create ${ref.file}, readable by the gateway's user, holding the ${what}` },
-    );
-  }
-  if (!value) throw new InputError(`${what}: file ${ref.file} is empty`, { fix });
-  return value;
 }

@@ -45,3 +45,4 @@ export { compareVersions, parseVersion, ReleaseVersion, ReleaseVersionText } fro
 export { Placeholder, renderTemplate, type TemplateValues } from './templates.js';
 export { artifactFileName, type BuildTarget, buildTargets, releaseName, releaseTag, versionOfTag } from './naming.js';
 export { projectConfigJsonSchemaText } from './json-schema.js';
+export { describeSecret, readSecretRef, type SecretRead } from './secrets.js';

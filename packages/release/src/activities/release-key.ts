@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ProjectConfig, SecretRef } from '@relforge/config';
+import { describeSecret, type ProjectConfig, type SecretRef } from '@relforge/config';
 import {
   allowedSignersFile,
   parseAllowedSigners,
@@ -18,7 +18,7 @@ import { ReleaseFailureType } from '../shared.js';
 import type { SigningInput } from '../step-inputs.js';
 import { pathInCheckout } from './checkout-paths.js';
 import { PermanentError } from './failures.js';
-import { describeSecret, resolveSecret } from './secrets.js';
+import { resolveSecret } from './secrets.js';
 import { forgeFor, remoteFor, type ReleaseServices } from './services.js';
 
 const field = 'signing.key';

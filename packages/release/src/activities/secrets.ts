@@ -3,42 +3,27 @@
  * worker, when an activity needs one. Values never go into workflow input,
  * history, logs or messages: errors name the reference, not the value.
  */
-import { readFileSync } from 'node:fs';
-import type { SecretRef } from '@relforge/config';
+import { describeSecret, readSecretRef, type SecretRef } from '@relforge/config';
 import { ReleaseFailureType } from '../shared.js';
 import { PermanentError } from './failures.js';
 
-export function describeSecret(ref: SecretRef): string {
-  return 'env' in ref ? `environment variable ${ref.env}` : `file ${ref.file}`;
-}
-
 export function resolveSecret(ref: SecretRef, field: string, env: NodeJS.ProcessEnv = process.env): string {
-  if ('env' in ref) {
-    const value = env[ref.env];
-    if (!value) {
-      throw new PermanentError(
-        ReleaseFailureType.SecretError,
-        `${field}: ${describeSecret(ref)} is not set on the worker`,
-        {
-          fix: `set ${ref.env} in the worker's environment, restart the worker, then resume the release`,
-        },
+  const read = readSecretRef(ref, env);
+  if ('value' in read) return read.value;
+  const refused = (problem: string, fix: string) =>
+    new PermanentError(ReleaseFailureType.SecretError, `${field}: ${describeSecret(ref)} ${problem}`, { fix });
+  switch (read.problem) {
+    case 'unset':
+      throw refused(
+        'is not set on the worker',
+        `set ${read.variable} in the worker's environment, restart the worker, then resume the release`,
       );
-    }
-    return value;
+    case 'unreadable':
+      throw refused(
+        `cannot be read on the worker (${read.code})`,
+        `create ${read.file} on the worker, readable by its user, then resume the release`,
+      );
+    case 'empty':
+      throw refused('is empty', `write the secret into ${read.file} on the worker, then resume the release`);
   }
-  try {
-    const value = readFileSync(ref.file, 'utf8').trim();
-    if (value) return value;
-  } catch (error) {
-    throw new PermanentError(
-      ReleaseFailureType.SecretError,
-      `${field}: ${describeSecret(ref)} cannot be read on the worker (${(error as NodeJS.ErrnoException).code})`,
-      {
-        fix: `create ${ref.file} on the worker, readable by its user, then resume the release`,
-      },
-    );
-  }
-  throw new PermanentError(ReleaseFailureType.SecretError, `${field}: ${describeSecret(ref)} is empty`, {
-    fix: `write the secret into ${ref.file} on the worker, then resume the release`,
-  });
 }

@@ -5,12 +5,12 @@
  */
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { ProjectConfig } from '@relforge/config';
+import { describeSecret, type ProjectConfig } from '@relforge/config';
 import { GitHubForge, parseRepo, type Forge, type RepoRef } from '@relforge/forge';
 import type { Git, GitRemote } from '@relforge/git';
 import { S3ObjectStore } from '@relforge/object-store';
 import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
-import { describeSecret, resolveSecret } from './secrets.js';
+import { resolveSecret } from './secrets.js';
 
 export interface ReleaseServices {
   /** Config file of each project this worker releases, by project name. */
