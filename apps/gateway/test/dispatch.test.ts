@@ -655,17 +655,28 @@ describe('dispatch through the gateway', () => {
   );
 
   it(
-    'approves through dispatch: the starter and a wrong digest refused, a member of the approval team accepted from an issue comment',
+    'approves through dispatch: the starter and a wrong digest refused, a listed approver accepted through the API, a member of the approval team from an issue comment',
     { timeout: 300_000 },
     async () => {
       const example = await createExampleProject();
       const people = await seedPeople(example);
       const login = (name: keyof People) => `${name}-${example.owner}`;
-      // alice approves as a member of the approval team, asked of the forge with the gateway's token.
+      // alice approves as a member of the approval team, asked of the forge with the gateway's token; carol, who has
+      // only read, as a listed approver the access rule lets approve.
       await example.admin.createTeam({ org: example.owner, slug: 'approvers', members: [login('alice')] });
       appendFileSync(
         example.configPath,
-        `approval:\n  required: 1\n  approvers:\n    users: [${login('bob')}]\n    teams: [${example.owner}/approvers]\n`,
+        [
+          'approval:',
+          '  required: 2',
+          '  approvers:',
+          `    users: [${login('bob')}, ${login('carol')}]`,
+          `    teams: [${example.owner}/approvers]`,
+          'access:',
+          '  approve:',
+          `    users: [${login('carol')}]`,
+          '',
+        ].join('\n'),
       );
       running.push(workerProcess(example, { main: workerMain }));
       const secret = newSecret();
@@ -705,14 +716,25 @@ describe('dispatch through the gateway', () => {
       );
       expect(wrong.status).toBe(409);
       expect(String(wrong.body['error'])).toContain(digest);
+      const approved = await post(gateway, 'approve', { project, inputs: { version, digest } }, people.carol);
+      expect(approved).toEqual({
+        status: 202,
+        body: {
+          operation: 'approve',
+          project,
+          workflowId: releaseWorkflowId(project, version),
+          how: 'approved',
+          message: `approved ${project} ${version}: 1 of 2 approvals of digest set ${digest}`,
+        },
+      });
       // alice approves where the release was discussed: a comment in its issue, answered in the thread.
       const comments = await commentsOn(example, people.bob, `Release ${version}`);
       await comments.post(people.alice, `Checked the files.\n/relforge approve ${version} digest=${digest}`);
       const status = (await handle.result()) as ReleaseStatus;
       expect(status.state).toBe('succeeded');
-      expect(status.approval?.approvals.map((given) => given.login)).toEqual([login('alice')]);
+      expect(status.approval?.approvals.map((given) => given.login)).toEqual([login('carol'), login('alice')]);
       expect(await comments.replies(1)).toEqual([
-        `@${login('alice')} approved ${project} ${version}: 1 of 1 approvals of digest set ${digest} (workflow \`${releaseWorkflowId(project, version)}\`).\n\nFollow it on the board: ${gateway.url}/?release=${encodeURIComponent(`${project}/${version}`)}`,
+        `@${login('alice')} approved ${project} ${version}: 2 of 2 approvals of digest set ${digest} (workflow \`${releaseWorkflowId(project, version)}\`).\n\nFollow it on the board: ${gateway.url}/?release=${encodeURIComponent(`${project}/${version}`)}`,
       ]);
       const trail = (await auditRecords(gateway, people.alice, `?project=${project}`)).filter(
         (record) => record.operation === 'approve',
@@ -723,10 +745,12 @@ describe('dispatch through the gateway', () => {
         [login('bob'), 'dispatch', 'refused', 409],
         [login('alice'), 'dispatch', 'accepted', undefined],
         [login('alice'), 'dispatch', 'refused', 409],
+        [login('carol'), 'dispatch', 'accepted', undefined],
         [login('alice'), 'issue-comment', 'accepted', undefined],
       ]);
       expect(trail[1]?.reason).toContain('may not approve it');
-      expect(trail[4]?.inputs).toEqual({ version, digest });
+      expect(trail[4]?.rule).toBe('access.approve.users');
+      expect(trail[5]?.inputs).toEqual({ version, digest });
     },
   );
   it(
@@ -839,6 +863,15 @@ describe('dispatch through the gateway', () => {
         [`${version}-beta.1`, 'released', login('bob')],
         [version, 'released', login('alice')],
       ]);
+      // A finished train is the version's history: a second start is refused, not a new train.
+      expect(await as('bob', 'train-start', {})).toEqual({
+        status: 409,
+        body: {
+          error: `train ${project} ${version} is finished: ${version} is released`,
+          fix: `see \`relforge train status ${project} ${version}\`; a later version needs a train of its own`,
+          rule: 'default access.train-start.minRole',
+        },
+      });
 
       const trail = (await auditRecords(gateway, people.alice, `?project=${project}`)).filter((record) =>
         record.operation.startsWith('train-'),
@@ -852,6 +885,8 @@ describe('dispatch through the gateway', () => {
         [login('alice'), 'train-promote', 'refused', 409],
         [login('bob'), 'train-promote', 'refused', 403],
         [login('alice'), 'train-promote', 'accepted', undefined],
+        [login('bob'), 'train-start', 'accepted', undefined],
+        [login('bob'), 'train-start', 'refused', 409],
       ]);
       expect(trail[0]).toMatchObject({ inputs: { version, channel: 'beta' }, workflow: { id: trainId } });
       expect(trail[3]?.reason).toContain('is still running');

@@ -28,3 +28,16 @@ export class InputError extends RelforgeError {}
 export function isRelforgeError(error: unknown): error is RelforgeError {
   return error instanceof RelforgeError;
 }
+
+/** How a failure carries its fix in one line of text: an activity's failure message, a release's `error`. */
+const fixMarker = ' — fix: ';
+
+export function withFix(message: string, fix: string): string {
+  return `${message}${fixMarker}${fix}`;
+}
+
+/** The message and the fix of a line `withFix` wrote; the last marker splits, so a message may quote another. */
+export function splitFix(text: string): { message: string; fix?: string } {
+  const at = text.lastIndexOf(fixMarker);
+  return at < 0 ? { message: text } : { message: text.slice(0, at), fix: text.slice(at + fixMarker.length) };
+}

@@ -1,2 +1,10 @@
-export { InputError, RelforgeError, StackError, isRelforgeError, type RelforgeErrorOptions } from './errors.js';
+export {
+  InputError,
+  RelforgeError,
+  StackError,
+  isRelforgeError,
+  splitFix,
+  withFix,
+  type RelforgeErrorOptions,
+} from './errors.js';
 export { formatIssuePath, issueLines, parseInput, type InputSchema, type Issue } from './input.js';

@@ -282,11 +282,13 @@ export const operations: readonly Operation[] = [
     }),
     workflowId: trainId,
     async run({ client, project }, inputs) {
-      const { handle, how } = await startTrain(client, {
-        project,
-        version: inputs.version,
-        ...(inputs.channel ? { channel: inputs.channel } : {}),
-      });
+      const { handle, how } = await askTrain(project, inputs.version, () =>
+        startTrain(client, {
+          project,
+          version: inputs.version,
+          ...(inputs.channel ? { channel: inputs.channel } : {}),
+        }),
+      );
       // Asked once a worker has it, so that a train its config refuses (an unknown channel) is answered 409 now.
       const status = await askTrain(project, inputs.version, () =>
         trainStatus(handle, project, inputs.version, trainPatience),

@@ -4,6 +4,7 @@
  * comes back as a `TrainRefused` with the train's own words; each client decides how to show it.
  */
 import {
+  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -11,7 +12,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { InputError } from '@relforge/errors';
+import { InputError, splitFix } from '@relforge/errors';
 import {
   nextUpdate,
   promoteUpdate,
@@ -68,15 +69,20 @@ export async function startTrain(
         throw error;
       },
     );
-  const handle = await client.workflow.start<typeof train>('train', {
-    taskQueue,
-    workflowId,
-    args: [input],
-    staticSummary: `train ${input.project} ${input.version}`,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    // A train that failed to start (its config was wrong) may start again; a finished one is the version's history.
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-  });
+  const handle = await client.workflow
+    .start<typeof train>('train', {
+      taskQueue,
+      workflowId,
+      args: [input],
+      staticSummary: `train ${input.project} ${input.version}`,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A train that failed to start (its config was wrong) may start again; a finished one is the version's history.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    })
+    .catch((error: unknown) => {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw finishedTrain(input.project, input.version);
+      throw error;
+    });
   // Only for the message: another client may start it between the look and the start, and the start still attaches.
   return { handle, how: before === 'RUNNING' ? 'attached' : 'started' };
 }
@@ -130,7 +136,7 @@ export async function trainStatus(
       );
       if (ended instanceof WorkflowFailedError) {
         // The activity's failure carries its own fix after the message; it is the one to give.
-        const [message = ended.message, fix] = (ended.cause?.message ?? ended.message).split(' — fix: ');
+        const { message, fix } = splitFix(ended.cause?.message ?? ended.message);
         throw new TrainRefused(
           message,
           fix ?? `fix the cause, then start the train again: \`relforge train start ${project} ${version}\``,
@@ -139,6 +145,14 @@ export async function trainStatus(
       throw error;
     }
   }
+}
+
+/** A finished train takes nothing more: not a step, and not a second start under its id. */
+function finishedTrain(project: string, version: string): TrainRefused {
+  return new TrainRefused(
+    `train ${project} ${version} is finished: ${version} is released`,
+    `see \`relforge train status ${project} ${version}\`; a later version needs a train of its own`,
+  );
 }
 
 /** What a step asks for: the next prerelease, or a promotion to `channel`; `startedBy` becomes its release's. */
@@ -164,11 +178,7 @@ export async function takeStep(
       `train ${project} ${version} waits for a worker to take it, so it cannot take a step yet`,
       'start a worker with `relforge worker` (or `relforge stack up`), then ask again',
     );
-  if (status.state === 'finished')
-    throw new TrainRefused(
-      `train ${project} ${version} is finished: ${version} is released`,
-      `see \`relforge train status ${project} ${version}\`; a later version needs a train of its own`,
-    );
+  if (status.state === 'finished') throw finishedTrain(project, version);
   const ask = request.startedBy ? { startedBy: request.startedBy } : {};
   const step =
     request.channel === undefined

@@ -92,13 +92,13 @@ export const trainMachine = machine('train', ['open'], {
 
 /**
  * One step of a train (its subject the step's version, `2.0.0-beta.1`): `running` from the moment the train starts
- * its release, then the release's outcome: `released`, `failed` (the next step tries the same version again), or
- * `taken` (a release of that version existed outside the train).
+ * its release, then the release's outcome: `released`, `failed`, or `taken` (a release of that version existed
+ * outside the train). A failed step's version is released again by the next step, so its subject runs once more.
  */
 export const trainStepMachine = machine('train-step', ['running'], {
   running: ['released', 'failed', 'taken'],
   released: [],
-  failed: [],
+  failed: ['running'],
   taken: [],
 });
 

@@ -5,10 +5,13 @@
  */
 import { defineUpdate } from '@temporalio/workflow';
 
+/** The ways a release is asked for: a webhook (`github`), a terminal (`cli`), the gateway's dispatch (`gateway`). */
+export const startedByVia = ['github', 'cli', 'gateway'] as const;
+
 /** Who asked for the release: the webhook's sender (via `github`), the OS user of `relforge release` (via `cli`). */
 export interface StartedBy {
   login: string;
-  via: 'github' | 'cli' | 'gateway';
+  via: (typeof startedByVia)[number];
 }
 
 /** One approval, as the status lists it: the approver and when; `digest` is the digest set it approved. */

@@ -75,7 +75,7 @@ export interface LocalCredentials {
   demoToken: string;
 }
 
-/** The person a newcomer is on the local stack's stand-in: a maintainer of the stack's projects. */
+/** The person a newcomer is on the local stack's stand-in: admin on the source repositories of the stack's projects. */
 export const demoLogin = 'demo-maintainer';
 
 const stateFile = () => join(stateDir(), 'stack.json');

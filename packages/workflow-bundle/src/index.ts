@@ -17,7 +17,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleOption } from '@temporalio/worker';
 
 interface PackageJson {
@@ -84,7 +84,9 @@ export async function cachedWorkflowBundle(
   workflowsPath: string,
   logger?: BundleOptions['logger'],
 ): Promise<WorkflowBundleOption> {
-  const codePath = join(packageDir, 'dist', '.bundles', `workflows-${workflowCodeDigest(packageDir)}.js`);
+  // Named for the entry point too: two workflow modules of one package are two bundles.
+  const entry = createHash('sha256').update(relative(packageDir, workflowsPath)).digest('hex').slice(0, 8);
+  const codePath = join(packageDir, 'dist', '.bundles', `workflows-${entry}-${workflowCodeDigest(packageDir)}.js`);
   if (existsSync(codePath)) return { codePath };
   const { code } = await bundleWorkflowCode({ workflowsPath, ...(logger ? { logger } : {}) });
   try {

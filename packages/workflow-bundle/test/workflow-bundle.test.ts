@@ -29,7 +29,7 @@ describe('the kept workflow bundle', () => {
   it('is made once for the code as built, and made again when a built file changes', async () => {
     const { dir, workflows } = workflowPackage();
     const first = pathOf(await cachedWorkflowBundle(dir, workflows, quiet));
-    expect(first).toMatch(/\/dist\/\.bundles\/workflows-[0-9a-f]{16}\.js$/);
+    expect(first).toMatch(/\/dist\/\.bundles\/workflows-[0-9a-f]{8}-[0-9a-f]{16}\.js$/);
     const madeAt = statSync(first ?? '').mtimeMs;
 
     const again = pathOf(await cachedWorkflowBundle(dir, workflows, quiet));
@@ -40,5 +40,16 @@ describe('the kept workflow bundle', () => {
     const rebuilt = pathOf(await cachedWorkflowBundle(dir, workflows, quiet));
     expect(rebuilt).not.toBe(first);
     expect(readFileSync(rebuilt ?? '', 'utf8')).toContain('hello again');
+  }, 120_000);
+
+  it('keeps one bundle per entry point of a package', async () => {
+    const { dir, workflows } = workflowPackage();
+    const other = join(dir, 'dist', 'other.js');
+    writeFileSync(other, "export async function wave() { return 'bye'; }\n");
+    const greet = pathOf(await cachedWorkflowBundle(dir, workflows, quiet));
+    const wave = pathOf(await cachedWorkflowBundle(dir, other, quiet));
+    expect(wave).not.toBe(greet);
+    expect(readFileSync(greet ?? '', 'utf8')).not.toContain("'bye'");
+    expect(readFileSync(wave ?? '', 'utf8')).toContain("'bye'");
   }, 120_000);
 });

@@ -6,7 +6,7 @@
  * query and the CLI.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { isRelforgeError, RelforgeError } from '@relforge/errors';
+import { isRelforgeError, RelforgeError, withFix } from '@relforge/errors';
 import { ForgeError } from '@relforge/forge';
 import { GitError } from '@relforge/git';
 import { ReleaseFailureType } from '../shared.js';
@@ -24,7 +24,7 @@ export class PermanentError extends RelforgeError {
 function permanent(type: string, error: RelforgeError): ApplicationFailure {
   return ApplicationFailure.create({
     type,
-    message: `${error.message} — fix: ${error.fix}`,
+    message: withFix(error.message, error.fix),
     nonRetryable: true,
     details: [{ fix: error.fix }],
   });

@@ -24,6 +24,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Entity } from '@relforge/release-events';
 import type { ReleaseActivities } from '../activities.js';
+import { startedByVia } from '../approval.js';
 import { ReleaseFailureType, queuedSearchAttributes, releaseSummary, releaseWorkflowId } from '../shared.js';
 import {
   TrainFailureType,
@@ -369,7 +370,7 @@ function refuseMalformedAsker(ask: NextInput | undefined): void {
     string,
     unknown
   >;
-  if (typeof login !== 'string' || login === '' || !['cli', 'gateway', 'github'].includes(String(via)))
+  if (typeof login !== 'string' || login === '' || !(startedByVia as readonly string[]).includes(String(via)))
     throw refusal(
       TrainFailureType.InputError,
       'startedBy: expected {"login": "<GitHub login>", "via": "cli", "gateway" or "github"}',

@@ -196,6 +196,18 @@ describe('the train workflow', () => {
     ]);
     // The second run of the same release id, started with who asked as its startedBy.
     expect(await rc1.result()).toEqual({ version: '2.0.0-rc.1', startedBy: { login: 'bob', via: 'cli' } });
+    // The step's subject runs again after it failed, as its machine allows; the log folds to the train's status.
+    const logged = await until('the step released again in the log', async () => {
+      const found = (await trainLog(input)).map(described);
+      return found.includes('train-step 2.0.0-rc.1 released') && found.at(-1) === 'train open' ? found : undefined;
+    });
+    expect(logged.filter((line) => line.startsWith('train-step'))).toEqual([
+      'train-step 2.0.0-rc.1 running',
+      'train-step 2.0.0-rc.1 failed',
+      'train-step 2.0.0-rc.1 running',
+      'train-step 2.0.0-rc.1 released',
+    ]);
+    expectWholeLog(await trainLog(input), await handle.query(trainStatusQuery));
   });
 
   it('continues as new after stepsPerRun steps with every step carried, and ends after its final', async () => {
