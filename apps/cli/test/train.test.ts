@@ -282,6 +282,12 @@ describe('relforge train', () => {
       const after = await runCli(['train', 'next', project, version], env);
       expect(after.code).toBe(2);
       expect(after.stderr).toContain(`relforge: train ${project} ${version} is finished: ${version} is released`);
+      // Starting it again is refused the same way: a finished train is the version's history, not a new train.
+      const again = await runCli(['train', 'start', project, version], env);
+      expect([again.code, again.stdout]).toEqual([2, '']);
+      expect(again.stderr).toBe(
+        `relforge: train ${project} ${version} is finished: ${version} is released\n  fix: see \`relforge train status ${project} ${version}\`; a later version needs a train of its own\n`,
+      );
     },
   );
 });
