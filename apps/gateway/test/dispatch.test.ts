@@ -674,6 +674,7 @@ describe('dispatch through the gateway', () => {
           `    teams: [${example.owner}/approvers]`,
           'access:',
           '  approve:',
+          '    minRole: write',
           `    users: [${login('carol')}]`,
           '',
         ].join('\n'),
