@@ -4,6 +4,7 @@
  * train as a card: its channel, each step with its dates, outcome and a link to its release's card, and what the
  * final waits for. Plain HTML strings, every value escaped; a card is replaced only when its HTML changes.
  */
+import { splitFix } from '@relforge/errors';
 import type { BoardRelease, BoardStatus, BoardTrain, TrainStatus } from './types.js';
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -27,12 +28,6 @@ export function seconds(from: string | undefined, to: string | undefined, now: n
   const end = to ? Date.parse(to) : now;
   const total = Math.max(0, (end - Date.parse(from)) / 1000);
   return total < 60 ? `${total.toFixed(1)} s` : `${Math.floor(total / 60)} min ${Math.round(total % 60)} s`;
-}
-
-/** A step's failure reads `<what failed> — fix: <what to do>` (the release's activities write it so). */
-export function errorAndFix(error: string): { error: string; fix?: string } {
-  const at = error.lastIndexOf(' — fix: ');
-  return at < 0 ? { error } : { error: error.slice(0, at), fix: error.slice(at + ' — fix: '.length) };
 }
 
 function timeline(status: BoardStatus, now: number): string {
@@ -95,7 +90,8 @@ function builds(status: BoardStatus): string {
 
 function waiting(release: BoardRelease, status: BoardStatus): string {
   if (status.state !== 'waiting' || !status.error) return '';
-  const { error, fix } = errorAndFix(status.error);
+  // A step's failure carries its fix (the release's activities write it with withFix).
+  const { message: error, fix } = splitFix(status.error);
   const { project, version } = release;
   return `<div class="waiting">
     <p class="error" data-testid="error">${html(status.currentStage ?? 'a stage')} failed: ${html(error)}</p>
