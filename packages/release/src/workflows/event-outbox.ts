@@ -53,9 +53,9 @@ export class EventOutbox {
       entity,
       state,
       ...(subject === undefined ? {} : { subject }),
-      // A run's first event is dated by the run's start: a release's queueing happened then, and a train's run opens
-      // then. The run's, not the chain's (`startTime`), which for a train continued as new is its first run's.
-      time: (first ? workflowInfo().runStartTime : new Date()).toISOString(),
+      // A release's first event is its queueing, which happened when the run was started (its start event's time; a
+      // release never continues as new, so that is this run's); a train's, the opening of this run.
+      time: (first ? workflowInfo().startTime : new Date()).toISOString(),
       patch: first ? wholeDocument(snapshot) : patchBetween(this.#last, snapshot),
     });
     this.#last = snapshot;
