@@ -53,8 +53,8 @@ export class EventOutbox {
       entity,
       state,
       ...(subject === undefined ? {} : { subject }),
-      // A release's first event is its queueing, which happened when the run was started (its start event's time; a
-      // release never continues as new, so that is this run's); a train's, the opening of this run.
+      // A run's first event is dated by its start event (`startTime`: this run's, continued as new or not; a release's
+      // queueing happened then). Not `runStartTime`, which is its first workflow task's, later.
       time: (first ? workflowInfo().startTime : new Date()).toISOString(),
       patch: first ? wholeDocument(snapshot) : patchBetween(this.#last, snapshot),
     });

@@ -166,7 +166,11 @@ describe('the train workflow', () => {
       'train-step 2.0.0-beta.1 taken',
       'train open',
     ]);
-    expect(expectWholeLog(logged, await handle.query(trainStatusQuery)).map((run) => run.length)).toEqual([9, 1]);
+    const runs = expectWholeLog(logged, await handle.query(trainStatusQuery));
+    expect(runs.map((run) => run.length)).toEqual([9, 1]);
+    // The second run's first event is dated by its own start (workflowInfo().startTime is the run's): times never go back.
+    const times = logged.map((event) => Date.parse(event.time));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
   it('keeps the number of a prerelease that failed, releasing it again, each release started by who asked', async () => {
@@ -197,17 +201,19 @@ describe('the train workflow', () => {
     // The second run of the same release id, started with who asked as its startedBy.
     expect(await rc1.result()).toEqual({ version: '2.0.0-rc.1', startedBy: { login: 'bob', via: 'cli' } });
     // The step's subject runs again after it failed, as its machine allows; the log folds to the train's status.
-    const logged = await until('the step released again in the log', async () => {
-      const found = (await trainLog(input)).map(described);
-      return found.includes('train-step 2.0.0-rc.1 released') && found.at(-1) === 'train open' ? found : undefined;
+    // Two steps are this plan's stepsPerRun: the next run's first event (the whole status) follows the last step's.
+    const logged = await until('the next run in the log', async () => {
+      const found = await trainLog(input);
+      return found.at(-1)?.data.sequence === 10 ? found : undefined;
     });
-    expect(logged.filter((line) => line.startsWith('train-step'))).toEqual([
+    expect(logged.map(described).filter((line) => line.startsWith('train-step'))).toEqual([
       'train-step 2.0.0-rc.1 running',
       'train-step 2.0.0-rc.1 failed',
       'train-step 2.0.0-rc.1 running',
       'train-step 2.0.0-rc.1 released',
     ]);
-    expectWholeLog(await trainLog(input), await handle.query(trainStatusQuery));
+    const runs = expectWholeLog(logged, await handle.query(trainStatusQuery));
+    expect(runs.map((run) => run.length)).toEqual([9, 1]);
   });
 
   it('continues as new after stepsPerRun steps with every step carried, and ends after its final', async () => {
