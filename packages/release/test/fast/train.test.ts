@@ -78,6 +78,17 @@ function eventSteps() {
 const trainLog = (input: TrainInput) =>
   eventsOf(events().log, server.namespace, { project: input.project, version: input.version, kind: 'train' });
 
+/**
+ * The log once the train's second run opened it. The plan's stepsPerRun is 2: the first run logs nine events (its
+ * opening, then for each step: the step running, the train running, the step's outcome, the train open again), and the
+ * next run's first event, the tenth, carries the whole status.
+ */
+const logOfSecondRun = (input: TrainInput) =>
+  until('the next run in the log', async () => {
+    const found = await trainLog(input);
+    return found.at(-1)?.data.sequence === 10 ? found : undefined;
+  });
+
 async function startTrain(prefix = 'fast') {
   const input: TrainInput = { project: `${prefix}-${randomBytes(3).toString('hex')}`, version: '2.0.0' };
   const handle = await server.env.client.workflow.start<typeof train>('train', {
@@ -155,11 +166,7 @@ describe('the train workflow', () => {
       ['2.0.0-beta.1', 'taken'],
       ['2.0.0-beta.2', 'released'],
     ]);
-    // Two steps are this plan's stepsPerRun: the next run's first event (the whole status) follows the last step's.
-    const logged = await until('the next run in the log', async () => {
-      const found = await trainLog(input);
-      return found.at(-1)?.data.sequence === 10 ? found : undefined;
-    });
+    const logged = await logOfSecondRun(input);
     expect(logged.map(described).slice(1, 5)).toEqual([
       'train-step 2.0.0-beta.1 running',
       'train running',
@@ -201,11 +208,7 @@ describe('the train workflow', () => {
     // The second run of the same release id, started with who asked as its startedBy.
     expect(await rc1.result()).toEqual({ version: '2.0.0-rc.1', startedBy: { login: 'bob', via: 'cli' } });
     // The step's subject runs again after it failed, as its machine allows; the log folds to the train's status.
-    // Two steps are this plan's stepsPerRun: the next run's first event (the whole status) follows the last step's.
-    const logged = await until('the next run in the log', async () => {
-      const found = await trainLog(input);
-      return found.at(-1)?.data.sequence === 10 ? found : undefined;
-    });
+    const logged = await logOfSecondRun(input);
     expect(logged.map(described).filter((line) => line.startsWith('train-step'))).toEqual([
       'train-step 2.0.0-rc.1 running',
       'train-step 2.0.0-rc.1 failed',
