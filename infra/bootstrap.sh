@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source infra/versions.env
+# Turborepo sends anonymous usage data unless told not to; the project's scripts never do.
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 die() {
   printf 'relforge bootstrap: %s\n' "$*" >&2
@@ -27,7 +29,8 @@ if [[ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]]; then
     die "could not install pnpm@$PNPM_VERSION with npm. Check that the npm registry is reachable, then re-run."
 fi
 pnpm install --frozen-lockfile --reporter=append-only
-bash infra/install.sh
+# The demo builds only the servers it runs; the tests and `setup` build them all.
+if [[ "$what" == demo ]]; then bash infra/install.sh demo; else bash infra/install.sh all; fi
 pnpm build --output-logs=errors-only
 
 # `relforge` on the PATH: a link in npm's global bin folder, where npm put pnpm above (so it is on the PATH).
