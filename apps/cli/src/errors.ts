@@ -4,7 +4,7 @@
  */
 import { isRelforgeError, InputError, RelforgeError } from '@relforge/errors';
 
-/** Documented in README.md ("Exit codes"). */
+/** Documented in docs/operating.md ("Exit codes of `relforge`"). */
 export const exitCodes = {
   ok: 0,
   /** The workflow ran and failed. */

@@ -1,8 +1,9 @@
 /**
- * Every command README.md shows in its shell blocks, run as a newcomer would: in the README's order, through a
- * shell, from the repository root, with `relforge` from the PATH (put there by the bootstrap). The stack runs on free
- * ports in a state folder of its own; the variables the README documents for that are the only difference. A
- * command added to the README without a step here, or a step whose command left the README, fails the test.
+ * Every command README.md and the pages of docs/ show in their shell blocks, run as a newcomer would: README.md first,
+ * then the pages in docs/index.md's order, each in its own order, through a shell, from the repository root, with
+ * `relforge` from the PATH (put there by the bootstrap). The stack runs on free ports in a state folder of its own;
+ * the variables the docs document for that are the only difference. A command added to a page without a step here,
+ * or a step whose command left the docs, fails the test.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
@@ -17,9 +18,19 @@ import type { CliResult } from './run-cli.js';
 const root = workspaceRoot();
 const config = 'examples/hello/relforge.yaml';
 
-/** The command lines of the README's ```sh blocks, trailing `   # comments` dropped. */
+/** README.md, then the pages docs/index.md links to, in its order: the order a newcomer reads them in. */
+function documentationPages(): string[] {
+  const index = readFileSync(join(root, 'docs', 'index.md'), 'utf8');
+  const pages = [...index.matchAll(/^\d+\. \[[^\]]*\]\(([\w-]+\.md)\)/gm)].map(([, page = '']) => join('docs', page));
+  return ['README.md', ...pages];
+}
+
+/** The command lines of the docs' ```sh blocks, trailing `   # comments` dropped. */
 function readmeCommands(): string[] {
-  const blocks = readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^```sh\n([\s\S]*?)^```/gm);
+  const text = documentationPages()
+    .map((page) => readFileSync(join(root, page), 'utf8'))
+    .join('\n');
+  const blocks = text.matchAll(/^```sh\n([\s\S]*?)^```/gm);
   return [...blocks].flatMap(([, body = '']) =>
     body
       .split('\n')
@@ -426,7 +437,7 @@ function foreground(command: string, ready: string): Promise<CliResult> {
   });
 }
 
-describe('the README, command by command', () => {
+describe('the README and docs/, command by command', () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'relforge-readme-'));
     const temporalPort = await freePort();

@@ -18,7 +18,7 @@ import { TemporalLink } from './temporal.js';
 function exitFor(error: unknown): never {
   console.error(`relforge gateway: ${error instanceof Error ? error.message : String(error)}`);
   if (isRelforgeError(error)) console.error(`  fix: ${error.fix}`);
-  // The exit codes of `relforge` (README): bad input 2, a server that cannot be reached or bound 3, a bug 70.
+  // The exit codes of `relforge` (docs/operating.md): bad input 2, a server that cannot be reached or bound 3, a bug 70.
   process.exit(error instanceof InputError ? 2 : isRelforgeError(error) ? 3 : 70);
 }
 

@@ -18,6 +18,6 @@ try {
 } catch (error) {
   console.error(`relforge worker: ${error instanceof Error ? error.message : String(error)}`);
   if (isRelforgeError(error)) console.error(`  fix: ${error.fix}`);
-  // The exit codes of `relforge` (README): bad input 2, Temporal unreachable 3, a bug 70.
+  // The exit codes of `relforge` (docs/operating.md): bad input 2, Temporal unreachable 3, a bug 70.
   process.exit(error instanceof InputError ? 2 : isRelforgeError(error) ? 3 : 70);
 }

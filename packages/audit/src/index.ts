@@ -96,7 +96,7 @@ const timeoutMs = 5_000;
 
 /**
  * `nats://user:password@host:port` as the client takes it: the NATS user the audit writers run as, whose permissions
- * deny deleting the audit streams (see the README), separate from the server address.
+ * deny deleting the audit streams (see docs/approvals-and-dispatch.md), separate from the server address.
  */
 export function serverAndUser(url: string): { servers: string; user?: string; pass?: string } {
   const match = /^([a-z]+:\/\/)([^:@/]+)(?::([^@/]*))?@(.+)$/.exec(url);

@@ -2,7 +2,7 @@
  * The release as a state machine — BK-CI's `queued → preparing → running → succeeded | failed | cancelled`, with
  * Relforge's `waiting` for an operator — and the machines of its parts: each stage, each matrix build, each artifact;
  * and a prerelease train's, with each of its steps.
- * States and transitions are data, so the workflow refuses any change not listed here, the README's table is checked
+ * States and transitions are data, so the workflow refuses any change not listed here, the table in docs/events.md is checked
  * against it, and a receiver of the events can check what it is told. No I/O: workflow code imports it.
  */
 
@@ -111,7 +111,7 @@ export type ApprovalState = StateOf<typeof approvalMachine>;
 export type TrainMachineState = StateOf<typeof trainMachine>;
 export type TrainStepState = StateOf<typeof trainStepMachine>;
 
-/** Every machine, for code that goes through all of them (the README table test, a receiver checking events). */
+/** Every machine, for code that goes through all of them (the docs' table test, a receiver checking events). */
 export const machines: readonly StateMachine<string>[] = [
   releaseMachine,
   stageMachine,

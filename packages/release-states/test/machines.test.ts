@@ -12,11 +12,11 @@ import {
   transitionsOf,
 } from '../src/index.js';
 
-/** The rows of the README's transition table: `| machine | from | to | when |`, `—` as from for a creation. */
+/** The rows of docs/events.md's transition table: `| machine | from | to | when |`, `—` as from for a creation. */
 function readmeTransitions(): string[] {
-  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-  const section = readme.split(/^### The state machine$/m)[1]?.split(/^#{2,3} /m)[0];
-  if (!section) throw new Error('README.md has no "### The state machine" section');
+  const page = readFileSync(new URL('../../../docs/events.md', import.meta.url), 'utf8');
+  const section = page.split(/^### The state machine$/m)[1]?.split(/^#{2,3} /m)[0];
+  if (!section) throw new Error('docs/events.md has no "### The state machine" section');
   return section
     .split('\n')
     .filter((line) => line.startsWith('| `'))
@@ -36,7 +36,7 @@ const codeTransitions = () =>
   ]);
 
 describe('the state machines', () => {
-  it('are the table in the README, row for row', () => {
+  it('are the table in docs/events.md, row for row', () => {
     expect(readmeTransitions()).toEqual(codeTransitions());
   });
 
