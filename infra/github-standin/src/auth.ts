@@ -17,6 +17,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { userForToken } from './people.js';
 import type { Store } from './store.js';
+import type { Caller } from './caller.js';
+
+export type { Caller } from './caller.js';
 
 const installationId = z.union([z.number(), z.string()]).transform(Number);
 
@@ -41,11 +44,6 @@ export function appKeyPair(): { privateKey: string; publicKeyPem: string } {
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
   return { privateKey, publicKeyPem: publicKey };
-}
-
-export interface Caller {
-  login: string;
-  type: 'User' | 'Bot';
 }
 
 const installationTokenLifetimeMs = 60 * 60 * 1000;

@@ -4,7 +4,7 @@
  * others in github-api.ts, with the same rules and the same contract check.
  */
 import { rmSync } from 'node:fs';
-import type { ApiRequest, Reply } from './github-api.js';
+import type { ApiRequest, Reply } from './api-types.js';
 import { branchCommit } from './git.js';
 import { basicError, githubTime, validationFailed, type RepoFacts } from './shapes.js';
 import type { Store, StoredPull, StoredRelease } from './store.js';

@@ -6,10 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Authenticator, Caller } from './auth.js';
 import type { OperationId } from './contract.js';
 import {
   bareRepoExists,
@@ -20,7 +18,6 @@ import {
   isValidTagName,
   resolveCommit,
 } from './git.js';
-import type { RepoEvents } from './events.js';
 import { peopleApi } from './people-api.js';
 import {
   basicError,
@@ -35,37 +32,12 @@ import {
   validationFailed,
   type FieldError,
   type RepoFacts,
-  type Site,
 } from './shapes.js';
-import type { Store, StoredAsset, StoredHook, StoredRelease } from './store.js';
-import type { Webhooks } from './webhooks.js';
+import type { StoredAsset, StoredHook, StoredRelease } from './store.js';
 import { cleanupApi } from './cleanup-api.js';
+import type { ApiDeps, ApiRequest, Reply } from './api-types.js';
 
-export interface Reply {
-  status: number;
-  json?: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface ApiRequest {
-  params: Record<string, string>;
-  query: Record<string, string>;
-  body: unknown;
-  caller: Caller | undefined;
-  /** For the upload, whose body is the asset's bytes rather than JSON. */
-  raw: IncomingMessage;
-}
-
-export interface ApiDeps {
-  site: Site;
-  store: Store;
-  gitRoot: string;
-  auth: Authenticator;
-  /** A URL that serves an asset's bytes without credentials, like GitHub's signed storage links. */
-  signedAssetUrl: (assetId: number) => string;
-  webhooks: Webhooks;
-  events: RepoEvents;
-}
+export type { ApiDeps, ApiRequest, Reply } from './api-types.js';
 
 type Handler = (request: ApiRequest) => Promise<Reply>;
 

@@ -2,7 +2,7 @@
  * The REST operations of people and issues: who a token is, a collaborator's role, a team membership, and issues
  * with comments. A comment created here is sent to the repository's hooks as `issue_comment` created, as GitHub does.
  */
-import type { ApiDeps, ApiRequest, Reply } from './github-api.js';
+import type { ApiDeps, ApiRequest, Reply } from './api-types.js';
 import {
   commentJson,
   issueCommentPayload,
@@ -12,9 +12,8 @@ import {
   permissionsOf,
   publicUser,
   roleOn,
-  type StoredComment,
-  type StoredIssue,
 } from './people.js';
+import type { StoredComment, StoredIssue } from './store.js';
 import { basicError, githubTime, simpleUser, validationFailed, type RepoFacts } from './shapes.js';
 
 export type PeopleOperationId =

@@ -7,47 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { basicError, githubTime, repository, simpleUser, type RepoFacts, type Site } from './shapes.js';
-import type { Store } from './store.js';
-
-export const storedUser = z.object({
-  id: z.number(),
-  login: z.string(),
-  tokenSha256: z.string(),
-  /** A token past this instant is refused as GitHub refuses an expired fine-grained token. */
-  tokenExpiresAt: z.string().nullable(),
-  createdAt: z.string(),
-});
-export const storedCollaborator = z.object({
-  repo: z.string(),
-  login: z.string(),
-  role: z.enum(['read', 'triage', 'write', 'maintain', 'admin']),
-});
-export const storedTeam = z.object({
-  id: z.number(),
-  org: z.string(),
-  slug: z.string(),
-  members: z.array(z.object({ login: z.string(), role: z.enum(['member', 'maintainer']) })),
-});
-export const storedIssue = z.object({
-  id: z.number(),
-  repo: z.string(),
-  number: z.number(),
-  title: z.string(),
-  body: z.string().nullable(),
-  user: z.string(),
-  createdAt: z.string(),
-  comments: z.number(),
-});
-export const storedComment = z.object({
-  id: z.number(),
-  repo: z.string(),
-  issueNumber: z.number(),
-  body: z.string(),
-  user: z.string(),
-  createdAt: z.string(),
-});
-export type StoredIssue = z.infer<typeof storedIssue>;
-export type StoredComment = z.infer<typeof storedComment>;
+import { storedCollaborator, type Store, type StoredComment, type StoredIssue } from './store.js';
 
 const login = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'expected a GitHub login');
 

@@ -3,7 +3,7 @@
  * field the OpenAPI schemas require. URLs point at the stand-in itself, so a
  * client that follows one (upload_url, url) stays on loopback.
  */
-import type { Caller } from './auth.js';
+import type { Caller } from './caller.js';
 import type { StoredAsset, StoredDelivery, StoredHook, StoredPull, StoredRelease } from './store.js';
 
 export interface Site {

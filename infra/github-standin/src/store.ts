@@ -6,7 +6,47 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { storedCollaborator, storedComment, storedIssue, storedTeam, storedUser } from './people.js';
+
+/** People (people.ts): users with their token's digest, collaborators' roles, teams, issues and comments. */
+export const storedUser = z.object({
+  id: z.number(),
+  login: z.string(),
+  tokenSha256: z.string(),
+  /** A token past this instant is refused as GitHub refuses an expired fine-grained token. */
+  tokenExpiresAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export const storedCollaborator = z.object({
+  repo: z.string(),
+  login: z.string(),
+  role: z.enum(['read', 'triage', 'write', 'maintain', 'admin']),
+});
+export const storedTeam = z.object({
+  id: z.number(),
+  org: z.string(),
+  slug: z.string(),
+  members: z.array(z.object({ login: z.string(), role: z.enum(['member', 'maintainer']) })),
+});
+export const storedIssue = z.object({
+  id: z.number(),
+  repo: z.string(),
+  number: z.number(),
+  title: z.string(),
+  body: z.string().nullable(),
+  user: z.string(),
+  createdAt: z.string(),
+  comments: z.number(),
+});
+export const storedComment = z.object({
+  id: z.number(),
+  repo: z.string(),
+  issueNumber: z.number(),
+  body: z.string(),
+  user: z.string(),
+  createdAt: z.string(),
+});
+export type StoredIssue = z.infer<typeof storedIssue>;
+export type StoredComment = z.infer<typeof storedComment>;
 
 const storedRepo = z.object({ id: z.number(), owner: z.string(), name: z.string(), createdAt: z.string() });
 
