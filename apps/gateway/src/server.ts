@@ -13,6 +13,7 @@ import { githubWebhooks } from './github-webhooks.js';
 import type { CookieSeal } from './session-cookie.js';
 import { signIn, type SignInDeps } from './sign-in.js';
 import type { AuditLog } from '@relforge/audit';
+import { AuditWriter } from './audit-writer.js';
 import { Dispatcher, dispatchApi } from './dispatch.js';
 import { issueComments } from './issue-comments.js';
 import type { ProjectRoutes } from './projects.js';
@@ -47,6 +48,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const app = Fastify({
     logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: { req: withoutQuery } },
   });
+  const trail = refuseInOnePlace(app, deps.audit);
   // Up: the process serves HTTP. Nothing else is checked, so a supervisor restarts only a gateway that hangs.
   app.get('/healthz', async () => ({ status: 'up' }));
   // Ready: Temporal answers for the namespace, so a delivery now would start its release.
@@ -66,7 +68,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const dispatcher = new Dispatcher({
     routes: deps.routes,
     temporal: deps.temporal,
-    audit: deps.audit,
+    audit: trail,
     forgeToken: deps.forgeToken,
   });
   const onIssueComment = issueComments({
@@ -96,4 +98,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     }),
   );
   return app;
+}
+
+/**
+ * Every record through one writer, which bounds the refusals of unknown callers (audit-writer.ts).
+ */
+function refuseInOnePlace(app: FastifyInstance, audit: AuditLog | undefined): AuditWriter | undefined {
+  const trail = audit ? new AuditWriter(audit, (message) => app.log.error(message)) : undefined;
+  // A burst's count is written before the trail closes (main.ts closes the app first).
+  if (trail) app.addHook('onClose', () => trail.flush());
+  return trail;
 }
