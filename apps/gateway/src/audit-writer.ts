@@ -28,7 +28,8 @@ interface Window {
   timer?: NodeJS.Timeout;
 }
 
-const clip = (text: string) => (text.length > maxText ? `${text.slice(0, maxText)}…` : text);
+/** Text a caller made up, cut to a length a record or an answer can afford. */
+export const clip = (text: string) => (text.length > maxText ? `${text.slice(0, maxText)}…` : text);
 
 export class AuditWriter {
   readonly #windows = new Map<Kind, Window>();

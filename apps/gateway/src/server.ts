@@ -14,6 +14,7 @@ import type { CookieSeal } from './session-cookie.js';
 import { signIn, type SignInDeps } from './sign-in.js';
 import type { AuditLog } from '@relforge/audit';
 import { AuditWriter } from './audit-writer.js';
+import { answerRefusals } from './refusals.js';
 import { Dispatcher, dispatchApi } from './dispatch.js';
 import { issueComments } from './issue-comments.js';
 import type { ProjectRoutes } from './projects.js';
@@ -101,10 +102,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 }
 
 /**
- * Every record through one writer, which bounds the refusals of unknown callers (audit-writer.ts).
+ * Every refusal through one path, the framework's own too (refusals.ts), each audited through one writer that bounds
+ * the records of unknown callers (audit-writer.ts). Before any route, so that every plugin inherits it.
  */
 function refuseInOnePlace(app: FastifyInstance, audit: AuditLog | undefined): AuditWriter | undefined {
   const trail = audit ? new AuditWriter(audit, (message) => app.log.error(message)) : undefined;
+  // Bodies are JSON (the webhooks read theirs as text, by their own parser): any other type is refused 415.
+  app.removeContentTypeParser('text/plain');
+  answerRefusals(app, trail);
   // A burst's count is written before the trail closes (main.ts closes the app first).
   if (trail) app.addHook('onClose', () => trail.flush());
   return trail;
