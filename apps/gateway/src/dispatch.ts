@@ -18,6 +18,7 @@ import {
   parseInputs,
 } from '@relforge/operations';
 import { releaseWorkflowId } from '@relforge/release';
+import type { AuditWriter } from './audit-writer.js';
 import { ForgeDirectoryClient, ForgeUnreachable } from './forge-directory.js';
 import type { ProjectRoutes } from './projects.js';
 import type { TemporalLink } from './temporal.js';
@@ -25,7 +26,8 @@ import type { TemporalLink } from './temporal.js';
 export interface DispatchDeps {
   routes: ProjectRoutes;
   temporal: TemporalLink;
-  audit: AuditLog | undefined;
+  /** The trail's writer, which bounds the refusals of unknown callers; undefined without NATS. */
+  audit: AuditWriter | undefined;
   /** The gateway's own forge token: without it nobody's role can be looked up, so dispatch is refused. */
   forgeToken: string | undefined;
 }
@@ -76,8 +78,9 @@ export class Dispatcher {
   }
 
   async dispatch(request: DispatchRequest): Promise<DispatchAnswer> {
+    // A token is no proof until the forge names its login: until then the caller is unknown (auth none).
     const entry: AuditEntry = {
-      actor: { auth: request.caller.auth, ...(request.caller.login ? { login: request.caller.login } : {}) },
+      actor: request.caller.login ? { auth: request.caller.auth, login: request.caller.login } : { auth: 'none' },
       via: request.via,
       operation: request.operation,
       inputs: {},
@@ -115,13 +118,14 @@ export class Dispatcher {
         'give the project, e.g. --project hello (body {"project": "hello", "inputs": {…}})',
       );
     const config = this.deps.routes.configOf(request.project);
-    entry.project = request.project;
     if (!config)
       return refuse(
         404,
         `no project ${JSON.stringify(request.project)} on this gateway; it serves ${this.deps.routes.projects.join(', ')}`,
         'give one of those projects, or start the gateway with --config for this one',
       );
+    // Filed under the project only once it is one this gateway serves: a made-up name makes no subject of its own.
+    entry.project = request.project;
     const directory = this.directoryFor(config.forge.apiUrl);
     if (!directory)
       return refuse(
@@ -144,7 +148,7 @@ export class Dispatcher {
           `the forge (${config.forge.apiUrl}) refused the token: unknown, expired or revoked`,
           'make a new GitHub token and set RELFORGE_GITHUB_TOKEN to it',
         );
-      entry.actor.login = login;
+      entry.actor = { auth: request.caller.auth, login };
     }
     if (!isRecord(request.inputs ?? {}))
       return refuse(
@@ -295,7 +299,7 @@ export function dispatchApi(dispatcher: Dispatcher, audit: AuditLog | undefined)
           body = JSON.parse(String(body));
         } catch {
           await dispatcher.record({
-            actor: { auth: 'github-token' },
+            actor: { auth: 'none' },
             via: { kind: 'dispatch' },
             operation: request.params.operation,
             inputs: {},

@@ -254,6 +254,16 @@ function logDelivery(request: FastifyRequest, result: Answer): void {
   );
 }
 
+/** A delivery as its audit record names it, by its headers: also for one refused before its body was read. */
+export function deliveryOf(request: FastifyRequest): Pick<AuditEntry, 'via' | 'operation'> {
+  const delivery = header(request, 'x-github-delivery');
+  const event = header(request, 'x-github-event');
+  return {
+    via: { kind: 'webhook', ...(delivery ? { delivery } : {}), ...(event ? { event } : {}) },
+    operation: `webhook ${event ?? '(no event)'}`,
+  };
+}
+
 /** The delivery in the audit trail: its id and event, the sender it names, and the gateway's answer; never the payload. */
 async function auditDelivery(request: FastifyRequest<{ Body: string }>, result: Answer, audit: WebhookDeps['audit']) {
   if (!audit) return;
@@ -271,8 +281,6 @@ async function auditDelivery(request: FastifyRequest<{ Body: string }>, result: 
       sender = undefined;
     }
   }
-  const delivery = header(request, 'x-github-delivery');
-  const event = header(request, 'x-github-event');
   try {
     await audit({
       // A refused signature proves nothing about who sent it.
@@ -280,8 +288,7 @@ async function auditDelivery(request: FastifyRequest<{ Body: string }>, result: 
         auth: refused && result.status === 401 ? 'none' : 'webhook-signature',
         ...(sender ? { login: sender } : {}),
       },
-      via: { kind: 'webhook', ...(delivery ? { delivery } : {}), ...(event ? { event } : {}) },
-      operation: `webhook ${event ?? '(no event)'}`,
+      ...deliveryOf(request),
       ...(project ? { project } : {}),
       inputs: {},
       decision: refused ? 'refused' : 'accepted',
@@ -290,7 +297,10 @@ async function auditDelivery(request: FastifyRequest<{ Body: string }>, result: 
       ...(body.releases?.[0] ? { workflow: { id: body.releases[0].workflowId, how: body.releases[0].how } } : {}),
     });
   } catch (error) {
-    request.log.error({ delivery }, `the delivery's audit record was not stored: ${(error as Error).message}`);
+    request.log.error(
+      { delivery: header(request, 'x-github-delivery') },
+      `the delivery's audit record was not stored: ${(error as Error).message}`,
+    );
   }
 }
 

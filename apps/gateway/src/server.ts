@@ -13,6 +13,8 @@ import { githubWebhooks } from './github-webhooks.js';
 import type { CookieSeal } from './session-cookie.js';
 import { signIn, type SignInDeps } from './sign-in.js';
 import type { AuditLog } from '@relforge/audit';
+import { AuditWriter } from './audit-writer.js';
+import { answerRefusals } from './refusals.js';
 import { Dispatcher, dispatchApi } from './dispatch.js';
 import { issueComments } from './issue-comments.js';
 import type { ProjectRoutes } from './projects.js';
@@ -47,6 +49,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const app = Fastify({
     logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: { req: withoutQuery } },
   });
+  const trail = refuseInOnePlace(app, deps.audit);
   // Up: the process serves HTTP. Nothing else is checked, so a supervisor restarts only a gateway that hangs.
   app.get('/healthz', async () => ({ status: 'up' }));
   // Ready: Temporal answers for the namespace, so a delivery now would start its release.
@@ -66,7 +69,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const dispatcher = new Dispatcher({
     routes: deps.routes,
     temporal: deps.temporal,
-    audit: deps.audit,
+    audit: trail,
     forgeToken: deps.forgeToken,
   });
   const onIssueComment = issueComments({
@@ -96,4 +99,18 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     }),
   );
   return app;
+}
+
+/**
+ * Every refusal through one path, the framework's own too (refusals.ts), each audited through one writer that bounds
+ * the records of unknown callers (audit-writer.ts). Before any route, so that every plugin inherits it.
+ */
+function refuseInOnePlace(app: FastifyInstance, audit: AuditLog | undefined): AuditWriter | undefined {
+  const trail = audit ? new AuditWriter(audit, (message) => app.log.error(message)) : undefined;
+  // Bodies are JSON (the webhooks read theirs as text, by their own parser): any other type is refused 415.
+  app.removeContentTypeParser('text/plain');
+  answerRefusals(app, trail);
+  // A burst's count is written before the trail closes (main.ts closes the app first).
+  if (trail) app.addHook('onClose', () => trail.flush());
+  return trail;
 }

@@ -1,16 +1,31 @@
 /**
  * What the gateway refuses, on real processes: deliveries signed with another secret, unsigned or form-encoded, each
- * answered with its reason while nothing is started; events that ask for no release, answered `ignored`; and a bad
- * configuration, refused at start with exit code 2 and the field named, the secret's value never printed.
+ * answered with its reason while nothing is started; events that ask for no release, answered `ignored`; the
+ * framework's own refusals (a body too large, a type not read, no such route) answered `{error, fix}` like the
+ * gateway's and audited; a burst of unauthenticated refusals bounded in the append-only trail; inherited names such as
+ * `constructor` refused as unknown inputs; and a bad configuration, refused at start with exit code 2 and the field
+ * named, the secret's value never printed.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Webhooks } from '@octokit/webhooks';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { AuditLog, auditStreamName, type AuditRecord } from '@relforge/audit';
 import { releaseWorkflowId } from '@relforge/release';
-import { createExampleProject, exampleDir, suiteClient, testStack, type ExampleProject } from '@relforge/testkit';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  createExampleProject,
+  exampleDir,
+  startTestNats,
+  suiteClient,
+  testStack,
+  type ExampleProject,
+  type TestNats,
+} from '@relforge/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayMain } from '../src/index.js';
 import {
   createHook,
@@ -155,6 +170,260 @@ describe('the gateway, up', () => {
     const ready = await fetch(`${gateway.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'not ready', error: expect.stringContaining('127.0.0.1:9') });
+  });
+});
+
+describe('refusals in the audit trail', () => {
+  let nats: TestNats;
+  let trail: AuditLog;
+  let gateway: RunningGateway | undefined;
+  const gatewayToken = 'RELFORGE_TEST_GATEWAY_TOKEN';
+  beforeAll(async () => {
+    nats = await startTestNats();
+    trail = await AuditLog.connect(nats.url, testStack().temporal.namespace, 'refusals-test');
+  });
+  afterAll(async () => {
+    await trail.close();
+    await nats.teardown();
+  });
+  afterEach(async () => {
+    await gateway?.stop();
+    gateway = undefined;
+  });
+
+  async function auditedGateway(example: ExampleProject): Promise<RunningGateway> {
+    return startGateway(example, {
+      secret,
+      env: {
+        RELFORGE_NATS_URL: nats.url,
+        RELFORGE_GATEWAY_TOKEN_ENV: gatewayToken,
+        [gatewayToken]: testStack().github.token,
+      },
+    });
+  }
+
+  /** How many records the stream holds, and under which subjects: a record with no project files under `_`. */
+  async function stream(): Promise<{ messages: number; subjects: string[] }> {
+    const connection = await connect({ servers: nats.url });
+    try {
+      const info = await (
+        await jetstreamManager(connection)
+      ).streams.info(auditStreamName(testStack().temporal.namespace), {
+        subjects_filter: '>',
+      });
+      return { messages: info.state.messages, subjects: Object.keys(info.state.subjects ?? {}).sort() };
+    } finally {
+      await connection.close();
+    }
+  }
+
+  const since = async (before: number): Promise<AuditRecord[]> => (await trail.read()).slice(before);
+
+  async function send(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(url, init);
+    return { status: response.status, body: await response.json() };
+  }
+
+  it('answers the framework’s refusals as its own, {error, fix}, and audits those of an operation’s route with what it asked for', async () => {
+    const example = await createExampleProject();
+    gateway = await auditedGateway(example);
+    const before = (await stream()).messages;
+
+    // Over GitHub's 25 MB: no delivery GitHub sends, so nothing is started, but the trail keeps its id.
+    const oversized = await send(gateway.hookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'oversized-1' },
+      body: 'x'.repeat(26 * 1024 * 1024),
+    });
+    expect(oversized).toEqual({
+      status: 413,
+      body: {
+        error: 'the body is over the limit of 25 MiB (26214400 bytes) for POST /github/webhooks',
+        fix: 'send deliveries as GitHub sends them: JSON of at most 25 MB; nothing was started',
+      },
+    });
+    const dispatch = `${gateway.url}/api/dispatch/release`;
+    const textPlain = await send(dispatch, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ project: example.project, inputs: { version: '1.5.0' } }),
+    });
+    expect(textPlain).toEqual({
+      status: 415,
+      body: {
+        error: 'content type text/plain: POST /api/dispatch/:operation reads application/json only',
+        fix: 'send {"project": "hello", "inputs": {"version": "1.5.0"}} as application/json',
+      },
+    });
+    const tooLarge = await send(dispatch, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        project: example.project,
+        inputs: { version: '1.5.0', note: 'x'.repeat(2 * 1024 * 1024) },
+      }),
+    });
+    expect(tooLarge).toEqual({
+      status: 413,
+      body: {
+        error: 'the body is over the limit of 1 MiB (1048576 bytes) for POST /api/dispatch/:operation',
+        fix: 'send {"project": "hello", "inputs": {"version": "1.5.0"}} as application/json',
+      },
+    });
+    const approve = `${gateway.url}/api/releases/${example.project}/1.5.0/approve`;
+    const form = await send(approve, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'digest=abc',
+    });
+    expect(form).toEqual({
+      status: 415,
+      body: {
+        error:
+          'content type application/x-www-form-urlencoded: POST /api/releases/:project/:version/approve reads application/json only',
+        fix: 'send {"digest": "<sha256>"} as application/json',
+      },
+    });
+    const notJson = await send(approve, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"digest":',
+    });
+    expect(notJson).toEqual({
+      status: 400,
+      body: { error: 'the body is not JSON', fix: 'send {"digest": "<sha256>"} as application/json' },
+    });
+
+    const records = await since(before);
+    expect(records.map((record) => [record.via, record.operation, record.status, record.reason])).toEqual([
+      [
+        { kind: 'webhook', delivery: 'oversized-1', event: 'push' },
+        'webhook push',
+        413,
+        (oversized.body as { error: string }).error,
+      ],
+      [{ kind: 'dispatch' }, 'release', 415, (textPlain.body as { error: string }).error],
+      [{ kind: 'dispatch' }, 'release', 413, (tooLarge.body as { error: string }).error],
+      [{ kind: 'dispatch' }, 'approve', 415, (form.body as { error: string }).error],
+      [{ kind: 'dispatch' }, 'approve', 400, 'the body is not JSON'],
+    ]);
+    // No body was read, so nobody was authenticated: filed under no project, the one it named kept as an input.
+    for (const record of records) expect(record).toMatchObject({ actor: { auth: 'none' }, decision: 'refused' });
+    expect(records.every((record) => record.project === undefined)).toBe(true);
+    expect(records[3]?.inputs).toEqual({ project: example.project, version: '1.5.0' });
+    expect(readFileSync(gateway.logFile, 'utf8')).toMatch(/"status":413,.*"delivery":"oversized-1","event":"push"/);
+
+    // A request for no operation is answered, but not audited: scanners would fill the trail with them.
+    const wrongMethod = await fetch(dispatch);
+    expect([wrongMethod.status, wrongMethod.headers.get('allow'), await wrongMethod.json()]).toEqual([
+      405,
+      'POST',
+      { error: 'GET /api/dispatch/release: this route takes POST', fix: 'send POST /api/dispatch/release' },
+    ]);
+    const noRoute = await send(`${gateway.url}/wp-login.php?x=1`, {});
+    expect(noRoute).toMatchObject({
+      status: 404,
+      body: {
+        error: 'no route GET /wp-login.php on this gateway',
+        fix: expect.stringContaining('POST /api/dispatch/:operation'),
+      },
+    });
+    expect((await stream()).messages).toBe(before + records.length);
+  });
+
+  it('bounds unauthenticated refusals: 2,000 dispatches under made-up projects add 11 records, 15 forged deliveries 11 of their own, under no project, as auth none', async () => {
+    const example = await createExampleProject();
+    gateway = await auditedGateway(example);
+    const before = await stream();
+    const started = Date.now();
+    const answers: number[] = [];
+    for (let batch = 0; batch < 40; batch++) {
+      const sent = Array.from({ length: 50 }, async (_, index) => {
+        const response = await fetch(`${gateway?.url}/api/dispatch/release`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer ghp_not-checked' },
+          body: JSON.stringify({ project: `made-up-${batch}-${index}`, inputs: { version: '1.5.0' } }),
+        });
+        await response.body?.cancel();
+        return response.status;
+      });
+      answers.push(...(await Promise.all(sent)));
+    }
+    // Forged deliveries meanwhile have a bound of their own: a dispatch burst hides no forgery.
+    const payload = JSON.stringify({ zen: 'hi' });
+    const forged = await new Webhooks({ secret: 'not-the-secret' }).sign(payload);
+    for (let index = 0; index < 15; index++) {
+      const response = await fetch(gateway.hookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'ping',
+          'x-github-delivery': `forged-${index}`,
+          'x-hub-signature-256': forged,
+        },
+        body: payload,
+      });
+      answers.push(response.status);
+    }
+    // The bound is per minute: the burst must fit in one for the count below.
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(answers.filter((status) => status === 404)).toHaveLength(2_000);
+    expect(answers.filter((status) => status === 401)).toHaveLength(15);
+    // Stopping writes the open minute's summaries, as the minute's end would.
+    await gateway.stop();
+    gateway = undefined;
+
+    const after = await stream();
+    expect(after.messages - before.messages).toBe(2 * (10 + 1));
+    const namespaceSubject = `relforge-audit.${testStack().temporal.namespace}`;
+    expect(after.subjects.filter((subject) => !before.subjects.includes(subject))).toEqual(
+      before.subjects.includes(`${namespaceSubject}._`) ? [] : [`${namespaceSubject}._`],
+    );
+    const records = await since(before.messages);
+    expect(records.every((record) => record.project === undefined && record.actor.auth === 'none')).toBe(true);
+    const dispatches = records.filter((record) => record.via.kind === 'dispatch');
+    expect(dispatches.slice(0, 10).map((record) => [record.status, record.reason])).toEqual(
+      Array.from({ length: 10 }, () => [404, expect.stringMatching(/^no project "made-up-0-\d+" on this gateway/)]),
+    );
+    expect(dispatches[10]).toMatchObject({
+      operation: 'unauthenticated refusals',
+      inputs: { 'status 404': 1_990 },
+      reason: expect.stringMatching(
+        /^1990 more refusals of unauthenticated dispatch requests from .+ to .+, counted here by status: only the first 10 of each 60 s are recorded one by one$/,
+      ),
+    });
+    const deliveries = records.filter((record) => record.via.kind === 'webhook');
+    expect(deliveries.slice(0, 10).map((record) => record.via.delivery)).toEqual(
+      Array.from({ length: 10 }, (_, index) => `forged-${index}`),
+    );
+    expect(deliveries[10]).toMatchObject({ operation: 'unauthenticated refusals', inputs: { 'status 401': 5 } });
+  });
+
+  it('refuses constructor, toString and __proto__ as unknown inputs, as any other, in a full record once the caller is known', async () => {
+    const example = await createExampleProject();
+    const { token } = await example.admin.createUser({ login: `dave-${example.owner}` });
+    gateway = await auditedGateway(example);
+    const before = (await stream()).messages;
+    const project = JSON.stringify(example.project);
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      // Written out: an object literal's __proto__ would set its prototype rather than send the key.
+      const answer = await send(`${gateway.url}/api/dispatch/release`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: `{"project": ${project}, "inputs": {"version": "1.5.0", ${JSON.stringify(name)}: "x"}}`,
+      });
+      expect(answer, name).toEqual({
+        status: 422,
+        body: {
+          error: `unknown input ${JSON.stringify(name)}: release takes version, fromTag?`,
+          fix: `drop ${name}, or see \`relforge dispatch --list\``,
+        },
+      });
+    }
+    const records = await since(before);
+    expect(records.map((record) => [record.actor, record.project, record.status])).toEqual(
+      Array.from({ length: 3 }, () => [{ auth: 'github-token', login: `dave-${example.owner}` }, example.project, 422]),
+    );
   });
 });
 

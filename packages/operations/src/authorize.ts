@@ -75,7 +75,8 @@ export async function authorize(request: {
   const decision = await check(rule, ruleName, request.operation, request);
   if (!decision.allowed) return decision;
   for (const input of request.setByCaller) {
-    const inputRule = rule.inputs?.[input];
+    // An own entry of the config's record only, whatever name reached here.
+    const inputRule = rule.inputs && Object.hasOwn(rule.inputs, input) ? rule.inputs[input] : undefined;
     if (!inputRule) continue;
     const subject = `${request.operation} with ${input}=${String(request.given[input])}`;
     const byInput = await check(inputRule, `${ruleName}.inputs.${input}`, subject, request);

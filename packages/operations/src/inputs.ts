@@ -107,7 +107,8 @@ export function parseInputs(operation: Operation, raw: Record<string, unknown>):
   const names = Object.keys(properties);
   const list = `${operation.name} takes ${names.map((name) => (required.includes(name) ? name : `${name}?`)).join(', ')}`;
   for (const name of Object.keys(raw)) {
-    if (!(name in properties))
+    // Own properties only: `name in properties` would take constructor, toString or __proto__ for inputs.
+    if (!Object.hasOwn(properties, name))
       return {
         ok: false,
         field: name,

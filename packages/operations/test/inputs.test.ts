@@ -37,6 +37,23 @@ describe('operation inputs', () => {
     });
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'refuses %s as an unknown input, though every object inherits it',
+    (name) => {
+      // As JSON.parse reads a request's body: "__proto__" there is an own key, not the prototype.
+      const raw = JSON.parse(`{"version": "1.5.0", "reason": "x", ${JSON.stringify(name)}: "x"}`) as Record<
+        string,
+        unknown
+      >;
+      expect(parseInputs(abort, raw)).toEqual({
+        ok: false,
+        field: name,
+        error: `unknown input ${JSON.stringify(name)}: abort takes version, reason, rollback?`,
+        fix: `drop ${name}, or see \`relforge dispatch --list\``,
+      });
+    },
+  );
+
   it('names a train by its final version and refuses a prerelease, whose number is the train’s to choose', () => {
     const promote = operationNamed('train-promote');
     if (!promote) throw new Error('train-promote is registered');
