@@ -14,7 +14,8 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'A circle means neither module can be read, tested or moved without the other: split out what both need.',
+      comment:
+        'A circle means neither module can be read, tested or moved without the other: split out what both need.',
       from: {},
       to: { circular: true },
     },
@@ -25,6 +26,14 @@ module.exports = {
         'Production code must run on a machine without the dev stack; defaults that point at the local stack belong to `relforge stack` and `demo` (apps/cli/src/dev/).',
       from: { path: '^(apps|packages|infra)/[^/]+/src/', pathNot: [dev, cliDev] },
       to: { path: dev },
+    },
+    {
+      name: 'cli-dev-door-is-main',
+      severity: 'error',
+      comment:
+        "Only the CLI's entry point wires the dev commands and the stack's defaults in (apps/cli/src/dev/); a command that needs a default asks local-defaults.ts.",
+      from: { path: '^apps/cli/src/', pathNot: ['^apps/cli/src/main\\.ts$', cliDev] },
+      to: { path: cliDev },
     },
     {
       name: 'workflow-code-is-replayable',

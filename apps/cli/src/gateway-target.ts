@@ -5,7 +5,7 @@
  */
 import { InputError } from '@relforge/errors';
 import { defaultListen } from '@relforge/gateway';
-import { readStackState, stackDemoCaller } from '@relforge/stack';
+import { localDefaults } from './local-defaults.js';
 
 /** The gateway's base URL, and whether it is the local stack's (nobody named one). */
 export function gatewayUrl(
@@ -13,7 +13,7 @@ export function gatewayUrl(
   env: NodeJS.ProcessEnv = process.env,
 ): { url: string; stack: boolean } {
   const given = flag ?? (env['RELFORGE_GATEWAY_URL'] || undefined);
-  if (given === undefined) return { url: readStackState()?.gateway?.url ?? `http://${defaultListen}`, stack: true };
+  if (given === undefined) return { url: localDefaults()?.gatewayUrl ?? `http://${defaultListen}`, stack: true };
   if (!URL.canParse(given) || !/^https?:$/.test(new URL(given).protocol))
     throw new InputError(`--gateway (RELFORGE_GATEWAY_URL): ${given} is not an http(s) URL`, {
       fix: "give the gateway's URL, e.g. --gateway https://relforge.example.org; without one, the local stack's is used",
@@ -34,7 +34,7 @@ export function gatewayCaller(
   const { url, stack } = gatewayUrl(flag, env);
   const own = env[tokenEnv];
   if (own) return { url, token: own };
-  const demo = stack ? stackDemoCaller() : undefined;
+  const demo = stack ? localDefaults()?.demoCaller() : undefined;
   if (demo) {
     console.error(
       `relforge: using the local stack's demo token for ${demo.login} (set ${tokenEnv} to act as yourself)`,

@@ -3,23 +3,28 @@
 import { Command, CommanderError } from 'commander';
 import { approveCommand } from './approve-command.js';
 import { auditCommand } from './audit-command.js';
-import { demoCommand } from './demo-command.js';
 import { dispatchCommand } from './dispatch-command.js';
 import { exitCodes, reportError } from './errors.js';
 import { eventsCommand } from './events-command.js';
 import { notifierCommand } from './notifier-command.js';
 import { abortCommand, resumeCommand } from './operator-commands.js';
 import { releaseCommand } from './release-command.js';
-import { stackCommand } from './stack-command.js';
 import { statusCommand } from './status-command.js';
 import { trainCommand } from './train-command.js';
 import { verifyCommand } from './verify-command.js';
 import { workerCommand } from './worker-command.js';
+// The dev machinery's one door into the CLI: `relforge stack`, `relforge demo`, and the stack as default servers.
+import { demoCommand } from './dev/demo-command.js';
+import { stackCommand } from './dev/stack-command.js';
+import { stackDefaults } from './dev/stack-defaults.js';
+import { useLocalDefaults } from './local-defaults.js';
 
 // The AWS SDK release pinned in pnpm-workspace.yaml supports Node 20; its warning is about later
 // releases, and printed on every command it would bury Relforge's own output. Set the variable to
 // "false" to see it.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+useLocalDefaults(stackDefaults);
 
 const program = new Command('relforge')
   .description('software releases as durable Temporal workflows')

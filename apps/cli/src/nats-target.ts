@@ -3,11 +3,11 @@
  * RELFORGE_NATS_URL, else the local stack's. One place, so `events`, `audit` and the operator commands agree.
  */
 import { InputError } from '@relforge/errors';
-import { readStackState } from '@relforge/stack';
+import { localDefaults } from './local-defaults.js';
 
 /** RELFORGE_NATS_URL, else the local stack's NATS; undefined with neither. */
 export function natsUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env['RELFORGE_NATS_URL'] || readStackState()?.nats?.url;
+  return env['RELFORGE_NATS_URL'] || localDefaults()?.natsUrl;
 }
 
 /** The NATS server to read `what` from; with none, a refusal naming the variable and the stack. */

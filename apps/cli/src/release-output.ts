@@ -1,6 +1,6 @@
 /** How a release reads in a terminal: one line per stage change, then what it produced. */
-import { workflowUiUrl } from '@relforge/local-servers';
 import type { ReleaseStatus, StageState } from '@relforge/release';
+import { workflowUiUrl } from '@relforge/temporal-connection';
 import type { ReleaseRun } from './release-state.js';
 import type { TemporalTarget } from './temporal-target.js';
 

@@ -8,7 +8,7 @@ import {
   type ConnectedClient,
   type TemporalSettings,
 } from '@relforge/temporal-connection';
-import { readStackState } from '@relforge/stack';
+import { localDefaults } from './local-defaults.js';
 
 export interface TemporalTarget extends TemporalSettings {
   /** The Web UI, for links in the output: the stack's, or RELFORGE_UI_URL. */
@@ -16,10 +16,9 @@ export interface TemporalTarget extends TemporalSettings {
 }
 
 export function temporalTarget(env: NodeJS.ProcessEnv = process.env): TemporalTarget {
-  const stack = readStackState();
-  const settings = temporalSettingsFromEnv(env, stack?.temporal ?? {});
-  const uiUrl =
-    env['RELFORGE_UI_URL'] || (stack?.temporal.address === settings.address ? stack.temporal.uiUrl : undefined);
+  const stack = localDefaults()?.temporal;
+  const settings = temporalSettingsFromEnv(env, stack ?? {});
+  const uiUrl = env['RELFORGE_UI_URL'] || (stack?.address === settings.address ? stack.uiUrl : undefined);
   return { ...settings, ...(uiUrl ? { uiUrl } : {}) };
 }
 

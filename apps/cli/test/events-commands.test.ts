@@ -10,7 +10,7 @@ import { readStackState } from '@relforge/stack';
 import type { ReleaseCloudEvent } from '@relforge/release-events';
 import { until } from '@relforge/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { seedExampleRepositories } from '../src/example-seeds.js';
+import { seedExampleRepositories } from '../src/dev/example-seeds.js';
 import { runCli, stackEnvironment, startCli } from './run-cli.js';
 
 const dirs: string[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isAlive, workspaceRoot } from '@relforge/local-servers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { until } from '@relforge/testkit';
-import { seedExampleRepositories } from '../src/example-seeds.js';
+import { seedExampleRepositories } from '../src/dev/example-seeds.js';
 import { runCli, stackEnvironment, startCli } from './run-cli.js';
 
 interface StackFile {

@@ -10,7 +10,7 @@ import { ReleaseKey } from '@relforge/signing';
 import { localReleaseKey, readStackState, workerEnvironment } from '@relforge/stack';
 import type { ExampleProject } from '@relforge/testkit';
 import { afterEach, expect, vi } from 'vitest';
-import { exampleOwner, seedExampleRepositories } from '../src/example-seeds.js';
+import { exampleOwner, seedExampleRepositories } from '../src/dev/example-seeds.js';
 import { runCli, stackEnvironment } from './run-cli.js';
 
 const cleanups: (() => Promise<void>)[] = [];

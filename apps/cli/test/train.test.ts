@@ -14,7 +14,7 @@ import { releaseWorkflowId, statusQuery, trainWorkflowId, type TrainStatus } fro
 import { localCredentials, readStackState } from '@relforge/stack';
 import { until } from '@relforge/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { seedExampleRepositories, exampleOwner } from '../src/example-seeds.js';
+import { seedExampleRepositories, exampleOwner } from '../src/dev/example-seeds.js';
 import { runCli, stackEnvironment, startCli } from './run-cli.js';
 import { temporalClient } from './stack.js';
 

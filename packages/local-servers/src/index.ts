@@ -14,7 +14,6 @@ export {
   namespaceIsServed,
   searchAttributeArgs,
   startTemporalServer,
-  workflowUiUrl,
   type StartTemporalOptions,
   type TemporalEndpoint,
 } from './temporal-server.js';

@@ -82,7 +82,3 @@ export async function startTemporalServer(
     endpoint: { address, namespace: options.namespace, uiUrl: `http://${host}:${options.uiPort}` },
   };
 }
-
-export function workflowUiUrl(endpoint: TemporalEndpoint, workflowId: string): string {
-  return `${endpoint.uiUrl}/namespaces/${encodeURIComponent(endpoint.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}

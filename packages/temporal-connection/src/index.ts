@@ -188,3 +188,8 @@ export async function connectClient(settings: TemporalSettings, fix: string): Pr
     close: () => connection.close(),
   };
 }
+
+/** A workflow's page in the Temporal Web UI at `uiUrl`. */
+export function workflowUiUrl(target: { uiUrl: string; namespace: string }, workflowId: string): string {
+  return `${target.uiUrl}/namespaces/${encodeURIComponent(target.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

@@ -5,10 +5,10 @@
  */
 import { Command } from 'commander';
 import { parseVersion } from '@relforge/config';
-import { exitCodeOf } from './errors.js';
+import { exitCodeOf } from '../errors.js';
 import { seedExampleRepositories } from './example-seeds.js';
-import { runRelease } from './release-command.js';
-import { printOutcome, printStageChanges } from './release-output.js';
+import { runRelease } from '../release-command.js';
+import { printOutcome, printStageChanges } from '../release-output.js';
 import { startStack, withStackOptions, type StackOptions } from './stack-command.js';
 import { exampleConfig } from './worker-process.js';
 

@@ -8,7 +8,7 @@ import { isAlive, stateDir, stopPid, tailOf, workspaceRoot } from '@relforge/loc
 import { connectClient } from '@relforge/temporal-connection';
 import { recordWorker, workerEnvironment, workerIsRunning, type StackState } from '@relforge/stack';
 import { workerMain } from '@relforge/worker';
-import { liveWorkers } from './workers.js';
+import { liveWorkers } from '../workers.js';
 
 /** What the stack releases: the bundled example, unless `stack up --config` names other projects. */
 export const exampleConfig = () => join(workspaceRoot(), 'examples', 'hello', 'relforge.yaml');
