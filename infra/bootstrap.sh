@@ -50,6 +50,8 @@ case "$what" in
     pnpm format:check >/dev/null || die 'code is not formatted: run `pnpm format`, then commit'
     pnpm typecheck --output-logs=errors-only
     pnpm lint --output-logs=errors-only
+    # No import circles, no production import of the dev machinery, workflow code replayable (.dependency-cruiser.cjs).
+    pnpm --silent deps || die 'the imports break the rules printed above (.dependency-cruiser.cjs): fix them, then commit'
     status=0
     pnpm test || status=$?
     node packages/testkit/dist/summary.js || status=1

@@ -1,13 +1,21 @@
-export { binDir, builtVersion, serverBinary, stateDir, workspaceRoot, type ServerBinary } from './paths.js';
-export { assertPortFree, freePort, type PortOwner } from './ports.js';
+export { stateDir } from './paths.js';
+// The machinery every server runs on, production's included; re-exported so the stack and the tests name one package.
 export {
+  assertPortFree,
+  binDir,
+  builtVersion,
+  freePort,
   isAlive,
+  serverBinary,
   startServer,
   stopPid,
   tailOf,
+  workspaceRoot,
+  type PortOwner,
+  type ServerBinary,
   type ServerProcess,
   type StartServerOptions,
-} from './server-process.js';
+} from '@relforge/server-process';
 export { jetStreamAnswers, startNatsServer, type NatsEndpoint, type StartNatsOptions } from './nats-server.js';
 export { ensureBucket, s3Client, startS3Server, type S3Endpoint, type StartS3Options } from './s3-server.js';
 export {

@@ -6,9 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { assertPortFree } from './ports.js';
-import { serverBinary } from './paths.js';
-import { startServer, type ServerProcess } from './server-process.js';
+import { assertPortFree, serverBinary, startServer, type ServerProcess } from '@relforge/server-process';
 
 export interface StartNatsOptions {
   port: number;

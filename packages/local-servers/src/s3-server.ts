@@ -6,9 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { assertPortFree } from './ports.js';
-import { serverBinary } from './paths.js';
-import { startServer, type ServerProcess } from './server-process.js';
+import { assertPortFree, serverBinary, startServer, type ServerProcess } from '@relforge/server-process';
 
 export interface S3Endpoint {
   endpoint: string;

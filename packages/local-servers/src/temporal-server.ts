@@ -5,9 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { relforgeSearchAttributes } from '@relforge/temporal-names';
-import { assertPortFree } from './ports.js';
-import { serverBinary } from './paths.js';
-import { startServer, type ServerProcess } from './server-process.js';
+import { assertPortFree, serverBinary, startServer, type ServerProcess } from '@relforge/server-process';
 
 export interface StartTemporalOptions {
   port: number;

@@ -5,9 +5,9 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StackError } from '@relforge/errors';
-import { freePort } from '../src/ports.js';
+import { freePort } from '../src/index.js';
 import { startNatsServer } from '../src/nats-server.js';
-import type { ServerProcess } from '../src/server-process.js';
+import type { ServerProcess } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'relforge-nats-'));
 const running: ServerProcess[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StackError } from '@relforge/errors';
-import { startServer } from '../src/server-process.js';
+import { startServer } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'relforge-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

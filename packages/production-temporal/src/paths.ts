@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binDir, workspaceRoot } from '@relforge/local-servers';
+import { binDir, workspaceRoot } from '@relforge/server-process';
 
 export const productionDir = join(workspaceRoot(), 'infra', 'production');
 /** The commands systemd and the README run, as files: `node <path>`. */

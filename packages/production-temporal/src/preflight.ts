@@ -7,7 +7,7 @@
  * calls it too.
  */
 import { InputError, StackError } from '@relforge/errors';
-import { assertPortFree } from '@relforge/local-servers';
+import { assertPortFree } from '@relforge/server-process';
 import { assertCertificate, assertCertificateChain } from './certificates.js';
 import { assertReachable, describeServer, schemaVersion, type PostgresServer } from './database.js';
 import { compareVersions, expectedSchemaVersion, type SchemaKind } from './paths.js';

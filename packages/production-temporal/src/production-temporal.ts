@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { tlsConfig, tlsVariables, type TemporalSettings } from '@relforge/temporal-connection';
 import { InputError, StackError } from '@relforge/errors';
-import { freePort, serverBinary, startServer, type ServerProcess } from '@relforge/local-servers';
+import { freePort, serverBinary, startServer, type ServerProcess } from '@relforge/server-process';
 import { assertReachable, dropDatabase, parseDatabaseUrl, redactPassword, type PostgresServer } from './database.js';
 import { registerRelforgeNamespace } from './namespace.js';
 import { certsScript, dynamicConfigFile, schemaScript, serverArgs } from './paths.js';

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { StackError } from '@relforge/errors';
-import { serverBinary } from '@relforge/local-servers';
+import { serverBinary } from '@relforge/server-process';
 import { serverFlags } from './paths.js';
 
 const run = promisify(execFile);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, StackError } from '@relforge/errors';
-import { binDir, freePort, serverBinary } from '@relforge/local-servers';
+import { binDir, freePort, serverBinary } from '@relforge/server-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certsScript, schemaScript, startProductionTemporal } from '../src/index.js';
 
