@@ -61,8 +61,7 @@ module.exports = {
     },
   ],
   options: {
-    includeOnly: '^(apps|packages|infra|tooling)/[^/]+/src/|node_modules',
-    exclude: { path: '(^|/)(dist|test|bench)/' },
+    exclude: { path: ['(^|/)(dist|test|bench)/', '(^|/)[^/]+\\.config\\.ts$'] },
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     combinedDependencies: false,
