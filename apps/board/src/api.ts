@@ -7,20 +7,8 @@ import type { ReleaseStatus, TrainStatus } from '@relforge/release';
 
 export type { TrainStatus };
 
-/**
- * The status as the events carry it, with what the approvals stage adds while it exists (contracts: `approval`, and
- * the release state `awaiting-approval`).
- */
-export type BoardStatus = Omit<ReleaseStatus, 'state'> & {
-  state: ReleaseStatus['state'] | 'awaiting-approval';
-  approval?: {
-    digest: string;
-    required: number;
-    approvals: { login: string; at: string }[];
-    startedBy?: string;
-    deadline?: string;
-  };
-};
+/** The status as the events carry it: the release's own status type, approval and `awaiting-approval` included. */
+export type BoardStatus = ReleaseStatus;
 
 /** One release of `GET /api/releases`. */
 export interface ListedRelease {
