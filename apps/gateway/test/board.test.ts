@@ -433,6 +433,16 @@ describe('the release board', () => {
     const stored = await storedEvents(version);
     const folded = replay<ReleaseStatus>(stored.map(({ event }) => event.data));
     expect(await pageState(version)).toEqual(expectedPageState(folded.value as ReleaseStatus, folded.sequence));
+
+    // Signing out from the board: the gateway clears the cookie and sends the browser back, nobody signed in.
+    const [signedOut] = await Promise.all([
+      page.waitForResponse((response) => response.url() === `${board.url}/auth/logout`),
+      page.click('[data-testid=sign-out] button'),
+    ]);
+    expect(signedOut.status()).toBe(303);
+    await page.waitForSelector('[data-testid=session] [data-testid=sign-in]');
+    expect(await page.isHidden('[data-testid=sign-out]')).toBe(true);
+    expect((await page.context().cookies()).map((cookie) => cookie.name)).not.toContain('relforge_session');
   }, 300_000);
 
   it('shows a train: its channel, each step with its dates, outcome and release, the next one live as it starts', async () => {
