@@ -1,12 +1,17 @@
 /**
  * `POST /api/releases/:project/:version/approve`, body `{"digest": "<sha256>"}`: a person approves a release's digest
- * set. The approver is the login behind a bearer GitHub token or the session cookie, asked of the forge; their teams
- * among the config's `approval.approvers.teams` are checked there too. The workflow's `approve` update then applies
- * every rule (the digest, the approver list, self-approval, a repeat) and refuses with the rule it broke.
+ * set, by the same decision as dispatch's approve. In this order, so nobody unknown costs Temporal anything: who asks
+ * (a bearer GitHub token, or the session cookie whose token the forge still accepts), then whether they may approve
+ * (the project's `access.approve` rule or its default, by `authorize` as dispatch decides it), and only then the
+ * release: their teams among the config's `approval.approvers.teams`, asked with the gateway's token as dispatch asks
+ * them (forge-people.ts), and the workflow's `approve` update, which applies every approval rule (the digest, the
+ * approver list, self-approval, a repeat) and refuses with the rule it broke.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ProjectConfig } from '@relforge/config';
+import { authorize } from '@relforge/operations';
 import {
   ApprovalRefusedType,
   ApprovalRule,
@@ -18,14 +23,14 @@ import {
   type ApproveInput,
 } from '@relforge/release';
 import type { AuditEntry } from '@relforge/audit';
-import { IdentityError, type ForgeIdentity } from './forge-identity.js';
+import { ForgeUnreachable, type ForgeClient, type ForgePeople } from './forge-people.js';
 import type { ProjectRoutes } from './projects.js';
 import type { CookieSeal } from './session-cookie.js';
-import { sessionOf } from './sign-in.js';
+import { sessionEnded, sessionOf } from './sign-in.js';
 import type { TemporalLink } from './temporal.js';
 
 export interface ApprovalDeps {
-  identity: ForgeIdentity;
+  forge: ForgePeople;
   seal: CookieSeal;
   routes: ProjectRoutes;
   temporal: TemporalLink;
@@ -52,13 +57,23 @@ const refusal = (status: number, error: string, fix: string, rule?: string): Ref
 /** The approver: a bearer token first (a script, `relforge approve`), else the browser's session. */
 async function approverOf(
   request: FastifyRequest,
-  deps: ApprovalDeps,
-): Promise<{ login: string; token: string; via: 'token' | 'session' } | Refusal> {
+  seal: CookieSeal,
+  forge: ForgeClient,
+): Promise<{ login: string; via: 'token' | 'session' } | Refusal> {
   const header = request.headers.authorization ?? '';
   const bearer = /^(?:bearer|token)\s+(\S+)$/i.exec(header.trim())?.[1];
-  if (bearer) return { login: await deps.identity.loginOf(bearer), token: bearer, via: 'token' };
-  const session = sessionOf(request, deps.seal);
-  if (session) return { ...session, via: 'session' };
+  if (bearer) {
+    const login = await forge.loginOf(bearer);
+    if (login) return { login, via: 'token' };
+    return refusal(
+      401,
+      `the forge (${forge.apiUrl}) refused the token: unknown, expired or revoked`,
+      'make a new GitHub token and send it (relforge approve reads RELFORGE_GITHUB_TOKEN), or sign in at /auth/github/login',
+    );
+  }
+  const session = await sessionOf(request, seal, forge);
+  if (session === 'ended') return refusal(401, sessionEnded.error, sessionEnded.fix);
+  if (session !== 'none') return { login: session.login, via: 'session' };
   return refusal(
     401,
     'who approves? no Authorization: Bearer <GitHub token> header and no signed-in session',
@@ -74,19 +89,55 @@ async function withDigestSet(handle: WorkflowHandle, answer: Refusal): Promise<R
     : answer;
 }
 
+/** Teams are asked of the forge only for someone the approver list does not name already. */
+async function approvalTeams(
+  approval: ProjectConfig['approval'],
+  login: string,
+  forge: ForgeClient,
+): Promise<string[]> {
+  if (!approval || approval.approvers.teams.length === 0) return [];
+  if (approval.approvers.users.some((user) => user.toLowerCase() === login.toLowerCase())) return [];
+  return forge.teamsOf(login, approval.approvers.teams);
+}
+
 export function approvals(deps: ApprovalDeps) {
   async function answer(
     request: FastifyRequest<{ Params: { project: string; version: string } }>,
-    who: { login?: string; auth?: 'github-token' | 'session' },
+    who: { login?: string; auth?: 'github-token' | 'session'; rule?: string },
   ): Promise<Refusal | { status: 200; body: unknown }> {
     const { project, version } = request.params;
-    const rule = deps.routes.approvalOf(project);
-    if (rule === undefined)
+    const config = deps.routes.configOf(project);
+    if (!config)
       return refusal(404, `no project ${project} on this gateway`, `approve one of ${deps.routes.projects.join(', ')}`);
+    if (!deps.forge.hasGatewayToken)
+      return refusal(
+        503,
+        'the gateway has no forge token, so it cannot check who may approve',
+        'start the gateway with --forge-token-env or --forge-token-file (RELFORGE_GATEWAY_TOKEN_ENV)',
+      );
+    const forge = deps.forge.at(config.forge.apiUrl);
+    const approver = await approverOf(request, deps.seal, forge);
+    if ('status' in approver) return approver;
+    who.login = approver.login;
+    who.auth = approver.via === 'token' ? 'github-token' : 'session';
+    const body = request.body as { digest?: unknown } | undefined;
+    const digest = typeof body?.digest === 'string' ? body.digest : undefined;
+    const given = { version, ...(digest === undefined ? {} : { digest }) };
+    const decision = await authorize({
+      operation: 'approve',
+      access: config.access,
+      setByCaller: Object.keys(given),
+      given,
+      login: approver.login,
+      repository: config.source.repository,
+      directory: forge,
+    });
+    who.rule = decision.rule;
+    if (!decision.allowed) return refusal(403, decision.error, decision.fix, decision.rule);
+
     const client = await deps.temporal.client();
     const handle = client.workflow.getHandle(releaseWorkflowId(project, version));
-    const body = request.body as { digest?: unknown } | undefined;
-    if (typeof body?.digest !== 'string')
+    if (digest === undefined)
       return withDigestSet(
         handle,
         refusal(
@@ -96,20 +147,11 @@ export function approvals(deps: ApprovalDeps) {
           ApprovalRule.Input,
         ),
       );
-    const approver = await approverOf(request, deps);
-    if ('status' in approver) return approver;
-    who.login = approver.login;
-    who.auth = approver.via === 'token' ? 'github-token' : 'session';
-    // Teams are asked of the forge only for someone the user list does not name already.
-    const listed = rule?.approvers.users.some((user) => user.toLowerCase() === approver.login.toLowerCase());
-    const teams =
-      rule && !listed && rule.approvers.teams.length > 0
-        ? await deps.identity.teamsOf(approver.token, approver.login, rule.approvers.teams)
-        : [];
-    const input: ApproveInput = { digest: body.digest, login: approver.login, teams, via: approver.via };
+    const teams = await approvalTeams(config.approval, approver.login, forge);
+    const input: ApproveInput = { digest, login: approver.login, teams, via: approver.via };
     try {
       const result = await handle.executeUpdate(approveUpdate, { args: [input] });
-      request.log.info({ approval: { project, version, login: approver.login, digest: body.digest } }, 'approved');
+      request.log.info({ approval: { project, version, login: approver.login, digest } }, 'approved');
       return { status: 200, body: result };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError)
@@ -135,17 +177,20 @@ export function approvals(deps: ApprovalDeps) {
       '/api/releases/:project/:version/approve',
       async (request, reply: FastifyReply) => {
         let result: Refusal | { status: 200; body: unknown };
-        const who: { login?: string; auth?: 'github-token' | 'session' } = {};
+        const who: { login?: string; auth?: 'github-token' | 'session'; rule?: string } = {};
         try {
           result = await answer(request, who);
         } catch (error) {
-          if (!(error instanceof IdentityError)) throw error;
-          result = refusal(error.status, error.message, error.fix);
+          if (!(error instanceof ForgeUnreachable)) throw error;
+          result = refusal(503, error.message, error.fix);
+          delete who.rule;
         }
         const { project, version } = request.params;
         const digest = (request.body as { digest?: unknown } | undefined)?.digest;
         const body = result.body as { rule?: string; error?: string };
-        // Accepted or refused, with the rule; the token and the cookie never (the login stands for them).
+        // Accepted or refused, with the rule that decided: the access rule as dispatch records it, or the approval rule
+        // the release refused by. The token and the cookie never (the login stands for them).
+        const rule = body.rule && body.rule !== who.rule ? `approval.${body.rule}` : who.rule;
         await deps.record?.({
           actor: { auth: who.auth ?? 'none', ...(who.login ? { login: who.login } : {}) },
           via: { kind: who.auth === 'session' ? 'board' : 'dispatch' },
@@ -153,7 +198,7 @@ export function approvals(deps: ApprovalDeps) {
           project,
           inputs: { version, ...(typeof digest === 'string' ? { digest } : {}) },
           decision: result.status === 200 ? 'accepted' : 'refused',
-          ...(body.rule ? { rule: `approval.${body.rule}` } : {}),
+          ...(rule ? { rule } : {}),
           ...(result.status !== 200 && body.error ? { reason: body.error } : {}),
           status: result.status,
           workflow: { id: releaseWorkflowId(project, version) },

@@ -19,7 +19,7 @@ import {
 } from '@relforge/operations';
 import { releaseWorkflowId } from '@relforge/release';
 import type { AuditWriter } from './audit-writer.js';
-import { ForgeDirectoryClient, ForgeUnreachable } from './forge-directory.js';
+import { ForgeUnreachable, type ForgeClient, type ForgePeople } from './forge-people.js';
 import type { ProjectRoutes } from './projects.js';
 import type { TemporalLink } from './temporal.js';
 
@@ -28,8 +28,8 @@ export interface DispatchDeps {
   temporal: TemporalLink;
   /** The trail's writer, which bounds the refusals of unknown callers; undefined without NATS. */
   audit: AuditWriter | undefined;
-  /** The gateway's own forge token: without it nobody's role can be looked up, so dispatch is refused. */
-  forgeToken: string | undefined;
+  /** The forge's people, asked with the gateway's own token: without it nobody's role can be looked up, so dispatch is refused. */
+  forge: ForgePeople;
 }
 
 export interface Caller {
@@ -58,8 +58,6 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export class Dispatcher {
-  readonly #directories = new Map<string, ForgeDirectoryClient>();
-
   constructor(private readonly deps: DispatchDeps) {}
 
   /** Every project this gateway serves. */
@@ -67,14 +65,8 @@ export class Dispatcher {
     return this.deps.routes.projects;
   }
 
-  directoryFor(apiUrl: string): ForgeDirectoryClient | undefined {
-    if (!this.deps.forgeToken) return undefined;
-    let directory = this.#directories.get(apiUrl);
-    if (!directory) {
-      directory = new ForgeDirectoryClient(apiUrl, this.deps.forgeToken);
-      this.#directories.set(apiUrl, directory);
-    }
-    return directory;
+  directoryFor(apiUrl: string): ForgeClient | undefined {
+    return this.deps.forge.hasGatewayToken ? this.deps.forge.at(apiUrl) : undefined;
   }
 
   async dispatch(request: DispatchRequest): Promise<DispatchAnswer> {

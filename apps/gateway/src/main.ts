@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { InputError, isRelforgeError } from '@relforge/errors';
 import { randomBytes } from 'node:crypto';
-import { ForgeIdentity } from './forge-identity.js';
+import { ForgePeople } from './forge-people.js';
 import { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { ProjectRoutes } from './projects.js';
 import { CookieSeal } from './session-cookie.js';
@@ -44,8 +44,10 @@ try {
   const sessionSecret = approvals.sessionSecret
     ? readSecret(approvals.sessionSecret, process.env, 'session secret')
     : randomBytes(32).toString('hex');
+  const forgeToken = settings.forgeToken ? readForgeToken(settings.forgeToken, process.env) : undefined;
+  const forge = new ForgePeople(forgeToken);
   const people = {
-    identity: new ForgeIdentity(approvals.apiUrl),
+    forge: forge.at(approvals.apiUrl),
     seal: new CookieSeal(sessionSecret, (approvals.publicUrl ?? listened).startsWith('https:')),
     webUrl: approvals.webUrl,
     ...(approvals.oauth
@@ -63,7 +65,6 @@ try {
       return bound ? `http://${settings.listen.host}:${bound.port}` : listened;
     },
   };
-  const forgeToken = settings.forgeToken ? readForgeToken(settings.forgeToken, process.env) : undefined;
   const audit = settings.natsUrl
     ? await AuditLog.connect(settings.natsUrl, settings.temporal.namespace, 'relforge-gateway')
     : undefined;
@@ -76,7 +77,7 @@ try {
     ...(events ? { events } : {}),
     ...(settings.temporalUiUrl ? { temporalUiUrl: settings.temporalUiUrl } : {}),
     ...(audit ? { audit } : {}),
-    ...(forgeToken ? { forgeToken } : {}),
+    forge,
     publicUrl: settings.publicUrl ?? `http://${settings.listen.host}:${settings.listen.port}`,
   });
   started = { app, temporal, settings, routes, events, audit };

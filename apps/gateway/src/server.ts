@@ -8,9 +8,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { board } from './board.js';
 import { approvals } from './approvals.js';
-import type { ForgeIdentity } from './forge-identity.js';
+import type { ForgePeople } from './forge-people.js';
 import { githubWebhooks } from './github-webhooks.js';
-import type { CookieSeal } from './session-cookie.js';
 import { signIn, type SignInDeps } from './sign-in.js';
 import type { AuditLog } from '@relforge/audit';
 import { AuditWriter } from './audit-writer.js';
@@ -27,12 +26,12 @@ export interface GatewayDeps {
   /** The release events' log (JetStream), for the board; undefined when the gateway has no NATS. */
   events?: JetStreamEventLog;
   temporalUiUrl?: string;
-  /** Who approves: the forge's identity of a token, the cookie seal, and the OAuth app (sign-in.ts, approvals.ts). */
-  people: { identity: ForgeIdentity; seal: CookieSeal } & Omit<SignInDeps, 'identity' | 'seal'>;
+  /** Signing in: the forge at --github-api-url, the cookie seal, and the OAuth app (sign-in.ts, approvals.ts). */
+  people: SignInDeps;
   /** The audit trail (a JetStream stream); without it dispatch is refused and deliveries go unrecorded. */
   audit?: AuditLog;
-  /** The gateway's own forge token, for role lookups and issue-comment replies. */
-  forgeToken?: string;
+  /** The forge's people for every door, with the gateway's own token for roles, teams and issue-comment replies. */
+  forge: ForgePeople;
   /** Where people reach the board, for links in replies. */
   publicUrl?: string;
   /** Fastify's logger (pino) settings; false for none. */
@@ -70,7 +69,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     routes: deps.routes,
     temporal: deps.temporal,
     audit: trail,
-    forgeToken: deps.forgeToken,
+    forge: deps.forge,
   });
   const onIssueComment = issueComments({
     dispatcher,
@@ -92,7 +91,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await app.register(signIn(deps.people));
   await app.register(
     approvals({
-      ...deps.people,
+      forge: deps.forge,
+      seal: deps.people.seal,
       routes: deps.routes,
       temporal: deps.temporal,
       ...(deps.audit ? { record: (entry) => dispatcher.record(entry) } : {}),

@@ -2,15 +2,18 @@
  * Signing in with GitHub, the OAuth web flow: `GET /auth/github/login` sends the browser to the forge's authorize
  * page with a fresh `state` (kept in a sealed cookie with where to return), `GET /auth/github/callback` checks that
  * state, trades the code for a token at the forge's `/login/oauth/access_token`, asks the forge who it is, and sets
- * the sealed session cookie; `GET /api/session` says who is signed in.
+ * the sealed session cookie; `GET /api/session` says who is signed in, `POST /auth/logout` signs out. A session counts
+ * only while the forge still says its token is its login's, asked as often as a bearer token is (forge-people.ts).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { IdentityError, type ForgeIdentity } from './forge-identity.js';
-import { cookieOf, sessionCookie, signInCookie, type CookieSeal, type Session } from './session-cookie.js';
+import { ForgeUnreachable, type ForgeClient } from './forge-people.js';
+import { z } from 'zod';
+import { cookieOf, Session, sessionCookie, signInCookie, type CookieSeal } from './session-cookie.js';
 
 export interface SignInDeps {
-  identity: ForgeIdentity;
+  /** The forge at --github-api-url, where the OAuth app's tokens are asked whose they are. */
+  forge: ForgeClient;
   seal: CookieSeal;
   webUrl: string;
   /** Absent: the gateway has no OAuth app, and only bearer tokens approve. */
@@ -22,20 +25,56 @@ export interface SignInDeps {
 const sessionLifetimeMs = 8 * 60 * 60 * 1000;
 const signInLifetimeMs = 10 * 60 * 1000;
 
-/** Only a path on this gateway: `//evil.example` or `https://…` would send a signed-in browser elsewhere. */
-function safeReturn(value: unknown): string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\')
-    ? value
-    : '/';
+/** Any origin stands for this gateway's own: only whether a path leaves it matters. */
+const here = 'http://gateway.invalid';
+
+/**
+ * Where to send a browser after signing in: a path on this gateway, or `/`. Read as the browser will read the Location
+ * (WHATWG URL parsing drops tabs and newlines and takes `\\` for `/`, so `/\t/evil.example` is `//evil.example`), and
+ * kept only when it stays on this origin; what is kept is the parser's own serialisation, percent-encoded ASCII, so it
+ * is always a valid header value.
+ */
+export function safeReturn(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(value, here);
+  } catch {
+    return '/';
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return url.origin === here && !path.startsWith('//') ? path : '/';
 }
+
+/** What the sign-in cookie holds while the browser is at the forge: the OAuth state, and the path to return to. */
+const PendingSignIn = z.object({
+  state: z.string().regex(/^[0-9a-f]{32}$/),
+  return: z.string().refine((path) => safeReturn(path) === path),
+});
+type PendingSignIn = z.infer<typeof PendingSignIn>;
 
 const refused = (reply: FastifyReply, status: number, error: string, fix: string) =>
   reply.code(status).send({ error, fix });
 
-export function sessionOf(request: FastifyRequest, seal: CookieSeal): Session | undefined {
-  const session = seal.unseal<Session>(cookieOf(request, sessionCookie));
-  return session && typeof session.login === 'string' && typeof session.token === 'string' ? session : undefined;
+/**
+ * The browser's session: none without a sealed session cookie; ended once the forge no longer says its token is its
+ * login's (revoked, or the person removed), which it is asked again after a minute, as for a bearer token.
+ */
+export async function sessionOf(
+  request: FastifyRequest,
+  seal: CookieSeal,
+  forge: ForgeClient,
+): Promise<Session | 'none' | 'ended'> {
+  const session = seal.unseal(sessionCookie, Session, cookieOf(request, sessionCookie));
+  if (!session) return 'none';
+  const login = await forge.loginOf(session.token);
+  return login?.toLowerCase() === session.login.toLowerCase() ? session : 'ended';
 }
+
+export const sessionEnded = {
+  error: 'your sign-in has ended: the forge no longer accepts its token (revoked, expired, or your access withdrawn)',
+  fix: 'sign in again at /auth/github/login',
+};
 
 export function signIn(deps: SignInDeps) {
   const { seal } = deps;
@@ -52,10 +91,11 @@ export function signIn(deps: SignInDeps) {
     app.get<{ Querystring: { return?: string } }>('/auth/github/login', async (request, reply) => {
       if (!deps.oauth) return notConfigured(reply);
       const state = randomBytes(16).toString('hex');
+      const pending: PendingSignIn = { state, return: safeReturn(request.query.return) };
       seal.set(
         reply,
         signInCookie,
-        seal.seal({ state, return: safeReturn(request.query.return) }, signInLifetimeMs),
+        seal.seal(signInCookie, pending, signInLifetimeMs),
         signInLifetimeMs / 1000,
         '/auth/github',
       );
@@ -72,7 +112,7 @@ export function signIn(deps: SignInDeps) {
       async (request, reply) => {
         if (!deps.oauth) return notConfigured(reply);
         const again = 'start again at /auth/github/login';
-        const pending = seal.unseal<{ state: string; return: string }>(cookieOf(request, signInCookie));
+        const pending = seal.unseal(signInCookie, PendingSignIn, cookieOf(request, signInCookie));
         seal.clear(reply, signInCookie, '/auth/github');
         if (request.query.error)
           return refused(reply, 401, `GitHub did not sign you in: ${request.query.error}`, again);
@@ -85,28 +125,57 @@ export function signIn(deps: SignInDeps) {
         if (!request.query.code) return refused(reply, 400, 'code: missing from the callback', again);
         const token = await exchange(deps, request.query.code, callbackUrl());
         if ('error' in token) return refused(reply, 401, `GitHub refused the sign-in: ${token.error}`, again);
-        let login: string;
+        let login: string | undefined;
         try {
-          login = await deps.identity.loginOf(token.accessToken);
+          login = await deps.forge.loginOf(token.accessToken);
         } catch (error) {
-          if (!(error instanceof IdentityError)) throw error;
-          return refused(reply, error.status, error.message, error.fix);
+          if (!(error instanceof ForgeUnreachable)) throw error;
+          return refused(reply, 503, error.message, error.fix);
         }
-        seal.set(
-          reply,
-          sessionCookie,
-          seal.seal({ login, token: token.accessToken }, sessionLifetimeMs),
-          sessionLifetimeMs / 1000,
-        );
+        if (!login)
+          return refused(
+            reply,
+            401,
+            `the forge (${deps.forge.apiUrl}) refused the token it gave for this sign-in`,
+            again,
+          );
+        const session: Session = { login, token: token.accessToken };
+        seal.set(reply, sessionCookie, seal.seal(sessionCookie, session, sessionLifetimeMs), sessionLifetimeMs / 1000);
         request.log.info({ login }, 'signed in with GitHub');
         return reply.redirect(pending.return, 302);
       },
     );
 
     app.get('/api/session', async (request, reply) => {
-      const session = sessionOf(request, seal);
-      if (!session) return refused(reply, 401, 'not signed in', 'sign in at /auth/github/login');
+      let session: Awaited<ReturnType<typeof sessionOf>>;
+      try {
+        session = await sessionOf(request, seal, deps.forge);
+      } catch (error) {
+        if (!(error instanceof ForgeUnreachable)) throw error;
+        return refused(reply, 503, error.message, error.fix);
+      }
+      if (session === 'none') return refused(reply, 401, 'not signed in', 'sign in at /auth/github/login');
+      if (session === 'ended') {
+        seal.clear(reply, sessionCookie);
+        return refused(reply, 401, sessionEnded.error, sessionEnded.fix);
+      }
       return { login: session.login };
+    });
+
+    // A browser's form posts url-encoded; it carries nothing this route reads.
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) =>
+      done(null, undefined),
+    );
+    // POST only, and the cookie is cleared only for a request that carries it: SameSite=Lax keeps the session cookie
+    // off another site's POST, so another site can neither sign a person out nor learn whether they were signed in.
+    app.post('/auth/logout', async (request, reply) => {
+      const signedIn = cookieOf(request, sessionCookie) !== undefined;
+      if (signedIn) {
+        seal.clear(reply, sessionCookie);
+        request.log.info('signed out');
+      }
+      if ((request.headers.accept ?? '').includes('text/html')) return reply.redirect('/', 303);
+      return { signedIn: false };
     });
   };
 }

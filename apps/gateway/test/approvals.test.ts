@@ -31,7 +31,12 @@ const client = suiteClient();
 /** `relforge` as built by `pnpm build` (the CLI depends on the gateway, so the gateway cannot name it as a package). */
 const relforgeMain = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 const suffix = randomBytes(3).toString('hex');
-const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => `${name}-${suffix}`) as [string, string, string];
+const [alice, bob, carol, trent] = ['alice', 'bob', 'carol', 'trent'].map((name) => `${name}-${suffix}`) as [
+  string,
+  string,
+  string,
+  string,
+];
 const oauthApp = { clientId: `Iv1.gateway-${suffix}`, clientSecret: `oauth-secret-${randomBytes(8).toString('hex')}` };
 
 let example: ExampleProject;
@@ -145,6 +150,12 @@ async function setUp(): Promise<void> {
   team = `${example.repos.source.split('/')[0]}/release-managers-${suffix}`;
   for (const login of [alice, bob]) tokens[login] = (await admin.createUser({ login })).token;
   tokens[carol] = (await admin.createUser({ login: carol, teams: [team] })).token;
+  // Writers, as the default access.approve asks of whoever approves through any door; trent, a triage member of the
+  // approval team, is not one.
+  for (const login of [alice, bob, carol])
+    await admin.setCollaborator({ repo: example.repos.source, login, role: 'write' });
+  tokens[trent] = (await admin.createUser({ login: trent, teams: [team] })).token;
+  await admin.setCollaborator({ repo: example.repos.source, login: trent, role: 'triage' });
   await admin.addOAuthApp(oauthApp);
   appendFileSync(
     example.configPath,
@@ -154,7 +165,12 @@ async function setUp(): Promise<void> {
   worker = workerProcess(example, { main: workerMain });
   gateway = await startGateway(example, {
     secret,
-    env: signInEnv(oauthApp),
+    env: {
+      ...signInEnv(oauthApp),
+      // Roles and team memberships are asked with the gateway's own token, whoever approves.
+      RELFORGE_GATEWAY_TOKEN_ENV: 'RELFORGE_TEST_GATEWAY_TOKEN',
+      RELFORGE_TEST_GATEWAY_TOKEN: testStack().github.token,
+    },
   });
   await createHook(example, gateway.hookUrl, secret);
 }
@@ -207,6 +223,12 @@ async function tagPushedByAliceIsApprovedByBobAndCarol(): Promise<void> {
   expect(self.code).toBe(2);
   expect(self.stderr).toContain(
     `relforge: the gateway refused the approval (403, self-approval): approve.login: ${alice} started release ${example.project} 2.1.0 and may not approve it (approval.allowSelfApproval is false)`,
+  );
+  // trent is in the approval team but has only triage: refused by the access rule, as dispatch refuses him.
+  const triage = await approveAs(trent, '2.1.0', ['--digest', approval.digest]);
+  expect(triage.code).toBe(2);
+  expect(triage.stderr).toContain(
+    `relforge: the gateway refused the approval (403, default access.approve): approve needs write on ${example.repos.source} (rule default access.approve); you (${trent}) have triage`,
   );
   const first = await approveAs(bob, '2.1.0', ['--digest', approval.digest]);
   expect(first).toMatchObject({ code: 0 });

@@ -306,11 +306,19 @@ describe('the release board', () => {
     };
     const board = await boardOnServers({
       prepare: async (project) => {
-        for (const login of [approver, starter]) await project.admin.createUser({ login });
+        // Both may approve by the default access.approve (write); the approval rule then refuses the starter.
+        for (const login of [approver, starter]) {
+          await project.admin.createUser({ login });
+          await project.admin.setCollaborator({ repo: project.repos.source, login, role: 'write' });
+        }
         await project.admin.addOAuthApp(oauthApp);
         appendFileSync(project.configPath, `approval:\n  required: 1\n  approvers:\n    users: [${approver}]\n`);
       },
-      env: signInEnv(oauthApp),
+      env: {
+        ...signInEnv(oauthApp),
+        RELFORGE_GATEWAY_TOKEN_ENV: 'RELFORGE_TEST_GATEWAY_TOKEN',
+        RELFORGE_TEST_GATEWAY_TOKEN: testStack().github.token,
+      },
     });
     // Every approval any page of this test posts, with the gateway's answer.
     const posted: { login: string; status: number; body: Record<string, unknown> }[] = [];
@@ -419,12 +427,22 @@ describe('the release board', () => {
     await audit.close();
     expect(approvals.map((record) => [record.actor, record.via, record.decision, record.rule, record.status])).toEqual([
       [{ auth: 'session', login: starter }, { kind: 'board' }, 'refused', 'approval.self-approval', 403],
-      [{ auth: 'session', login: approver }, { kind: 'board' }, 'accepted', undefined, 200],
+      [{ auth: 'session', login: approver }, { kind: 'board' }, 'accepted', 'default access.approve.minRole', 200],
     ]);
     expect(approvals.every((record) => record.inputs['digest'] === digest)).toBe(true);
     const stored = await storedEvents(version);
     const folded = replay<ReleaseStatus>(stored.map(({ event }) => event.data));
     expect(await pageState(version)).toEqual(expectedPageState(folded.value as ReleaseStatus, folded.sequence));
+
+    // Signing out from the board: the gateway clears the cookie and sends the browser back, nobody signed in.
+    const [signedOut] = await Promise.all([
+      page.waitForResponse((response) => response.url() === `${board.url}/auth/logout`),
+      page.click('[data-testid=sign-out] button'),
+    ]);
+    expect(signedOut.status()).toBe(303);
+    await page.waitForSelector('[data-testid=session] [data-testid=sign-in]');
+    expect(await page.isHidden('[data-testid=sign-out]')).toBe(true);
+    expect((await page.context().cookies()).map((cookie) => cookie.name)).not.toContain('relforge_session');
   }, 300_000);
 
   it('shows a train: its channel, each step with its dates, outcome and release, the next one live as it starts', async () => {

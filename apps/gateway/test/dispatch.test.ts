@@ -782,6 +782,102 @@ describe('dispatch through the gateway', () => {
     },
   );
   it(
+    'decides an approval alike through dispatch and the approve endpoint: a triage member of the approval team refused by both in the same words and rule, each refusal audited; a writer in the team approves',
+    { timeout: 300_000 },
+    async () => {
+      const example = await createExampleProject();
+      const people = await seedPeople(example);
+      const login = (name: keyof People | 'frank') => `${name}-${example.owner}`;
+      const frank = (await example.admin.createUser({ login: login('frank') })).token;
+      await example.admin.setCollaborator({ repo: example.repos.source, login: login('frank'), role: 'triage' });
+      await example.admin.createTeam({
+        org: example.owner,
+        slug: 'approvers',
+        members: [login('alice'), login('frank')],
+      });
+      appendFileSync(
+        example.configPath,
+        `approval:\n  required: 2\n  approvers:\n    teams: [${example.owner}/approvers]\n`,
+      );
+      running.push(workerProcess(example, { main: workerMain }));
+      const gateway = await dispatchGateway(example, newSecret());
+      const project = example.project;
+      const version = '1.9.5';
+      expect((await post(gateway, 'release', { project, inputs: { version } }, people.bob)).status).toBe(202);
+      startedWorkflows.push(releaseWorkflowId(project, version));
+      const handle = client().workflow.getHandle(releaseWorkflowId(project, version));
+      const waiting = await until(
+        `${project} ${version} to await approval`,
+        async () => {
+          const status = await handle.query(statusQuery).catch(() => undefined);
+          return status?.state === 'awaiting-approval' ? status : undefined;
+        },
+        120_000,
+        250,
+      );
+      const digest = waiting.approval?.digest ?? '';
+      const endpoint = async (token: string) => {
+        const response = await fetch(`${gateway.url}/api/releases/${project}/${version}/approve`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ digest }),
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+
+      const refused = {
+        status: 403,
+        body: {
+          error: `approve needs write on ${example.repos.source} (rule default access.approve); you (${login('frank')}) have triage`,
+          fix: `ask someone with write on ${example.repos.source}`,
+          rule: 'default access.approve',
+        },
+      };
+      expect(await post(gateway, 'approve', { project, inputs: { version, digest } }, frank)).toEqual(refused);
+      expect(await endpoint(frank)).toEqual(refused);
+      expect(await endpoint(people.alice)).toMatchObject({
+        status: 200,
+        body: { required: 2, approved: false, approvals: [{ login: login('alice') }] },
+      });
+      expect((await handle.query(statusQuery)).approval?.approvals.map((given) => given.login)).toEqual([
+        login('alice'),
+      ]);
+      const trail = (await auditRecords(gateway, people.alice, `?project=${project}`)).filter(
+        (record) => record.operation === 'approve',
+      );
+      expect(trail.map((record) => [record.actor.login, record.decision, record.rule, record.status])).toEqual([
+        [login('frank'), 'refused', 'default access.approve', 403],
+        [login('frank'), 'refused', 'default access.approve', 403],
+        [login('alice'), 'accepted', 'default access.approve.minRole', 200],
+      ]);
+      expect(trail[1]?.reason).toBe(refused.body.error);
+    },
+  );
+
+  it('forgets refused tokens past its bound: the first of 1,001 made-up tokens is asked of the forge again, a recent one is not', async () => {
+    const example = await createExampleProject();
+    const gateway = await dispatchGateway(example, newSecret());
+    const asked = async () => (await example.admin.state()).requests['GET users/get-authenticated'] ?? 0;
+    const refuse = async (token: string) => {
+      const answer = await post(gateway, 'release', { project: example.project, inputs: { version: '1.0.0' } }, token);
+      expect(answer.status).toBe(401);
+    };
+    const tokens = Array.from({ length: 1_001 }, (_, index) => `ghp_made-up-${example.owner}-${index}`);
+    const before = await asked();
+    await refuse(tokens[0] ?? '');
+    await refuse(tokens[0] ?? '');
+    // Within its bound and its minute, a refused token is remembered: the forge was asked once.
+    expect(await asked()).toBe(before + 1);
+    for (let start = 1; start < tokens.length; start += 25)
+      await Promise.all(tokens.slice(start, start + 25).map(refuse));
+    expect(await asked()).toBe(before + 1_001);
+    await refuse(tokens[1_000] ?? '');
+    expect(await asked()).toBe(before + 1_001);
+    await refuse(tokens[0] ?? '');
+    expect(await asked()).toBe(before + 1_002);
+  });
+
+  it(
     "drives a train through dispatch: a writer starts and steps it, a backward promote is refused in the train's words, a writer's promote by the access rule; the final alone awaits approval, given through the gateway",
     { timeout: 600_000 },
     async () => {

@@ -163,6 +163,40 @@ describe('the gateway, up', () => {
     expect(runs).toHaveLength(1);
   });
 
+  it('answers an approval from nobody, from a token the forge refuses and from someone without the role before asking Temporal anything: with Temporal down, 401, 401 and 403', async () => {
+    const example = await createExampleProject();
+    const reader = `reader-${example.owner}`;
+    const token = (await example.admin.createUser({ login: reader })).token;
+    await example.admin.setCollaborator({ repo: example.repos.source, login: reader, role: 'read' });
+    gateway = await startGateway(example, {
+      secret,
+      env: {
+        RELFORGE_TEMPORAL_ADDRESS: '127.0.0.1:9',
+        RELFORGE_GATEWAY_TOKEN_ENV: 'RELFORGE_TEST_GATEWAY_TOKEN',
+        RELFORGE_TEST_GATEWAY_TOKEN: testStack().github.token,
+      },
+    });
+    const approve = async (body: unknown, bearer?: string) => {
+      const response = await fetch(`${gateway?.url}/api/releases/${example.project}/1.0.0/approve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await approve({})).toEqual({
+      status: 401,
+      body: {
+        error: 'who approves? no Authorization: Bearer <GitHub token> header and no signed-in session',
+        fix: 'send your GitHub token (relforge approve reads RELFORGE_GITHUB_TOKEN), or sign in at /auth/github/login',
+      },
+    });
+    expect(await approve({ digest: 'a'.repeat(64) }, 'ghp_made-up-token-0000000000')).toMatchObject({ status: 401 });
+    expect(await approve({}, token)).toMatchObject({ status: 403, body: { rule: 'default access.approve' } });
+    // Temporal is down indeed: someone allowed would have been answered only once it is up.
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
+  });
+
   it('reports not ready, while up, when Temporal cannot be reached', async () => {
     const example = await createExampleProject();
     gateway = await startGateway(example, { secret, env: { RELFORGE_TEMPORAL_ADDRESS: '127.0.0.1:9' } });

@@ -22,6 +22,7 @@ const trains = element<HTMLElement>('[data-testid=trains]');
 const connection = element<HTMLElement>('[data-testid=connection]');
 const notice = element<HTMLElement>('[data-testid=notice]');
 const session = element<HTMLElement>('[data-testid=session]');
+const signOut = element<HTMLFormElement>('[data-testid=sign-out]');
 const bigToggle = element<HTMLButtonElement>('[data-testid=big-toggle]');
 
 let signedIn: boolean | undefined;
@@ -147,6 +148,7 @@ async function readSession(): Promise<void> {
     signedIn = true;
     session.textContent = login ? `signed in as ${login}` : '';
   }
+  signOut.hidden = signedIn !== true;
   schedule();
 }
 
