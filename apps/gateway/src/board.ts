@@ -35,11 +35,19 @@ function refuse(reply: FastifyReply, code: number, error: string, fix: string) {
   return reply.code(code).send({ error, fix });
 }
 
-/** A positive integer query parameter, or a refusal naming it. */
+/**
+ * A sequence number as a query parameter: digits only, 1 up to the largest integer a double holds exactly. Past that
+ * `Number` rounds (99999999999999999999 reads as 1e20), and what NATS makes of it is not for a client to find out.
+ */
 function sequenceParameter(value: unknown, name: string): number | Error | undefined {
   if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || /^0+$/.test(value)) {
+    return new Error(`${name}: expected a sequence number, 1 or more`);
+  }
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) return new Error(`${name}: expected a sequence number, 1 or more`);
+  if (!Number.isSafeInteger(parsed)) {
+    return new Error(`${name}: expected a sequence number, at most ${Number.MAX_SAFE_INTEGER}`);
+  }
   return parsed;
 }
 
@@ -155,7 +163,7 @@ export function board(options: BoardOptions) {
       },
       (socket, request) => {
         const events = options.events as JetStreamEventLog;
-        const from = Number(request.query.from ?? 1);
+        const from = (sequenceParameter(request.query.from, 'from') as number | undefined) ?? 1;
         const { project, version } = request.query;
         const release: ReleaseKey | undefined =
           project !== undefined && version !== undefined ? { namespace, project, version } : undefined;
