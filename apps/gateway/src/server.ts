@@ -7,6 +7,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { board } from './board.js';
+import { closeSilentConnections, connectionTimeouts } from './connection-timeouts.js';
 import { approvals } from './approvals.js';
 import type { ForgeIdentity } from './forge-identity.js';
 import { githubWebhooks } from './github-webhooks.js';
@@ -46,7 +47,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   // Paths without their query: the OAuth callback's carries a code that buys a token.
   const app = Fastify({
     logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: { req: withoutQuery } },
+    ...connectionTimeouts,
   });
+  closeSilentConnections(app);
   // Up: the process serves HTTP. Nothing else is checked, so a supervisor restarts only a gateway that hangs.
   app.get('/healthz', async () => ({ status: 'up' }));
   // Ready: Temporal answers for the namespace, so a delivery now would start its release.
