@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,6 +14,7 @@ import type { WebSocket } from 'ws';
 import { boardDir, type BoardMessage, type ReleasesAnswer, type Snapshot, type TrainsAnswer } from '@relforge/board';
 import type { JetStreamEventLog, ReleaseKey } from '@relforge/release-events/jetstream';
 import { streamName } from '@relforge/release-events/jetstream';
+import { refuseSocketBeyondLimit, type ClientLimits } from './client-limits.js';
 import { ReleaseList } from './release-list.js';
 import { TrainList } from './train-list.js';
 import type { TemporalLink } from './temporal.js';
@@ -24,6 +26,8 @@ export interface BoardOptions {
   temporalUiUrl?: string;
   /** How often the WebSocket sends a heartbeat message and a ping frame; a peer that misses two pongs is dropped. */
   heartbeatMs?: number;
+  /** What one client may hold: its event WebSockets are counted here. */
+  limits: ClientLimits;
 }
 
 const eventsOff = {
@@ -35,11 +39,19 @@ function refuse(reply: FastifyReply, code: number, error: string, fix: string) {
   return reply.code(code).send({ error, fix });
 }
 
-/** A positive integer query parameter, or a refusal naming it. */
+/**
+ * A sequence number as a query parameter: digits only, 1 up to the largest integer a double holds exactly. Past that
+ * `Number` rounds (99999999999999999999 reads as 1e20), and what NATS makes of it is not for a client to find out.
+ */
 function sequenceParameter(value: unknown, name: string): number | Error | undefined {
   if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || /^0+$/.test(value)) {
+    return new Error(`${name}: expected a sequence number, 1 or more`);
+  }
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) return new Error(`${name}: expected a sequence number, 1 or more`);
+  if (!Number.isSafeInteger(parsed)) {
+    return new Error(`${name}: expected a sequence number, at most ${Number.MAX_SAFE_INTEGER}`);
+  }
   return parsed;
 }
 
@@ -150,12 +162,13 @@ export function board(options: BoardOptions) {
               'give both (?project=hello&version=1.2.3) for one release, or neither for all',
             );
           }
-          return undefined;
+          // Last, once the request is sure to be upgraded: a refused one holds nothing.
+          return request.ws ? refuseSocketBeyondLimit(request, reply, options.limits) : undefined;
         },
       },
       (socket, request) => {
         const events = options.events as JetStreamEventLog;
-        const from = Number(request.query.from ?? 1);
+        const from = (sequenceParameter(request.query.from, 'from') as number | undefined) ?? 1;
         const { project, version } = request.query;
         const release: ReleaseKey | undefined =
           project !== undefined && version !== undefined ? { namespace, project, version } : undefined;
@@ -164,6 +177,9 @@ export function board(options: BoardOptions) {
     );
   };
 }
+
+/** How much a WebSocket may have unsent before its feed waits: a replay's worth of a release's log, many times over. */
+const unsentLimit = 1024 * 1024;
 
 /**
  * One WebSocket's feed. For all releases `from` is the stream sequence (the `cursor` of each message); for one release
@@ -222,6 +238,8 @@ function streamTo(
       const wanted = !feed.release || stored.event.data.sequence >= feed.from;
       if (wanted) send({ type: 'event', cursor, event: stored.event });
       if (!caughtUp && cursor >= end) catchUp();
+      // A peer that does not take its bytes is not read for: what waits is the log, not the gateway's memory.
+      while (socket.bufferedAmount > unsentLimit && !stop.signal.aborted) await sleep(50);
     }
   })().catch((error: unknown) => {
     if (stop.signal.aborted) return;

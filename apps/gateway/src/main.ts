@@ -79,6 +79,8 @@ try {
     ...(audit ? { audit } : {}),
     forge,
     publicUrl: settings.publicUrl ?? `http://${settings.listen.host}:${settings.listen.port}`,
+    limits: { requestsPerMinute: settings.requestsPerMinute, socketsPerClient: settings.socketsPerClient },
+    ...(settings.trustProxy ? { trustProxy: settings.trustProxy } : {}),
   });
   started = { app, temporal, settings, routes, events, audit };
 } catch (error) {

@@ -7,6 +7,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { JetStreamEventLog } from '@relforge/release-events/jetstream';
 import { board } from './board.js';
+import { closeSilentConnections, connectionTimeouts } from './connection-timeouts.js';
+import {
+  ClientLimits,
+  defaultRequestsPerMinute,
+  defaultSocketsPerClient,
+  limitRequests,
+  type ClientLimitSettings,
+} from './client-limits.js';
 import { approvals } from './approvals.js';
 import type { ForgePeople } from './forge-people.js';
 import { githubWebhooks } from './github-webhooks.js';
@@ -36,6 +44,10 @@ export interface GatewayDeps {
   publicUrl?: string;
   /** Fastify's logger (pino) settings; false for none. */
   logger?: boolean | { level: string };
+  /** What one client address may hold (client-limits.ts); the defaults there unless told. */
+  limits?: ClientLimitSettings;
+  /** The proxies whose X-Forwarded-For names the client; none unless told. */
+  trustProxy?: string[];
 }
 
 function withoutQuery(request: { method: string; url: string; ip?: string }) {
@@ -47,8 +59,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   // Paths without their query: the OAuth callback's carries a code that buys a token.
   const app = Fastify({
     logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: { req: withoutQuery } },
+    ...connectionTimeouts,
+    ...(deps.trustProxy?.length ? { trustProxy: deps.trustProxy } : {}),
   });
   const trail = refuseInOnePlace(app, deps.audit);
+  const limits = new ClientLimits(
+    deps.limits ?? { requestsPerMinute: defaultRequestsPerMinute, socketsPerClient: defaultSocketsPerClient },
+  );
+  closeSilentConnections(app);
+  limitRequests(app, limits);
   // Up: the process serves HTTP. Nothing else is checked, so a supervisor restarts only a gateway that hangs.
   app.get('/healthz', async () => ({ status: 'up' }));
   // Ready: Temporal answers for the namespace, so a delivery now would start its release.
@@ -87,7 +106,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     }),
   );
   await app.register(dispatchApi(dispatcher, deps.audit));
-  await app.register(board({ temporal: deps.temporal, events: deps.events, temporalUiUrl: deps.temporalUiUrl }));
+  await app.register(
+    board({ temporal: deps.temporal, events: deps.events, temporalUiUrl: deps.temporalUiUrl, limits }),
+  );
   await app.register(signIn(deps.people));
   await app.register(
     approvals({

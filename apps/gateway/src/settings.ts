@@ -3,6 +3,7 @@
  * where it listens, the Temporal service, the projects whose events it routes, and where the webhook secret is kept.
  * One zod schema says what is valid; a refusal names the flag and the variable, never a secret's value.
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readSecretRef, SecretRef } from '@relforge/config';
@@ -10,8 +11,24 @@ import { InputError, formatIssuePath } from '@relforge/errors';
 import { TemporalSettings, temporalSettingsFromEnv, tlsConfig } from '@relforge/temporal-connection';
 import { z } from 'zod';
 import { approvalFlags, approvalSettings, type ApprovalSettings } from './approval-settings.js';
+import { defaultRequestsPerMinute, defaultSocketsPerClient } from './client-limits.js';
 
 export const defaultListen = '127.0.0.1:7090';
+
+const wholeNumber = (example: number) =>
+  z
+    .number({ error: `expected a whole number such as ${example}` })
+    .int(`expected a whole number such as ${example}`)
+    .min(1, 'expected 1 or more');
+
+/** A proxy's address, or a network of them in CIDR form (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrNetwork(text: string): boolean {
+  const [address = '', bits, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 export const GatewaySettings = z.object({
   listen: z
@@ -52,6 +69,20 @@ export const GatewaySettings = z.object({
   publicUrl: z.url().optional().meta({
     description: 'Where people reach the gateway (the board), for links in issue-comment replies.',
   }),
+  requestsPerMinute: wholeNumber(defaultRequestsPerMinute).meta({
+    description:
+      'Requests one client address may make a minute, all at once if it likes; beyond it the gateway answers 429 with Retry-After. GitHub deliveries and health checks are not counted.',
+  }),
+  socketsPerClient: wholeNumber(defaultSocketsPerClient).meta({
+    description: 'Event WebSockets (/api/events) one client address may hold open at once; beyond it 429.',
+  }),
+  trustProxy: z
+    .array(z.string().refine(isAddressOrNetwork, 'expected an IP address or a network such as 10.0.0.0/8'))
+    .optional()
+    .meta({
+      description:
+        "The TLS proxies in front of the gateway, by address or network: a request from one of them is counted against the client its X-Forwarded-For names, not against the proxy. Unset: each request's own peer address.",
+    }),
 });
 export type GatewaySettings = z.infer<typeof GatewaySettings>;
 
@@ -65,6 +96,9 @@ const names: Record<string, string> = {
     '--webhook-secret-env or --webhook-secret-file (RELFORGE_WEBHOOK_SECRET_ENV, RELFORGE_WEBHOOK_SECRET_FILE)',
   natsUrl: '--nats-url (RELFORGE_NATS_URL)',
   temporalUiUrl: '--temporal-ui-url (RELFORGE_TEMPORAL_UI_URL)',
+  requestsPerMinute: '--requests-per-minute (RELFORGE_GATEWAY_REQUESTS_PER_MINUTE)',
+  socketsPerClient: '--sockets-per-client (RELFORGE_GATEWAY_SOCKETS_PER_CLIENT)',
+  trustProxy: '--trust-proxy (RELFORGE_GATEWAY_TRUST_PROXY)',
 };
 
 const fixes: Record<string, string> = {
@@ -80,12 +114,19 @@ const fixes: Record<string, string> = {
     'give the NATS server your workers log release events to, e.g. --nats-url nats://127.0.0.1:7222, or leave it unset',
   temporalUiUrl:
     'give the Web UI of your Temporal service, e.g. --temporal-ui-url http://127.0.0.1:8233, or leave it unset',
+  requestsPerMinute: `give how many requests a client address may make a minute, e.g. ${defaultRequestsPerMinute} (the default)`,
+  socketsPerClient: `give how many event WebSockets a client address may hold open, e.g. ${defaultSocketsPerClient} (the default)`,
+  trustProxy: 'give the addresses of your TLS proxies, comma-separated, e.g. --trust-proxy 127.0.0.1,10.0.0.0/8',
 };
 
 function listenAddress(text: string): unknown {
   const match = /^(.+):(\d{1,5})$/.exec(text);
   return match ? { host: match[1], port: Number(match[2]) } : text;
 }
+
+/** A count as given: a number when it is all digits, else the text itself, which the schema refuses. */
+const count = (text: string | undefined, fallback: number): unknown =>
+  text === undefined ? fallback : /^\d+$/.test(text.trim()) ? Number(text) : text;
 
 const listed = (value: string | undefined) =>
   (value ?? '')
@@ -111,13 +152,16 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
         ...approvalFlags,
         'forge-token-env': { type: 'string' },
         'forge-token-file': { type: 'string' },
+        'requests-per-minute': { type: 'string' },
+        'sockets-per-client': { type: 'string' },
+        'trust-proxy': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
     throw new InputError(error instanceof Error ? error.message : String(error), {
-      fix: 'flags: --listen host:port, --config <file> (repeat), --temporal-address, --namespace, --webhook-secret-env <VARIABLE> or --webhook-secret-file <path>, --nats-url nats://host:port, --temporal-ui-url <URL>',
+      fix: 'flags: --listen host:port, --config <file> (repeat), --temporal-address, --namespace, --webhook-secret-env <VARIABLE> or --webhook-secret-file <path>, --nats-url nats://host:port, --temporal-ui-url <URL>, --requests-per-minute <n>, --sockets-per-client <n>, --trust-proxy <addresses>',
     });
   }
   const secretEnv = values['webhook-secret-env'] ?? (env['RELFORGE_WEBHOOK_SECRET_ENV'] || undefined);
@@ -136,6 +180,7 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
     ...(values.namespace ? { RELFORGE_NAMESPACE: values.namespace } : {}),
   });
   const configs = values.config?.length ? values.config : listed(env['RELFORGE_PROJECTS']);
+  const trustProxy = values['trust-proxy'] ?? (env['RELFORGE_GATEWAY_TRUST_PROXY'] || undefined);
   const parsed = GatewaySettings.safeParse({
     listen: listenAddress(values.listen ?? (env['RELFORGE_GATEWAY_LISTEN'] || defaultListen)),
     temporal,
@@ -151,6 +196,15 @@ export function gatewaySettings(argv: string[], env: NodeJS.ProcessEnv = process
         ? { forgeToken: { file: tokenFile } }
         : {}),
     ...(publicUrl !== undefined ? { publicUrl } : {}),
+    requestsPerMinute: count(
+      values['requests-per-minute'] ?? (env['RELFORGE_GATEWAY_REQUESTS_PER_MINUTE'] || undefined),
+      defaultRequestsPerMinute,
+    ),
+    socketsPerClient: count(
+      values['sockets-per-client'] ?? (env['RELFORGE_GATEWAY_SOCKETS_PER_CLIENT'] || undefined),
+      defaultSocketsPerClient,
+    ),
+    ...(trustProxy !== undefined ? { trustProxy: listed(trustProxy) } : {}),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -537,6 +537,23 @@ describe('a gateway configured wrong', () => {
       stderr:
         'relforge gateway: --temporal-ui-url (RELFORGE_TEMPORAL_UI_URL): expected an http(s) URL such as http://127.0.0.1:8233',
     },
+    {
+      what: 'a request rate that is no whole number',
+      env: { RELFORGE_GATEWAY_REQUESTS_PER_MINUTE: 'lots' },
+      stderr:
+        'relforge gateway: --requests-per-minute (RELFORGE_GATEWAY_REQUESTS_PER_MINUTE): expected a whole number such as 600',
+    },
+    {
+      what: 'no sockets per client',
+      env: { RELFORGE_GATEWAY_SOCKETS_PER_CLIENT: '0' },
+      stderr: 'relforge gateway: --sockets-per-client (RELFORGE_GATEWAY_SOCKETS_PER_CLIENT): expected 1 or more',
+    },
+    {
+      what: 'a proxy named by host name',
+      env: { RELFORGE_GATEWAY_TRUST_PROXY: '127.0.0.1,proxy.example.org' },
+      stderr:
+        'relforge gateway: --trust-proxy (RELFORGE_GATEWAY_TRUST_PROXY) [1]: expected an IP address or a network such as 10.0.0.0/8',
+    },
   ])('refuses $what with exit code 2, naming the field', async ({ env, stderr }) => {
     const exit = await gatewayExit(env);
     expect(exit.stderr).toContain(stderr);

@@ -11,12 +11,16 @@ import {
   DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
+  JetStreamError,
   jetstream,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
+  type Consumer,
+  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
+  type StoredMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { CloudEvent } from 'cloudevents';
@@ -108,6 +112,12 @@ export interface StoredEvent {
 
 const publishTimeoutMs = 5_000;
 
+/**
+ * How many messages one direct get asks for: a release's whole log (a few hundred events) comes in one answer, and a
+ * namespace's replay in answers of about a megabyte, which the server sends without holding anything for the reader.
+ */
+const directBatch = 1_000;
+
 /** The CloudEvents envelope of one event, validated by the SDK. */
 export function cloudEventOf(ref: ReleaseRef, event: SequencedEvent): ReleaseCloudEvent {
   const envelope = new CloudEvent({
@@ -154,6 +164,7 @@ export class JetStreamEventLog {
   #closed = false;
   readonly #closing = new AbortController();
   readonly #ensured = new Set<string>();
+  readonly #feeds = new Map<string, LiveFeed>();
 
   private constructor(url: string, dial: (log: JetStreamEventLog) => Promise<Session>) {
     this.url = url;
@@ -200,6 +211,7 @@ export class JetStreamEventLog {
   async close(): Promise<void> {
     this.#closed = true;
     this.#closing.abort();
+    await Promise.all([...this.#feeds.values()].map((feed) => feed.close()));
     const connected = this.#connected;
     if (connected) await connected.connection.drain().catch(() => connected.connection.close());
   }
@@ -315,30 +327,32 @@ export class JetStreamEventLog {
     } = {},
   ): AsyncGenerator<ReleaseCloudEvent> {
     const from = options.from ?? 1;
-    const last = await this.lastEvent(release);
-    if (!options.follow && !last) return;
-    const stream = streamName(release.namespace);
-    // A follower may wait before the stream exists: creating it is what the first worker would do anyway.
-    if (options.follow) await this.ensureStream(release.namespace);
-    const { js } = await this.#session;
-    const consumer = await js.consumers.get(stream, {
-      filter_subjects: [releaseSubject(release, '*')],
-      deliver_policy: DeliverPolicy.All,
-    });
-    const messages = await consumer.consume();
-    const stop = () => messages.stop();
-    options.signal?.addEventListener('abort', stop, { once: true });
-    try {
-      if (options.signal?.aborted) return;
-      for await (const message of messages) {
+    if (!options.follow) {
+      const last = await this.lastEvent(release);
+      if (!last) return;
+      const stored = this.#stored(streamName(release.namespace), releaseSubject(release, '*'), 1, last.streamSequence);
+      for await (const message of stored) {
+        if (options.signal?.aborted) return;
         const event = message.json<ReleaseCloudEvent>();
         if (event.data.sequence >= from) yield event;
-        if (!options.follow && last && message.seq >= last.streamSequence) return;
-        if (options.until?.(event) && message.info.pending === 0) return;
+      }
+      return;
+    }
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted) abort();
+    try {
+      for await (const { event, streamSequence } of this.follow(release.namespace, {
+        from: 1,
+        release,
+        signal: stop.signal,
+      })) {
+        if (event.data.sequence >= from) yield event;
+        if (options.until?.(event) && ((await this.lastEvent(release))?.streamSequence ?? 0) <= streamSequence) return;
       }
     } finally {
-      options.signal?.removeEventListener('abort', stop);
-      await messages.close().catch(() => undefined);
+      options.signal?.removeEventListener('abort', abort);
     }
   }
 
@@ -356,36 +370,77 @@ export class JetStreamEventLog {
   /**
    * Every event of the namespace, or of one release, from stream sequence `from` on, then each one as it is stored,
    * until `signal` aborts: what a receiver that resumes by stream sequence reads (the gateway's WebSocket). Each comes
-   * with its stream sequence, the time the stream stored it, and how many more were stored when it was delivered.
+   * with its stream sequence and the time the stream stored it. The stored ones are read by direct get and the live
+   * ones come from the namespace's one shared feed, so a follower holds no consumer of its own on the server.
    */
   async *follow(
     namespace: string,
     options: { from: number; release?: ReleaseKey; signal: AbortSignal },
-  ): AsyncGenerator<StoredEvent & { storedAt: number; pending: number }> {
+  ): AsyncGenerator<StoredEvent & { storedAt: number }> {
     await this.ensureStream(namespace);
-    const { js } = await this.#session;
-    const consumer = await js.consumers.get(streamName(namespace), {
-      filter_subjects: [options.release ? releaseSubject(options.release, '*') : streamSubjects(namespace)],
-      ...(options.from > 1
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.from }
-        : { deliver_policy: DeliverPolicy.All }),
-    });
-    const messages = await consumer.consume();
-    const stop = () => messages.stop();
-    options.signal.addEventListener('abort', stop, { once: true });
+    const subject = options.release ? releaseSubject(options.release, '*') : streamSubjects(namespace);
+    const follower = new Follower(subject, options.signal);
+    const feed = this.#feed(namespace);
+    // Joined before the replay: whatever the replay's last read misses was stored after, and the feed delivers it.
+    await feed.join(follower);
     try {
-      if (options.signal.aborted) return;
-      for await (const message of messages) {
+      let next = options.from;
+      for await (const message of this.#stored(streamName(namespace), subject, options.from)) {
+        if (options.signal.aborted) return;
+        next = message.seq + 1;
         yield {
           streamSequence: message.seq,
           event: message.json<ReleaseCloudEvent>(),
-          storedAt: message.info.timestampNanos / 1e6,
-          pending: message.info.pending,
+          storedAt: message.time.getTime(),
         };
       }
+      for (;;) {
+        const live = await follower.next();
+        if (!live) return;
+        // The replay and the feed overlap: what the replay yielded already is dropped by its stream sequence.
+        if (live.streamSequence < next) continue;
+        next = live.streamSequence + 1;
+        yield live;
+      }
     } finally {
-      options.signal.removeEventListener('abort', stop);
-      await messages.close().catch(() => undefined);
+      feed.leave(follower);
+    }
+  }
+
+  #feed(namespace: string): LiveFeed {
+    const name = streamName(namespace);
+    let feed = this.#feeds.get(name);
+    if (!feed) {
+      feed = new LiveFeed(this.#session, name, streamSubjects(namespace), () => this.lastStreamSequence(namespace));
+      this.#feeds.set(name, feed);
+    }
+    return feed;
+  }
+
+  /**
+   * The stream's messages on `subject` from stream sequence `from` to `upTo` (default: the last stored), in order, by
+   * batched direct gets: the stream answers them itself (`allow_direct`), so a read leaves no consumer behind.
+   */
+  async *#stored(stream: string, subject: string, from: number, upTo = Infinity): AsyncGenerator<StoredMsg> {
+    const { jsm } = await this.#session;
+    let next = from;
+    while (next <= upTo) {
+      const batch = await jsm.direct.getBatch(stream, { seq: next, next_by_subj: subject, batch: directBatch });
+      let more = false;
+      try {
+        for await (const message of batch) {
+          if (message.seq > upTo) return;
+          next = message.seq + 1;
+          // How many more on the subject the stream held when it answered: 0 ends the read with no further ask.
+          more = message.pending > 0;
+          yield message;
+        }
+      } catch (error) {
+        // The stream answers "not found" for a batch past the subject's last message.
+        if (error instanceof JetStreamError && (error as JetStreamError & { code?: number }).code === 404) return;
+        throw error;
+      }
+      if (!more) return;
     }
   }
 
@@ -399,6 +454,178 @@ export class JetStreamEventLog {
     if (events.length === 0) return undefined;
     const state = replay<T>(events.map((event) => event.data));
     return { sequence: state.sequence, value: state.value as T };
+  }
+}
+
+/** An event as the live feed delivers it, with the subject it was stored on. */
+type LiveEvent = StoredEvent & { storedAt: number; subject: string };
+
+/**
+ * How far a follower may fall behind the live feed before it is ended: a reader that stopped reading (a WebSocket
+ * whose peer does not take its bytes) would otherwise hold every event stored since, in the gateway's memory. Ten
+ * thousand events is far more than a namespace stores while a live reader takes one in.
+ */
+const followerBacklog = 10_000;
+
+export class FollowerBehindError extends RelforgeError {}
+
+/** One follower's queue of live events on its subject, woken as they arrive, ended by its signal. */
+class Follower {
+  readonly #matches: (subject: string) => boolean;
+  readonly #queue: LiveEvent[] = [];
+  #failed: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    filter: string,
+    private readonly signal: AbortSignal,
+  ) {
+    this.#matches = subjectFilter(filter);
+    signal.addEventListener('abort', () => this.#wake?.(), { once: true });
+  }
+
+  push(event: LiveEvent): void {
+    if (!this.#matches(event.subject) || this.#failed) return;
+    if (this.#queue.length >= followerBacklog) {
+      this.fail(
+        new FollowerBehindError(`the reader fell ${followerBacklog} events behind the log and was stopped`, {
+          fix: 'read again from the last stream sequence received + 1; nothing is lost',
+        }),
+      );
+      return;
+    }
+    this.#queue.push(event);
+    this.#wake?.();
+  }
+
+  fail(error: Error): void {
+    this.#failed ??= error;
+    this.#wake?.();
+  }
+
+  /** The next live event, or undefined once the signal aborts; throws what ended the feed. */
+  async next(): Promise<LiveEvent | undefined> {
+    for (;;) {
+      if (this.signal.aborted) return undefined;
+      const event = this.#queue.shift();
+      if (event) return event;
+      if (this.#failed) throw this.#failed;
+      await new Promise<void>((wake) => (this.#wake = wake));
+      this.#wake = undefined;
+    }
+  }
+}
+
+/** A NATS subject filter (`*` one token, `>` the rest) as a test of a subject. */
+function subjectFilter(filter: string): (subject: string) => boolean {
+  const wanted = filter.split('.');
+  return (subject) => {
+    const tokens = subject.split('.');
+    for (const [index, token] of wanted.entries()) {
+      if (token === '>') return tokens.length > index;
+      if (index >= tokens.length || (token !== '*' && token !== tokens[index])) return false;
+    }
+    return tokens.length === wanted.length;
+  };
+}
+
+interface FeedRun {
+  consumer: Consumer;
+  messages: ConsumerMessages;
+}
+
+/**
+ * Everything a namespace's stream stores from now on, read once by one ordered consumer and handed to every follower
+ * in this process: a thousand WebSockets hold one consumer on the server, not a thousand (the stream's cap). The
+ * consumer starts with the first follower and is deleted when the last one leaves, so none is left behind.
+ */
+class LiveFeed {
+  readonly #followers = new Set<Follower>();
+  #run: Promise<FeedRun> | undefined;
+
+  constructor(
+    private readonly session: Promise<Session>,
+    private readonly stream: string,
+    private readonly subjects: string,
+    private readonly lastSequence: () => Promise<number>,
+  ) {}
+
+  /** Adds the follower; once this returns, every message stored after it is handed to the follower. */
+  async join(follower: Follower): Promise<void> {
+    this.#followers.add(follower);
+    const run = (this.#run ??= this.#start());
+    try {
+      await run;
+    } catch (error) {
+      this.#followers.delete(follower);
+      if (this.#run === run) this.#run = undefined;
+      throw error;
+    }
+  }
+
+  leave(follower: Follower): void {
+    this.#followers.delete(follower);
+    if (this.#followers.size === 0) void this.#stop();
+  }
+
+  /** Ends every follower (the log is closing) and deletes the consumer. */
+  async close(): Promise<void> {
+    const closed = new StackError('the event log was closed', {
+      fix: 'open it again and read on from where it stopped',
+    });
+    for (const follower of this.#followers) follower.fail(closed);
+    this.#followers.clear();
+    await this.#stop();
+  }
+
+  async #stop(): Promise<void> {
+    const run = this.#run;
+    this.#run = undefined;
+    const started = await run?.catch(() => undefined);
+    if (!started) return;
+    await started.messages.close().catch(() => undefined);
+    // Deleted now rather than left to its inactivity threshold (5 minutes), which a busy gateway would outpace.
+    await started.consumer.delete().catch(() => undefined);
+  }
+
+  async #start(): Promise<FeedRun> {
+    const { js } = await this.session;
+    // From the message after the last stored one: a follower replays up to at least there after it joined.
+    const from = (await this.lastSequence()) + 1;
+    const consumer = await js.consumers.get(this.stream, {
+      filter_subjects: [this.subjects],
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
+    });
+    const messages = await consumer.consume();
+    const run: FeedRun = { consumer, messages };
+    // Read after the awaits above, by when `join` has stored this run's promise as the current one.
+    const mine = this.#run;
+    void (async () => {
+      let ended: Error = new StackError(`the live feed of stream ${this.stream} ended`, {
+        fix: 'read again from the last stream sequence received + 1; nothing is lost',
+      });
+      try {
+        for await (const message of messages) {
+          // A feed that was stopped hands nothing more on: its followers have joined the next one.
+          if (this.#run !== mine) return;
+          const event: LiveEvent = {
+            streamSequence: message.seq,
+            subject: message.subject,
+            event: message.json<ReleaseCloudEvent>(),
+            storedAt: message.info.timestampNanos / 1e6,
+          };
+          for (const follower of this.#followers) follower.push(event);
+        }
+      } catch (error) {
+        ended = error as Error;
+      }
+      if (this.#run !== mine) return;
+      this.#run = undefined;
+      for (const follower of this.#followers) follower.fail(ended);
+      await consumer.delete().catch(() => undefined);
+    })();
+    return run;
   }
 }
 

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { freePort, startNatsServer } from '@relforge/local-servers';
 import { startTestNats, until, type TestNats } from '@relforge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +143,69 @@ describe('the JetStream event log', () => {
     await log.append(ref, changes(2, [{ state: 'preparing' }, { state: 'running' }], start));
     await following;
     expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('reads and follows without leaving a consumer: followers share one, deleted when the last one leaves', async () => {
+    const [first, second] = [newRelease(), newRelease()];
+    const start = { state: 'queued' };
+    await log.claim(first, queued(start));
+    await log.claim(second, queued(start));
+    const connection = await connect({ servers: nats.url });
+    const manager = await jetstreamManager(connection);
+    const consumers = async () => (await manager.streams.info(streamName('relforge'))).state.consumer_count;
+    try {
+      const before = await consumers();
+      for (let index = 0; index < 50; index++) {
+        expect((await all(first)).map((event) => event.data.sequence)).toEqual([1]);
+        expect((await log.snapshotAt(first))?.sequence).toBe(1);
+      }
+      expect(await consumers()).toBe(before);
+
+      // Three followers at once: two of the first release (from 1, and from 2), one of the whole namespace.
+      const stop = new AbortController();
+      const seen = { from1: [] as number[], from2: [] as number[], all: [] as string[] };
+      const lastStream = await log.lastStreamSequence('relforge');
+      const followers = [
+        (async () => {
+          for await (const event of log.read(first, { follow: true, signal: stop.signal })) {
+            seen.from1.push(event.data.sequence);
+          }
+        })(),
+        (async () => {
+          for await (const event of log.read(first, { from: 2, follow: true, signal: stop.signal })) {
+            seen.from2.push(event.data.sequence);
+          }
+        })(),
+        (async () => {
+          for await (const stored of log.follow('relforge', { from: lastStream, signal: stop.signal })) {
+            seen.all.push(`${stored.event.source}#${stored.event.data.sequence}`);
+          }
+        })(),
+      ];
+      // Appended while the followers replay and join the feed: each event arrives once, in order.
+      const states = ['preparing', 'running', 'publishing', 'succeeded'].map((state) => ({ state }));
+      let before1 = start;
+      for (const [index, after] of states.entries()) {
+        await log.append(first, changes(index + 2, [after], before1));
+        await log.append(second, changes(index + 2, [after], before1));
+        before1 = after;
+      }
+      await until('every follower to see the last event', async () =>
+        seen.from1.length === 5 && seen.from2.length === 4 && seen.all.length >= 9 ? true : undefined,
+      );
+      expect(await consumers(), 'one shared consumer for three followers').toBe(before + 1);
+      stop.abort();
+      await Promise.all(followers);
+      expect(seen.from1).toEqual([1, 2, 3, 4, 5]);
+      expect(seen.from2).toEqual([2, 3, 4, 5]);
+      expect(seen.all).toEqual([
+        `${second.workflowId}#1`,
+        ...[2, 3, 4, 5].flatMap((sequence) => [`${first.workflowId}#${sequence}`, `${second.workflowId}#${sequence}`]),
+      ]);
+      await until('the shared consumer to be deleted', async () => ((await consumers()) === before ? true : undefined));
+    } finally {
+      await connection.close();
+    }
   });
 
   it("opens a worker's log before its NATS server is up, and logs once the server is there", async () => {
