@@ -194,13 +194,19 @@ function addAccessRules(example: ExampleProject): void {
 
 const gatewayTokenVariable = 'RELFORGE_TEST_GATEWAY_TOKEN';
 
-async function dispatchGateway(example: ExampleProject, secret: string): Promise<RunningGateway> {
+/** `extra`: more settings, e.g. a request rate a burst from one address gets through. */
+async function dispatchGateway(
+  example: ExampleProject,
+  secret: string,
+  extra: Record<string, string> = {},
+): Promise<RunningGateway> {
   const gateway = await startGateway(example, {
     secret,
     env: {
       RELFORGE_NATS_URL: nats.url,
       RELFORGE_GATEWAY_TOKEN_ENV: gatewayTokenVariable,
       [gatewayTokenVariable]: testStack().github.token,
+      ...extra,
     },
   });
   running.push(gateway);
@@ -856,7 +862,8 @@ describe('dispatch through the gateway', () => {
 
   it('forgets refused tokens past its bound: the first of 1,001 made-up tokens is asked of the forge again, a recent one is not', async () => {
     const example = await createExampleProject();
-    const gateway = await dispatchGateway(example, newSecret());
+    // 1,001 requests from one address: past the per-client request rate they would be answered 429 unasked.
+    const gateway = await dispatchGateway(example, newSecret(), { RELFORGE_GATEWAY_REQUESTS_PER_MINUTE: '100000' });
     const asked = async () => (await example.admin.state()).requests['GET users/get-authenticated'] ?? 0;
     const refuse = async (token: string) => {
       const answer = await post(gateway, 'release', { project: example.project, inputs: { version: '1.0.0' } }, token);
