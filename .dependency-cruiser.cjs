@@ -6,6 +6,12 @@
  */
 /** The dev machinery: local servers, the stack, the testkit, the smoke workflow and the GitHub stand-in. */
 const dev = '^(packages/(local-servers|stack|testkit|smoke)|infra/github-standin)/';
+/**
+ * Workflow code, as eslint.config.js's `workflowFiles` lists it: the workflows, and in a stage's folder its workflow
+ * step, undo and inputs (its activities.ts and undo-activities.ts run on the worker).
+ */
+const workflowCode =
+  '^packages/[^/]+/src/(workflows\\.ts$|workflows/|stages/[^/]+\\.ts$|stages/[^/]+/(workflow|undo|inputs)\\.ts$)';
 /** Where the CLI's dev commands (`relforge stack`, `relforge demo`) live: the one place that may reach the stack. */
 const cliDev = '^apps/cli/src/dev/';
 
@@ -40,7 +46,7 @@ module.exports = {
       severity: 'error',
       comment:
         "Workflow code runs in Temporal's sandbox and is replayed: no Node builtins, no I/O clients, no worker-side SDK packages.",
-      from: { path: '^packages/[^/]+/src/(workflows\\.ts|workflows/)' },
+      from: { path: workflowCode },
       to: {
         dependencyTypes: ['core'],
       },
@@ -50,7 +56,7 @@ module.exports = {
       severity: 'error',
       comment:
         'Workflow code reaches I/O only through activities (proxyActivities); these packages do I/O or need the worker.',
-      from: { path: '^packages/[^/]+/src/(workflows\\.ts|workflows/)' },
+      from: { path: workflowCode },
       to: {
         path: [
           'node_modules/(@aws-sdk|@octokit|@nats-io|cloudevents)/',

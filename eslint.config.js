@@ -26,7 +26,15 @@ const workflowForbiddenPatterns = [
   '@relforge/release-events/jetstream',
 ];
 
-export const workflowFiles = ['**/src/workflows.ts', '**/src/workflows/**/*.ts'];
+export const workflowFiles = [
+  '**/src/workflows.ts',
+  '**/src/workflows/**/*.ts',
+  // A stage's folder: its workflow step, undo and inputs run in the sandbox; activities.ts and undo-activities.ts do not.
+  '**/src/stages/*.ts',
+  '**/src/stages/*/workflow.ts',
+  '**/src/stages/*/undo.ts',
+  '**/src/stages/*/inputs.ts',
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'infra/.bin/**'] },

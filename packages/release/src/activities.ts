@@ -1,23 +1,23 @@
 /**
- * The release activities, bound to the services they run against. The
- * workflow imports only the type, through `proxyActivities`.
+ * The release activities, bound to the services they run against: each stage's from its folder (`stages/<stage>/`),
+ * and those around the stages. The workflow imports only the type, through `proxyActivities`. The keys are the
+ * activity types recorded in every history: never rename one.
  */
 import { attestPublication } from './activities/attest.js';
 import { reportingFailures } from './activities/failures.js';
-import { buildSourceTarball, buildTarget } from './activities/build.js';
-import { checksumArtifacts } from './activities/checksum.js';
 import { openEventLog, publishEvents } from './activities/events.js';
 import { prepareRelease } from './activities/prepare.js';
-import { publishForgeRelease, stageForgeRelease, uploadArtifacts } from './activities/publish.js';
-import { updateChecksumRepo, updateContainerRepo, updateWebsite } from './activities/repos.js';
-import {
-  withdrawForgeRelease,
-  withdrawPullRequest,
-  withdrawStagedFiles,
-  withdrawUploads,
-} from './activities/rollback.js';
+import { withdrawPullRequest } from './activities/repository.js';
 import type { ReleaseServices } from './activities/services.js';
 import { prepareTrain } from './activities/train.js';
+import { buildSourceTarball, buildTarget } from './stages/build/activities.js';
+import { withdrawStagedFiles } from './stages/build/undo-activities.js';
+import { checksumArtifacts } from './stages/checksum/activities.js';
+import { updateChecksumRepo } from './stages/checksum-repo/activities.js';
+import { updateContainerRepo } from './stages/container-repo/activities.js';
+import { publishForgeRelease, stageForgeRelease, uploadArtifacts } from './stages/publish/activities.js';
+import { withdrawForgeRelease, withdrawUploads } from './stages/publish/undo-activities.js';
+import { updateWebsite } from './stages/website/activities.js';
 
 type Bound<F> = F extends (services: ReleaseServices, ...args: infer A) => infer R ? (...args: A) => R : never;
 

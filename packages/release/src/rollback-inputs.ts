@@ -5,7 +5,8 @@
  */
 import type { ProjectConfig } from '@relforge/config';
 import type { RollbackItem } from './shared.js';
-import type { ForgeReleaseInput, UploadInput } from './step-inputs.js';
+import type { ForgeReleaseInput } from './stages/inputs.js';
+import type { UploadInput } from './stages/publish/inputs.js';
 
 type Config = ProjectConfig;
 

@@ -23,13 +23,13 @@ import {
   type PublishPredicate,
 } from '@relforge/signing';
 import { ReleaseFailureType, isTarball } from '../shared.js';
-import type { ArtifactDigest, AttestInput } from '../step-inputs.js';
+import type { ArtifactDigest, AttestInput } from '../stages/inputs.js';
 import { pathInCheckout } from './checkout-paths.js';
 import { PermanentError } from './failures.js';
 import { withHeartbeat, type Heartbeat } from './heartbeat.js';
-import { checkAsset, conflict, contentType, matches, uploadOne } from './publish.js';
+import { checkAsset, conflict, contentType, matches, uploadOne } from '../stages/publish/activities.js';
 import { signingKeyFor, trustedKeys } from './release-key.js';
-import { containerFiles } from './repos.js';
+import { containerFiles } from '../stages/container-repo/activities.js';
 import {
   artifactPath,
   artifactsDir,

@@ -15,7 +15,7 @@ import {
   ReleasePublicKey,
 } from '@relforge/signing';
 import { ReleaseFailureType } from '../shared.js';
-import type { SigningInput } from '../step-inputs.js';
+import type { SigningInput } from '../stages/inputs.js';
 import { pathInCheckout } from './checkout-paths.js';
 import { PermanentError } from './failures.js';
 import { resolveSecret } from './secrets.js';

@@ -8,9 +8,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  log,
   patched,
-  proxyActivities,
   setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -25,7 +23,6 @@ import {
 } from '@relforge/release-states';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { RelforgeProject, RelforgeStage, RelforgeState, RelforgeVersion } from '@relforge/temporal-names';
-import type { ReleaseActivities } from '../activities.js';
 import {
   ReleaseFailureType,
   type AbortInput,
@@ -45,45 +42,30 @@ import {
   type StageState,
   type StageStatus,
 } from '../shared.js';
-import type { Placed } from '../step-inputs.js';
 import type { ApproveInput, ApproveResult } from '../approval.js';
-import { AbortedAwaitingApproval, ApprovalGate, ApprovalTimedOut, stagesWithApproval } from './approval-gate.js';
+import {
+  AbortedAwaitingApproval,
+  ApprovalGate,
+  ApprovalTimedOut,
+  stagesWithApproval,
+} from '../stages/approval/workflow.js';
+import type { Placed } from '../stages/inputs.js';
+import type { StageRun } from '../stages/run.js';
 import { EventOutbox } from './event-outbox.js';
+import { messageOf, releaseFailure } from './failures.js';
+import { adoptedRelease, recordTrigger, refuseBadResume } from './operator-input.js';
+import { preparePlan, reloadedPlan } from './prepare.js';
 import { rollBack } from './rollback.js';
-import { retry } from './options.js';
-
-const { prepareRelease } = proxyActivities<ReleaseActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry,
-  summary: 'load the config and resolve the commit to release',
-});
+import { detailsOf, searchedAs } from './web-ui.js';
 
 type Decision = { resume: ResumeInput } | { abort: AbortInput };
 
-/**
- * A release waiting for an operator is listed as such: `RelforgeState="waiting-for-operator"`. `queued` is set by the
- * client that starts the run; the workflow's first task replaces it.
- */
-const searchedAs: Record<ReleaseState, string> = {
-  queued: 'queued',
-  preparing: 'preparing',
-  running: 'running',
-  waiting: 'waiting-for-operator',
-  'awaiting-approval': 'awaiting-approval',
-  succeeded: 'succeeded',
-  failed: 'failed',
-  cancelled: 'cancelled',
-};
-
-export class ReleaseRun {
+export class ReleaseRun implements StageRun {
   readonly status: ReleaseStatus;
-  /** What the build stage made, before checksum: paths, no digests yet. */
+  // What the stages made and where they put it: described in StageRun.
   built: Artifact[] = [];
-  /** Every file of the release with the digests the checksum stage recorded; later steps trust only these. */
   artifacts: DigestedArtifact[] = [];
-  /** Where the stages after publish put the release, for the publish attestation. */
   placed: Placed = {};
-  /** The forge release the publish stage drafted, once it has: what a rollback deletes unless it is published. */
   draftedRelease: number | undefined;
   #plan: ReleasePlan | undefined;
   #decision: Decision | undefined;
@@ -148,44 +130,16 @@ export class ReleaseRun {
     this.showDetails();
   }
 
-  /** What the Web UI shows as the run's current details: where it is, and what it waits for with the command that ends the wait. */
+  /** What the Web UI shows as the run's current details: where it is, and what it waits for. */
   showDetails(): void {
-    const { project, version, state, currentStage, sourceCommit, error } = this.status;
-    const release = `${project} ${version}${sourceCommit ? ` from ${sourceCommit.slice(0, 7)}` : ''}`;
-    const stage = this.status.stages.find((candidate) => candidate.name === currentStage);
-    const lines: string[] = [];
-    if (state === 'preparing') lines.push(`Preparing ${release}: loading the config and resolving the commit.`);
-    else if (state === 'running')
-      lines.push(`Running **${currentStage ?? 'the first stage'}** (attempt ${stage?.attempts ?? 1}) of ${release}.`);
-    else if (state === 'waiting')
-      lines.push(
-        `**Waiting for an operator** at ${currentStage ?? 'a stage'} of ${release}: ${error ?? 'a step failed'}`,
-        '',
-        `Fix the cause, then \`relforge resume ${project} ${version}\`, or \`relforge abort ${project} ${version} --reason "<why>"\`.`,
-      );
-    else if (state === 'awaiting-approval' && this.status.approval) {
-      const { digest, approvals, required } = this.status.approval;
-      lines.push(
-        `**Awaiting approval** of ${release} (${approvals.length} of ${required}) before ${this.status.approval.before}: digest set ${digest}`,
-        '',
-        `Check the artifacts, then \`relforge approve ${project} ${version} --digest ${digest}\`.`,
-      );
-    } else lines.push(`${release} ${state}${state === 'failed' && error ? `: ${error}` : '.'}`);
-    for (const build of this.status.builds ?? []) {
-      if (build.state !== 'waiting-for-builder') continue;
-      lines.push(
-        '',
-        `Build ${build.target.distro}/${build.target.arch} waits for a builder on ${build.taskQueue}: \`${build.startBuilder ?? ''}\``,
-      );
-    }
-    setCurrentDetails(lines.join('\n'));
+    setCurrentDetails(detailsOf(this.status));
   }
 
   /** Fixes the plan (config, commit, stages) or fails the release, having done nothing. */
   async prepare(): Promise<void> {
     let plan: ReleasePlan;
     try {
-      plan = await prepareRelease({ ...this.input, startedAt: new Date().toISOString() });
+      plan = await preparePlan(this.input);
     } catch (error) {
       return this.fail(error);
     }
@@ -262,55 +216,17 @@ export class ReleaseRun {
 
   /** Refuses a resume the release cannot take, naming the field, before anything is recorded in history. */
   validateResume(resume: unknown): void {
-    const { status } = this;
-    if (status.rollback) {
-      throw ApplicationFailure.nonRetryable(
-        `release ${status.project} ${status.version} was aborted and is being rolled back; it cannot be resumed`,
-        ReleaseFailureType.NotWaiting,
-      );
-    }
-    if (status.state !== 'waiting') {
-      throw ApplicationFailure.nonRetryable(
-        `release ${status.project} ${status.version} is not waiting for an operator (it is ${status.state})`,
-        ReleaseFailureType.NotWaiting,
-      );
-    }
-    if (resume === undefined || resume === null) return;
-    const invalid = (message: string) => ApplicationFailure.nonRetryable(message, ReleaseFailureType.InvalidResume);
-    if (typeof resume !== 'object' || Array.isArray(resume))
-      throw invalid('resume: expected an object such as {"note": "fixed the token"}');
-    for (const [field, value] of Object.entries(resume)) {
-      if (field === 'reloadConfig' && typeof value !== 'boolean')
-        throw invalid('resume.reloadConfig: expected true or false');
-      else if (field === 'note' && typeof value !== 'string') throw invalid('resume.note: expected a string');
-      else if (field !== 'reloadConfig' && field !== 'note')
-        throw invalid(`resume.${field}: unknown field; expected reloadConfig (boolean) or note (string)`);
-    }
+    refuseBadResume(this.status, resume);
   }
 
-  /**
-   * The `trigger` signal: each delivery id is recorded once, so GitHub's redelivery of the same delivery, or the
-   * gateway sending it twice, changes nothing. A malformed one (the stock CLI, by hand) is logged and dropped: a signal
-   * cannot be refused, and failing the release for it would be worse.
-   */
+  /** The `trigger` signal: recorded once per delivery id; a malformed one is logged and dropped. */
   recordTrigger(trigger: ReleaseTrigger | undefined): void {
-    const problem = triggerProblem(trigger);
-    if (problem || !trigger) {
-      log.warn(`ignored a trigger signal: ${problem ?? 'no input'}`);
-      return;
-    }
-    const triggers = (this.status.triggers ??= []);
-    if (triggers.some((seen) => seen.deliveryId === trigger.deliveryId)) return;
-    triggers.push(trigger);
+    recordTrigger(this.status, trigger);
   }
 
-  /**
-   * The forge release a person published for this release's tag, when a `release` trigger said so: the publish stage
-   * adds the assets to it. Only a trigger can name one, so a published release nobody pointed at stays a conflict.
-   */
+  /** The forge release a `release` trigger said a person published for `tag`: the publish stage adopts it. */
   adoptedRelease(tag: string): { releaseId: number } | undefined {
-    const published = this.status.triggers?.filter((trigger) => trigger.release && trigger.tag === tag).at(-1);
-    return published?.release ? { releaseId: published.release.id } : undefined;
+    return adoptedRelease(this.status, tag);
   }
 
   /** A matrix target's build, listed in the status from the moment it is queued on its platform. */
@@ -387,15 +303,7 @@ export class ReleaseRun {
     this.status.error = messageOf(error);
     this.setState(ending);
     await this.#events?.flushed();
-    // A run refused because the version is out already keeps that type, so clients can show the release that completed.
-    const cause = (error as { cause?: unknown }).cause;
-    const alreadyReleased = cause instanceof ApplicationFailure && cause.type === ReleaseFailureType.AlreadyReleased;
-    throw ApplicationFailure.create({
-      message: `release ${this.status.project} ${this.status.version} failed: ${this.status.error}`,
-      type: alreadyReleased ? ReleaseFailureType.AlreadyReleased : ReleaseFailureType.ReleaseFailed,
-      nonRetryable: true,
-      details: [this.status],
-    });
+    throw releaseFailure(this.status, error);
   }
 
   private endStage(stage: StageStatus, state: 'succeeded' | 'failed'): void {
@@ -476,35 +384,10 @@ export class ReleaseRun {
     return this.#decision;
   }
 
-  /**
-   * The worker's config as it is now applies to what is left (its new digest is recorded); the commit being released
-   * and its start date stay. The operator chose the worker's file, so the caller's digest is not checked again.
-   */
   private async reloadConfig(): Promise<void> {
-    const { sourceCommit, startedAt } = this.plan;
-    const reloaded = await prepareRelease({ ...this.input, configSha256: undefined, startedAt });
-    this.#plan = { ...reloaded, sourceCommit, startedAt };
-    if (reloaded.configFile) this.status.config = reloaded.configFile;
+    this.#plan = await reloadedPlan(this.input, this.plan);
+    if (this.#plan.configFile) this.status.config = this.#plan.configFile;
   }
 }
 
-function triggerProblem(trigger: unknown): string | undefined {
-  if (typeof trigger !== 'object' || trigger === null) return 'expected an object';
-  const { via, deliveryId, event, at, tag, release } = trigger as Record<string, unknown>;
-  if (via !== 'github') return 'via: expected "github"';
-  if (typeof deliveryId !== 'string' || deliveryId === '') return 'deliveryId: expected the X-GitHub-Delivery id';
-  if (event !== 'push' && event !== 'release') return 'event: expected "push" or "release"';
-  if (typeof at !== 'string' || typeof tag !== 'string') return 'at, tag: expected strings';
-  if (release !== undefined && typeof (release as { id?: unknown }).id !== 'number')
-    return 'release.id: expected a number';
-  return undefined;
-}
-
 const platformOf = (target: BuildTarget) => `${target.distro}/${target.arch}`;
-
-export function messageOf(error: unknown): string {
-  // An activity's failure arrives wrapped: the cause carries the activity's own message.
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) return cause.message;
-  return error instanceof Error ? error.message : String(error);
-}

@@ -39,10 +39,10 @@ import {
   type TrainStatus,
   type TrainStep,
 } from '../train-shared.js';
-import type { release } from '../workflows.js';
+import type { release } from './release.js';
 import { EventOutbox } from './event-outbox.js';
 import { retry } from './options.js';
-import { messageOf } from './release-run.js';
+import { messageOf } from './failures.js';
 
 const { prepareTrain } = proxyActivities<ReleaseActivities>({
   startToCloseTimeout: '2 minutes',

@@ -6,11 +6,11 @@
 import { ActivityFailure, patched, proxyActivities, TimeoutFailure, type ActivityOptions } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import { buildTaskQueue } from '@relforge/temporal-names';
-import type { ReleaseActivities } from '../activities.js';
-import type { Artifact, BuildTarget } from '../shared.js';
-import { stepInputs } from '../step-inputs.js';
-import { retry } from './options.js';
-import type { ReleaseRun } from './release-run.js';
+import type { ReleaseActivities } from '../../activities.js';
+import type { Artifact, BuildTarget } from '../../shared.js';
+import { retry } from '../../workflows/options.js';
+import type { StageRun } from '../run.js';
+import { buildInputs } from './inputs.js';
 
 /**
  * How long a build may sit in its platform's queue before the status says no builder took it. Short the first time,
@@ -19,7 +19,7 @@ import type { ReleaseRun } from './release-run.js';
 const firstWaitForBuilder = '15 seconds';
 const laterWaitForBuilder = '10 minutes';
 
-export async function buildStage(run: ReleaseRun): Promise<Record<string, string>> {
+export async function buildStage(run: StageRun): Promise<Record<string, string>> {
   const { plan } = run;
   // Read from the plan each time the stage runs, so a resume with reloadConfig applies the new build.timeout.
   const options: ActivityOptions = {
@@ -34,17 +34,17 @@ export async function buildStage(run: ReleaseRun): Promise<Record<string, string
     ...plan.targets.map((target) =>
       perPlatform
         ? buildOnItsPlatform(run, target, options)
-        : onMainQueue(`build ${target.distro}/${target.arch}`).buildTarget(stepInputs.buildTarget(plan, target)),
+        : onMainQueue(`build ${target.distro}/${target.arch}`).buildTarget(buildInputs.buildTarget(plan, target)),
     ),
     ...(plan.config.build.sourceTarball
-      ? [onMainQueue('build the source tarball').buildSourceTarball(stepInputs.buildSourceTarball(plan))]
+      ? [onMainQueue('build the source tarball').buildSourceTarball(buildInputs.buildSourceTarball(plan))]
       : []),
   ]);
   run.built = built;
   return { artifacts: String(built.length) };
 }
 
-async function buildOnItsPlatform(run: ReleaseRun, target: BuildTarget, options: ActivityOptions): Promise<Artifact> {
+async function buildOnItsPlatform(run: StageRun, target: BuildTarget, options: ActivityOptions): Promise<Artifact> {
   const taskQueue = buildTaskQueue(target);
   const build = run.trackBuild(target, taskQueue);
   for (let waited = false; ; waited = true) {
@@ -55,7 +55,7 @@ async function buildOnItsPlatform(run: ReleaseRun, target: BuildTarget, options:
       summary: `build ${target.distro}/${target.arch} on ${taskQueue}`,
     });
     try {
-      const artifact = await buildTarget(stepInputs.buildTarget(run.plan, target));
+      const artifact = await buildTarget(buildInputs.buildTarget(run.plan, target));
       run.setBuildState(build, 'built');
       return artifact;
     } catch (error) {

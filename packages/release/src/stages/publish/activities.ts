@@ -29,19 +29,20 @@ import {
   signatureFileName,
   signatureNamespace,
 } from '@relforge/signing';
-import { isTarball, ReleaseFailureType, type DigestedArtifact, type ReleaseKeyFacts } from '../shared.js';
+import { isTarball, ReleaseFailureType, type DigestedArtifact, type ReleaseKeyFacts } from '../../shared.js';
+import type { ArtifactDigest, PlanInput } from '../inputs.js';
+import { publishInputs, type DraftInput, type PublishInput, type UploadInput } from './inputs.js';
+import { PermanentError } from '../../activities/failures.js';
+import { withHeartbeat, type Heartbeat } from '../../activities/heartbeat.js';
 import {
-  stepInputs,
-  type ArtifactDigest,
-  type DraftInput,
-  type PlanInput,
-  type PublishInput,
-  type UploadInput,
-} from '../step-inputs.js';
-import { PermanentError } from './failures.js';
-import { withHeartbeat, type Heartbeat } from './heartbeat.js';
-import { artifactPath, forgeFor, publicUrl, releaseDir, storeFor, type ReleaseServices } from './services.js';
-import { fetchStaged, stagingFor, type Staging } from './staging.js';
+  artifactPath,
+  forgeFor,
+  publicUrl,
+  releaseDir,
+  storeFor,
+  type ReleaseServices,
+} from '../../activities/services.js';
+import { fetchStaged, stagingFor, type Staging } from '../../activities/staging.js';
 
 export interface UploadedObject {
   file: string;
@@ -234,7 +235,7 @@ export async function uploadArtifacts(
   unchanged: number;
   bucketPolicy: 'added' | 'unchanged' | 'not managed';
 }> {
-  const upload = 'plan' in input ? stepInputs.uploadArtifacts(input.plan, input.artifacts) : input;
+  const upload = 'plan' in input ? publishInputs.uploadArtifacts(input.plan, input.artifacts) : input;
   if (upload.signed && !upload.artifacts.some((artifact) => artifact.kind === 'signature')) {
     throw new PermanentError(
       ReleaseFailureType.ReleaseKeyError,
@@ -336,7 +337,7 @@ export async function stageForgeRelease(
   services: ReleaseServices,
   input: DraftInput | PlanInput<{ artifacts: DigestedArtifact[] }>,
 ): Promise<{ releaseId: number; url: string; uploaded: number; unchanged: number }> {
-  const draft = 'plan' in input ? stepInputs.stageForgeRelease(input.plan, input.artifacts) : input;
+  const draft = 'plan' in input ? publishInputs.stageForgeRelease(input.plan, input.artifacts) : input;
   const { artifacts } = draft;
   const files = localFiles(services, draft, draft.staging);
   return withHeartbeat(async (heartbeat) => {
@@ -405,7 +406,7 @@ export async function publishForgeRelease(
     repository,
     tag,
     releaseId,
-  } = 'plan' in input ? stepInputs.publishForgeRelease(input.plan, input.releaseId) : input;
+  } = 'plan' in input ? publishInputs.publishForgeRelease(input.plan, input.releaseId) : input;
   // Two quick calls, but a rate limit can hold either for minutes: beat meanwhile, or the attempt is timed out and run twice.
   return withHeartbeat(async (heartbeat) => {
     const forge = forgeFor(forgeConfig, services, (reason, seconds) =>

@@ -9,12 +9,13 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { artifactFileName } from '@relforge/config';
-import { ReleaseFailureType, type Artifact, type BuildTarget } from '../shared.js';
-import { stepInputs, type BuildInput, type PlanInput, type SourceInput } from '../step-inputs.js';
-import { PermanentError } from './failures.js';
-import { withHeartbeat, type Heartbeat } from './heartbeat.js';
-import { artifactPath, forgeFor, releaseDir, remoteFor, type ReleaseServices } from './services.js';
-import { stagedSize, stageFile, stagingFor, type Staging } from './staging.js';
+import { ReleaseFailureType, type Artifact, type BuildTarget } from '../../shared.js';
+import type { PlanInput } from '../inputs.js';
+import { buildInputs, type BuildInput, type SourceInput } from './inputs.js';
+import { PermanentError } from '../../activities/failures.js';
+import { withHeartbeat, type Heartbeat } from '../../activities/heartbeat.js';
+import { artifactPath, forgeFor, releaseDir, remoteFor, type ReleaseServices } from '../../activities/services.js';
+import { stagedSize, stageFile, stagingFor, type Staging } from '../../activities/staging.js';
 
 /** The artifact if an earlier attempt built it from this commit. */
 async function alreadyBuilt(path: string, commit: string): Promise<number | undefined> {
@@ -79,7 +80,7 @@ export async function buildTarget(
   services: ReleaseServices,
   input: BuildInput | PlanInput<{ target: BuildTarget }>,
 ): Promise<Artifact> {
-  const build = 'plan' in input ? stepInputs.buildTarget(input.plan, input.target) : input;
+  const build = 'plan' in input ? buildInputs.buildTarget(input.plan, input.target) : input;
   const { target, commit } = build;
   const workDir = releaseDir(services, build);
   const staging = stagingFor(build.staging, build, services);
@@ -159,7 +160,7 @@ export async function buildSourceTarball(
   services: ReleaseServices,
   input: SourceInput | PlanInput<object>,
 ): Promise<Artifact> {
-  const release = 'plan' in input ? stepInputs.buildSourceTarball(input.plan) : input;
+  const release = 'plan' in input ? buildInputs.buildSourceTarball(input.plan) : input;
   const { commit } = release;
   const workDir = releaseDir(services, release);
   const staging = stagingFor(release.staging, release, services);

@@ -26,13 +26,14 @@ import {
   type ReleasePublicKey,
   type Subject,
 } from '@relforge/signing';
-import { isTarball, ReleaseFailureType, type Artifact, type DigestedArtifact } from '../shared.js';
-import { stepInputs, type ChecksumInput, type PlanInput, type ProvenanceInput } from '../step-inputs.js';
-import { PermanentError } from './failures.js';
-import { withHeartbeat } from './heartbeat.js';
-import { signingKeyFor, trustedKeys } from './release-key.js';
-import { artifactPath, artifactsDir, releaseDir, storeFor, type ReleaseServices } from './services.js';
-import { fetchStaged, stageFile, stagingFor } from './staging.js';
+import { isTarball, ReleaseFailureType, type Artifact, type DigestedArtifact } from '../../shared.js';
+import type { PlanInput } from '../inputs.js';
+import { checksumInputs, type ChecksumInput, type ProvenanceInput } from './inputs.js';
+import { PermanentError } from '../../activities/failures.js';
+import { withHeartbeat } from '../../activities/heartbeat.js';
+import { signingKeyFor, trustedKeys } from '../../activities/release-key.js';
+import { artifactPath, artifactsDir, releaseDir, storeFor, type ReleaseServices } from '../../activities/services.js';
+import { fetchStaged, stageFile, stagingFor } from '../../activities/staging.js';
 
 /** Rewriting the same text would still be a change on disk; a retried checksum step leaves files it agrees with alone. */
 async function writeIfChanged(path: string, text: string): Promise<void> {
@@ -44,7 +45,7 @@ export async function checksumArtifacts(
   services: ReleaseServices,
   input: ChecksumInput | PlanInput<{ artifacts: Artifact[] }>,
 ): Promise<DigestedArtifact[]> {
-  const step = 'plan' in input ? stepInputs.checksumArtifacts(input.plan, input.artifacts) : input;
+  const step = 'plan' in input ? checksumInputs.checksumArtifacts(input.plan, input.artifacts) : input;
   const { project, version, signing } = step;
   const workDir = releaseDir(services, step);
   const staging = stagingFor(step.staging, step, services);

@@ -15,7 +15,7 @@ import {
   type ApproveInput,
   type ApproveResult,
   type StartedBy,
-} from '../approval.js';
+} from '../../approval.js';
 import {
   isTarball,
   ReleaseFailureType,
@@ -24,7 +24,7 @@ import {
   type ReleasePlan,
   type ReleaseStatus,
   type StageStatus,
-} from '../shared.js';
+} from '../../shared.js';
 
 /**
  * Whether the config's approval holds this version: `approval.prereleases: false` lets prereleases (a train's betas and
@@ -260,3 +260,6 @@ export class ApprovalGate {
     }
   }
 }
+
+/** The approval stage's step, as the pipeline calls it: the run's gate holds until enough people approved. */
+export const approvalStage = (run: { approvalGate: ApprovalGate }, stage: StageStatus) => run.approvalGate.run(stage);
