@@ -47,7 +47,13 @@ import {
 } from '../shared.js';
 import type { Placed } from '../step-inputs.js';
 import type { ApproveInput, ApproveResult } from '../approval.js';
-import { AbortedAwaitingApproval, ApprovalGate, ApprovalTimedOut, stagesWithApproval } from './approval-gate.js';
+import {
+  AbortedAwaitingApproval,
+  ApprovalGate,
+  ApprovalTimedOut,
+  stagesWithApproval,
+  startersOf,
+} from './approval-gate.js';
 import { EventOutbox } from './event-outbox.js';
 import { rollBack } from './rollback.js';
 import { retry } from './options.js';
@@ -107,6 +113,7 @@ export class ReleaseRun {
         return run.artifacts;
       },
       startedBy: input.startedBy,
+      starters: startersOf(input),
       abortReason: () => (this.#decision && 'abort' in this.#decision ? this.#decision.abort.reason : undefined),
       forgetDecision: () => {
         this.#decision = undefined;
