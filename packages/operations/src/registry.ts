@@ -172,6 +172,8 @@ export const operations: readonly Operation[] = [
         project,
         version: inputs.version,
         rerelease: { reason: inputs.reason, by: login },
+        // The re-releaser is its starter: the approval gate refuses their own approval of it.
+        startedBy: { login, via: 'gateway' },
       });
       const message =
         how === 'attached'
