@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Webhooks } from '@octokit/webhooks';
 import { auditStreamName, serverAndUser, type AuditRecord } from '@relforge/audit';
 import { freePort, serverBinary, startServer } from '@relforge/local-servers';
 import {
@@ -37,7 +36,7 @@ import {
 } from '@relforge/testkit';
 import { workerMain } from '@relforge/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { github, newSecret, startGateway, type RunningGateway } from './gateway-process.js';
+import { deliver, github, newSecret, startGateway, type RunningGateway } from './gateway-process.js';
 
 const cliMain = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 const refusalsDoc = fileURLToPath(new URL('../../../docs/gateway-refusals.md', import.meta.url));
@@ -464,29 +463,13 @@ describe('dispatch through the gateway', () => {
       expect(noStart).toBeInstanceOf(Error);
 
       // Deliveries: a forged one, and a signed one sent twice, all in the trail.
-      const signed = JSON.stringify({ zen: 'hi', hook_id: 1, sender: { login: 'relforge-bot' } });
-      const deliver = async (signature: string, id: string) =>
-        fetch(gateway.hookUrl, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-github-event': 'ping',
-            'x-github-delivery': id,
-            'x-hub-signature-256': signature,
-          },
-          body: signed,
-        });
-      const forged = await deliver(await new Webhooks({ secret: 'not-the-secret' }).sign(signed), 'forged-1');
+      const ping = { zen: 'hi', hook_id: 1, sender: { login: 'relforge-bot' } };
+      const forged = await deliver(gateway, { event: 'ping', id: 'forged-1', payload: ping, secret: 'not-the-secret' });
       expect(forged.status).toBe(401);
-      seen(
-        example,
-        'webhook signed with another secret',
-        forged.status,
-        (await forged.json()) as Record<string, unknown>,
-      );
-      const genuine = await new Webhooks({ secret }).sign(signed);
-      expect((await deliver(genuine, 'replayed-1')).status).toBe(200);
-      expect((await deliver(genuine, 'replayed-1')).status).toBe(200);
+      seen(example, 'webhook signed with another secret', forged.status, forged.body);
+      const replayed = () => deliver(gateway, { event: 'ping', id: 'replayed-1', payload: ping, secret });
+      expect((await replayed()).status).toBe(200);
+      expect((await replayed()).status).toBe(200);
 
       // The CLI's back door to Temporal is audited too, as the OS user.
       const cliAbort = await relforge(['abort', project, '1.5.0', '--reason', 'from the cli'], {});
