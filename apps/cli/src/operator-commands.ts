@@ -18,7 +18,7 @@ import {
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
 import { exitCodeOf } from './errors.js';
-import { auditOperatorAction } from './operator-audit.js';
+import { auditOperatorAction, releaseStarter } from './operator-audit.js';
 import { printOutcome, printStageChanges } from './release-output.js';
 import { describeRelease, endedStatus } from './release-state.js';
 import { printRollback } from './rollback-output.js';
@@ -30,6 +30,15 @@ async function lostRunInput(handle: WorkflowHandle, fallback: ReleaseInput): Pro
   const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
   const payload = started?.input?.payloads?.[0];
   return payload ? defaultPayloadConverter.fromPayload<ReleaseInput>(payload) : fallback;
+}
+
+/**
+ * The new run's input: the lost run's, with this terminal's person added to those who started a run of it. They start
+ * the run as much as its first starter did, so its approval stage refuses their approval too, and the first starter's.
+ */
+function resumedInput(lost: ReleaseInput): ReleaseInput {
+  const earlier = Array.isArray(lost.resumedBy) ? lost.resumedBy : [];
+  return { ...lost, resumedBy: [...earlier, releaseStarter()] };
 }
 
 export function resumeCommand(): Command {
@@ -80,15 +89,15 @@ export function resumeCommand(): Command {
             });
           console.log(`resumed ${project} ${version}`);
         } else {
-          // Lost (terminated, timed out, failed): a new run with the same input (a re-release stays one); every step
-          // skips the effects the last one made.
-          const lostInput = await lostRunInput(handle, { project, version });
+          // Lost (terminated, timed out, failed): a new run with the same input (a re-release stays one) and who
+          // resumed it; every step skips the effects the last one made.
+          const runInput = resumedInput(await lostRunInput(handle, { project, version }));
           followed = await client.workflow.start<typeof release>('release', {
             taskQueue,
             workflowId: handle.workflowId,
-            args: [lostInput],
-            staticSummary: releaseSummary(lostInput),
-            typedSearchAttributes: queuedSearchAttributes(lostInput),
+            args: [runInput],
+            staticSummary: releaseSummary(runInput),
+            typedSearchAttributes: queuedSearchAttributes(runInput),
             workflowIdConflictPolicy: 'USE_EXISTING',
             workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
           });

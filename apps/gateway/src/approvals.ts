@@ -13,6 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ProjectConfig } from '@relforge/config';
 import { authorize } from '@relforge/operations';
 import {
+  approvalRefusalStatus,
   ApprovalRefusedType,
   ApprovalRule,
   approveUpdate,
@@ -39,15 +40,6 @@ export interface ApprovalDeps {
 }
 
 type Refusal = { status: number; body: { error: string; fix: string; rule?: string; approval?: ApprovalStatus } };
-
-const statusOfRule: Record<ApprovalRule, number> = {
-  [ApprovalRule.NotAwaiting]: 409,
-  [ApprovalRule.Digest]: 409,
-  [ApprovalRule.Repeat]: 409,
-  [ApprovalRule.SelfApproval]: 403,
-  [ApprovalRule.Approver]: 403,
-  [ApprovalRule.Input]: 400,
-};
 
 const refusal = (status: number, error: string, fix: string, rule?: string): Refusal => ({
   status,
@@ -165,7 +157,7 @@ export function approvals(deps: ApprovalDeps) {
       if (cause instanceof ApplicationFailure && cause.type === ApprovalRefusedType) {
         const refused = cause.details?.[0] as ApprovalRefusal | undefined;
         const ruleBroken = refused?.rule ?? ApprovalRule.Input;
-        const answer = refusal(statusOfRule[ruleBroken] ?? 400, cause.message, refused?.fix ?? '', ruleBroken);
+        const answer = refusal(approvalRefusalStatus[ruleBroken] ?? 400, cause.message, refused?.fix ?? '', ruleBroken);
         return ruleBroken === ApprovalRule.Digest ? withDigestSet(handle, answer) : answer;
       }
       throw error;

@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEntry, AuditLog, AuditRecord } from '@relforge/audit';
 import {
+  ApprovalRefused,
   authorize,
   describeOperation,
   OperationConflict,
@@ -185,6 +186,9 @@ export class Dispatcher {
         body: { operation: operation.name, project: request.project, ...result },
       };
     } catch (error) {
+      // The approval rule refused, not the access rule: answered and audited as the approve endpoint answers it.
+      if (error instanceof ApprovalRefused)
+        return refuse(error.status, error.message, error.fix, `approval.${error.rule}`);
       if (error instanceof OperationConflict) return refuse(409, error.message, error.fix, decision.rule);
       throw error;
     }

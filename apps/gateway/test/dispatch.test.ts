@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Webhooks } from '@octokit/webhooks';
 import { auditStreamName, serverAndUser, type AuditRecord } from '@relforge/audit';
 import { freePort, serverBinary, startServer } from '@relforge/local-servers';
 import {
@@ -38,7 +37,7 @@ import {
 import { workerMain } from '@relforge/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { anonymousBound } from '../src/audit-writer.js';
-import { github, newSecret, startGateway, type RunningGateway } from './gateway-process.js';
+import { deliver, github, newSecret, startGateway, type RunningGateway } from './gateway-process.js';
 
 const cliMain = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 const refusalsDoc = fileURLToPath(new URL('../../../docs/gateway-refusals.md', import.meta.url));
@@ -492,29 +491,13 @@ describe('dispatch through the gateway', () => {
       expect(noStart).toBeInstanceOf(Error);
 
       // Deliveries: a forged one, and a signed one sent twice, all in the trail.
-      const signed = JSON.stringify({ zen: 'hi', hook_id: 1, sender: { login: 'relforge-bot' } });
-      const deliver = async (signature: string, id: string) =>
-        fetch(gateway.hookUrl, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-github-event': 'ping',
-            'x-github-delivery': id,
-            'x-hub-signature-256': signature,
-          },
-          body: signed,
-        });
-      const forged = await deliver(await new Webhooks({ secret: 'not-the-secret' }).sign(signed), 'forged-1');
+      const ping = { zen: 'hi', hook_id: 1, sender: { login: 'relforge-bot' } };
+      const forged = await deliver(gateway, { event: 'ping', id: 'forged-1', payload: ping, secret: 'not-the-secret' });
       expect(forged.status).toBe(401);
-      seen(
-        example,
-        'webhook signed with another secret',
-        forged.status,
-        (await forged.json()) as Record<string, unknown>,
-      );
-      const genuine = await new Webhooks({ secret }).sign(signed);
-      expect((await deliver(genuine, 'replayed-1')).status).toBe(200);
-      expect((await deliver(genuine, 'replayed-1')).status).toBe(200);
+      seen(example, 'webhook signed with another secret', forged.status, forged.body);
+      const replayed = () => deliver(gateway, { event: 'ping', id: 'replayed-1', payload: ping, secret });
+      expect((await replayed()).status).toBe(200);
+      expect((await replayed()).status).toBe(200);
 
       // The CLI's back door to Temporal is audited too, as the OS user.
       const cliAbort = await relforge(['abort', project, '1.5.0', '--reason', 'from the cli'], {});
@@ -737,19 +720,25 @@ describe('dispatch through the gateway', () => {
       const digest = waiting.approval?.digest ?? '';
       expect(waiting.approval?.startedBy).toEqual({ login: login('bob'), via: 'gateway' });
 
-      const self = await post(gateway, 'approve', { project, inputs: { version, digest } }, people.bob);
-      expect(self).toMatchObject({ status: 409 });
-      expect(String(self.body['error'])).toContain(
-        `approve.login: ${login('bob')} started release ${project} ${version} and may not approve it`,
-      );
-      const wrong = await post(
-        gateway,
-        'approve',
-        { project, inputs: { version, digest: 'a'.repeat(64) } },
-        people.alice,
-      );
-      expect(wrong.status).toBe(409);
-      expect(String(wrong.body['error'])).toContain(digest);
+      // Refused by the approval rule, with its status, as POST …/approve answers: not by the access rule that let it run.
+      expect(await post(gateway, 'approve', { project, inputs: { version, digest } }, people.bob)).toEqual({
+        status: 403,
+        body: {
+          error: `approve.login: ${login('bob')} started release ${project} ${version} and may not approve it (approval.allowSelfApproval is false)`,
+          fix: 'ask another approver',
+          rule: 'approval.self-approval',
+        },
+      });
+      const wrong = 'a'.repeat(64);
+      const file = waiting.approval?.file ?? '';
+      expect(await post(gateway, 'approve', { project, inputs: { version, digest: wrong } }, people.alice)).toEqual({
+        status: 409,
+        body: {
+          error: `approve.digest: ${wrong} is not the digest set of release ${project} ${version}, which is ${digest} (the sha256 of ${file}); the artifacts may have changed since you checked them`,
+          fix: `check the artifacts ${file} lists, then approve ${digest}`,
+          rule: 'approval.digest',
+        },
+      });
       const approved = await post(gateway, 'approve', { project, inputs: { version, digest } }, people.carol);
       expect(approved).toEqual({
         status: 202,
@@ -774,17 +763,126 @@ describe('dispatch through the gateway', () => {
         (record) => record.operation === 'approve',
       );
       // Each approve is recorded accepted by the access rules before it runs; the workflow's refusal follows it.
-      expect(trail.map((record) => [record.actor.login, record.via.kind, record.decision, record.status])).toEqual([
-        [login('bob'), 'dispatch', 'accepted', undefined],
-        [login('bob'), 'dispatch', 'refused', 409],
-        [login('alice'), 'dispatch', 'accepted', undefined],
-        [login('alice'), 'dispatch', 'refused', 409],
-        [login('carol'), 'dispatch', 'accepted', undefined],
-        [login('alice'), 'issue-comment', 'accepted', undefined],
+      expect(
+        trail.map((record) => [record.actor.login, record.via.kind, record.decision, record.status, record.rule]),
+      ).toEqual([
+        [login('bob'), 'dispatch', 'accepted', undefined, 'access.approve.minRole'],
+        [login('bob'), 'dispatch', 'refused', 403, 'approval.self-approval'],
+        [login('alice'), 'dispatch', 'accepted', undefined, 'access.approve.minRole'],
+        [login('alice'), 'dispatch', 'refused', 409, 'approval.digest'],
+        [login('carol'), 'dispatch', 'accepted', undefined, 'access.approve.users'],
+        [login('alice'), 'issue-comment', 'accepted', undefined, 'access.approve.minRole'],
       ]);
       expect(trail[1]?.reason).toContain('may not approve it');
       expect(trail[4]?.rule).toBe('access.approve.users');
       expect(trail[5]?.inputs).toEqual({ version, digest });
+    },
+  );
+
+  it(
+    'refuses the approval of a re-release by the admin who dispatched it, through the approve endpoint, dispatch and an issue comment, with 403 approval.self-approval, audited; another approver approves it',
+    { timeout: 400_000 },
+    async () => {
+      const example = await createExampleProject();
+      const people = await seedPeople(example);
+      const login = (name: keyof People) => `${name}-${example.owner}`;
+      appendFileSync(
+        example.configPath,
+        ['approval:', '  approvers:', `    users: [${login('alice')}, ${login('bob')}]`, ''].join('\n'),
+      );
+      running.push(workerProcess(example, { main: workerMain }));
+      const secret = newSecret();
+      // The approve endpoint asks the forge who the approver is; dispatch asks it with the gateway's token.
+      const gateway = await dispatchGateway(example, secret, { RELFORGE_GITHUB_API_URL: testStack().github.url });
+      const hook = await github('POST', `/repos/${example.repos.source}/hooks`, {
+        config: { url: gateway.hookUrl, content_type: 'json', secret },
+        events: ['issue_comment'],
+      });
+      expect(hook.status).toBe(201);
+      const project = example.project;
+      const version = '1.8.0';
+      const handle = client().workflow.getHandle(releaseWorkflowId(project, version));
+      const awaitingApproval = () =>
+        until(
+          `${project} ${version} to await approval`,
+          async () => {
+            const status = await handle.query(statusQuery).catch(() => undefined);
+            return status?.state === 'awaiting-approval' ? status : undefined;
+          },
+          180_000,
+          250,
+        );
+      const approveAt = async (name: keyof People, digest: string) => {
+        const response = await fetch(`${gateway.url}/api/releases/${project}/${version}/approve`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${people[name]}` },
+          body: JSON.stringify({ digest }),
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+
+      // Released once: bob starts it, alice approves it.
+      expect(await post(gateway, 'release', { project, inputs: { version } }, people.bob)).toMatchObject({
+        status: 202,
+        body: { how: 'started' },
+      });
+      const first = await awaitingApproval();
+      expect(await approveAt('alice', first.approval?.digest ?? '')).toMatchObject({
+        status: 200,
+        body: { approved: true },
+      });
+      expect(((await handle.result()) as ReleaseStatus).state).toBe('succeeded');
+
+      // alice, an admin, re-releases it: she started this run, so she may not approve it by any door.
+      expect(
+        await post(
+          gateway,
+          're-release',
+          { project, inputs: { version, reason: 'asset deleted by mistake' } },
+          people.alice,
+        ),
+      ).toMatchObject({ status: 202, body: { how: 'started' } });
+      const waiting = await awaitingApproval();
+      const digest = waiting.approval?.digest ?? '';
+      const error = `approve.login: ${login('alice')} started release ${project} ${version} and may not approve it (approval.allowSelfApproval is false)`;
+      const fix = 'ask another approver';
+      expect(await approveAt('alice', digest)).toEqual({ status: 403, body: { error, fix, rule: 'self-approval' } });
+      expect(await post(gateway, 'approve', { project, inputs: { version, digest } }, people.alice)).toEqual({
+        status: 403,
+        body: { error, fix, rule: 'approval.self-approval' },
+      });
+      const comments = await commentsOn(example, people.bob, `Re-release ${version}`);
+      await comments.post(people.alice, `/relforge approve ${version} digest=${digest}`);
+      expect(await comments.replies(1)).toEqual([`@${login('alice')} refused: ${error}\n\nfix: ${fix}`]);
+      expect(waiting.approval?.startedBy).toEqual({ login: login('alice'), via: 'gateway' });
+
+      expect(await approveAt('bob', digest)).toMatchObject({ status: 200, body: { approved: true } });
+      const rereleased = (await handle.result()) as ReleaseStatus;
+      expect(rereleased.state).toBe('succeeded');
+      expect(rereleased.approval?.approvals.map((given) => given.login)).toEqual([login('bob')]);
+      expect(rereleased.audit).toContainEqual(
+        expect.objectContaining({ action: 'rerelease', note: 'asset deleted by mistake', by: login('alice') }),
+      );
+
+      const trail = (await auditRecords(gateway, people.alice, `?project=${project}`)).filter(
+        (record) => record.operation === 'approve',
+      );
+      expect(
+        trail.map((record) => [record.actor.login, record.via.kind, record.decision, record.status, record.rule]),
+      ).toEqual([
+        [login('alice'), 'dispatch', 'accepted', 200, undefined],
+        [login('alice'), 'dispatch', 'refused', 403, 'approval.self-approval'],
+        [login('alice'), 'dispatch', 'accepted', undefined, 'default access.approve.minRole'],
+        [login('alice'), 'dispatch', 'refused', 403, 'approval.self-approval'],
+        [login('alice'), 'issue-comment', 'accepted', undefined, 'default access.approve.minRole'],
+        [login('alice'), 'issue-comment', 'refused', 403, 'approval.self-approval'],
+        [login('bob'), 'dispatch', 'accepted', 200, undefined],
+      ]);
+      expect(trail.filter((record) => record.decision === 'refused').map((record) => record.reason)).toEqual([
+        error,
+        error,
+        error,
+      ]);
     },
   );
   it(
@@ -982,11 +1080,14 @@ describe('dispatch through the gateway', () => {
       expect(shown.stdout).toContain(
         `${version} is awaiting approval: 0 of 1 (digest set ${digest}; \`relforge approve ${project} ${version}\`)`,
       );
-      const self = await as('alice', 'approve', { digest });
-      expect([self.status, String(self.body['error'])]).toEqual([
-        409,
-        expect.stringContaining(`approve.login: ${login('alice')} started release ${project} ${version}`),
-      ]);
+      expect(await as('alice', 'approve', { digest })).toEqual({
+        status: 403,
+        body: {
+          error: `approve.login: ${login('alice')} started release ${project} ${version} and may not approve it (approval.allowSelfApproval is false)`,
+          fix: 'ask another approver',
+          rule: 'approval.self-approval',
+        },
+      });
       expect(await as('bob', 'approve', { digest })).toMatchObject({ status: 202, body: { how: 'approved' } });
       const finished = (await train.result()) as TrainStatus;
       expect(finished.state).toBe('finished');

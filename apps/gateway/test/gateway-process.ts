@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { Webhooks } from '@octokit/webhooks';
 import { freePort, startServer, type ServerProcess } from '@relforge/local-servers';
 import { createGitRoot, testStack, until, type ExampleProject } from '@relforge/testkit';
 import { gatewayMain } from '../src/index.js';
@@ -50,6 +51,28 @@ export async function startGateway(
 }
 
 export const newSecret = () => `whsec-${randomBytes(12).toString('hex')}`;
+
+/**
+ * One delivery as GitHub makes it, signed with `secret`, posted straight to the gateway rather than by the stand-in:
+ * the test decides when it arrives (two at the same instant), and a wrong secret makes a forged one.
+ */
+export async function deliver(
+  gateway: RunningGateway,
+  delivery: { event: string; id: string; payload: unknown; secret: string },
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const body = JSON.stringify(delivery.payload);
+  const response = await fetch(gateway.hookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': delivery.event,
+      'x-github-delivery': delivery.id,
+      'x-hub-signature-256': await new Webhooks({ secret: delivery.secret }).sign(body),
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
 
 /** A gateway's settings for signing in with GitHub through the stand-in: its API and web host, the OAuth app, a session secret. */
 export function signInEnv(oauthApp: { clientId: string; clientSecret: string }): Record<string, string> {

@@ -2,7 +2,8 @@
  * GitHub starts releases through the gateway, on real processes: the gateway and the worker each a process of its
  * own, the Temporal dev server, versitygw, and the GitHub stand-in sending webhooks as GitHub does. A `git push` of a
  * tag releases it; the Dask race (the tag push and the release a person published, delivered at the same instant and
- * each twice) gives one release; a delivery sent again after the release starts nothing.
+ * each twice) gives one release, and of the two deliveries at one instant, one says it started the release and the
+ * other that it attached; a delivery sent again after the release starts nothing.
  */
 import type { ChildProcess } from 'node:child_process';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -23,6 +24,7 @@ import { workerMain } from '@relforge/worker';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createHook,
+  deliver,
   deliveries,
   deliveryAnswer,
   github,
@@ -155,5 +157,57 @@ describe('releases started by GitHub webhooks through the gateway', () => {
     expect(await releaseEffects(example, '1.6.0')).toEqual(releasedOnce);
     const [forgeRelease] = (await example.admin.state()).repos[example.repos.source]?.releases ?? [];
     expect(forgeRelease).toMatchObject({ id: published.data.id, name: 'hello 1.6.0, by a maintainer', draft: false });
+  });
+
+  it('answers a tag push and its published release, arriving at the same instant, one started and one attached', async () => {
+    const example = await createExampleProject();
+    const secret = newSecret();
+    const gateway = await servers(example, secret);
+    // No hook on the stand-in: the test is GitHub here, and sends both deliveries at once.
+    const clone = sourceClone(example);
+    clone.git(['tag', 'v1.8.0']);
+    clone.git(['push', '--quiet', 'origin', 'v1.8.0']);
+    const published = await github<{ id: number; html_url: string }>(
+      'POST',
+      `/repos/${example.repos.source}/releases`,
+      {
+        tag_name: 'v1.8.0',
+        name: 'hello 1.8.0, by a maintainer',
+        draft: false,
+      },
+    );
+    expect(published.status).toBe(201);
+    const repository = { full_name: example.repos.source };
+    const sender = { login: 'relforge-bot' };
+    const [push, release] = await Promise.all([
+      deliver(gateway, {
+        event: 'push',
+        id: 'push-v1.8.0',
+        payload: { ref: 'refs/tags/v1.8.0', deleted: false, repository, sender },
+        secret,
+      }),
+      deliver(gateway, {
+        event: 'release',
+        id: 'release-v1.8.0',
+        payload: {
+          action: 'published',
+          release: { id: published.data.id, tag_name: 'v1.8.0', html_url: published.data.html_url, draft: false },
+          repository,
+          sender,
+        },
+        secret,
+      }),
+    ]);
+
+    const workflowId = releaseWorkflowId(example.project, '1.8.0');
+    const answered = (answer: typeof push) => (answer.body['releases'] as { how: string }[] | undefined)?.[0]?.how;
+    expect([push.status, release.status]).toEqual([202, 202]);
+    expect([answered(push), answered(release)].sort()).toEqual(['attached', 'started']);
+    const outcome = await released(workflowId);
+    expect(outcome.state).toBe('succeeded');
+    expect(await runsOf(workflowId)).toHaveLength(1);
+    // Both deliveries reached the one run, whichever of them started it.
+    expect(outcome.triggers?.map((trigger) => trigger.deliveryId).sort()).toEqual(['push-v1.8.0', 'release-v1.8.0']);
+    expect(await releaseEffects(example, '1.8.0')).toEqual(releasedOnce);
   });
 });

@@ -1,4 +1,5 @@
 export {
+  ApprovalRefused,
   operationNamed,
   operations,
   OperationConflict,

@@ -7,7 +7,9 @@ import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, t
 import { parseVersion, ReleaseVersionText, type OperationName } from '@relforge/config';
 import {
   abortSignal,
+  approvalRefusalStatus,
   ApprovalRefusedType,
+  ApprovalRule,
   approveUpdate,
   releaseWorkflowId,
   resumeUpdate,
@@ -51,6 +53,24 @@ export class OperationConflict extends Error {
     readonly fix: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * The release's approval gate refused the approval: answered with the approval rule and the status the approve
+ * endpoint answers it with (`approvalRefusalStatus`), so that both doors refuse a self-approval alike.
+ */
+export class ApprovalRefused extends Error {
+  readonly status: 400 | 403 | 409;
+
+  constructor(
+    message: string,
+    readonly rule: ApprovalRule,
+    readonly fix: string,
+  ) {
+    super(message);
+    // A rule a newer worker knows and this gateway does not is still a refused approval: the input's status.
+    this.status = approvalRefusalStatus[rule] ?? approvalRefusalStatus[ApprovalRule.Input];
   }
 }
 
@@ -172,6 +192,8 @@ export const operations: readonly Operation[] = [
         project,
         version: inputs.version,
         rerelease: { reason: inputs.reason, by: login },
+        // The re-releaser is its starter: the approval gate refuses their own approval of it.
+        startedBy: { login, via: 'gateway' },
       });
       const message =
         how === 'attached'
@@ -248,15 +270,17 @@ export const operations: readonly Operation[] = [
         .executeUpdate(approveUpdate, { args: [{ digest: inputs.digest, login, teams, via: 'token' }] })
         .catch((error: unknown) => {
           if (error instanceof WorkflowNotFoundError)
-            throw new OperationConflict(
+            throw new ApprovalRefused(
               `${project} ${inputs.version} is not awaiting approval: no run of it is open`,
+              ApprovalRule.NotAwaiting,
               `see \`relforge status ${project} ${inputs.version}\``,
             );
           const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
           if (cause instanceof ApplicationFailure && cause.type === ApprovalRefusedType) {
             const refusal = cause.details?.[0] as ApprovalRefusal | undefined;
-            throw new OperationConflict(
+            throw new ApprovalRefused(
               cause.message,
+              refusal?.rule ?? ApprovalRule.Input,
               refusal?.fix ?? `see \`relforge status ${project} ${inputs.version}\``,
             );
           }

@@ -22,6 +22,7 @@ import {
 } from '@relforge/release';
 import type { release } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
+import { startSayingWhether } from './started-run.js';
 
 export {
   NoTrain,
@@ -127,15 +128,17 @@ async function startOrSignal(
     ...idPolicies(input),
   };
   try {
-    const handle = trigger
-      ? await client.workflow.signalWithStart<typeof release, [ReleaseTrigger]>('release', {
-          ...options,
-          signal: triggerSignal,
-          signalArgs: [trigger],
-        })
-      : await client.workflow.start<typeof release>('release', options);
-    // Only for the message: another client may start it between the look and the start, and the start still attaches.
-    return { handle, how: before === 'RUNNING' ? 'attached' : 'started' };
+    // Told by the start itself: of two calls at the same instant (a tag push and its release published), one started.
+    const { handle, started } = await startSayingWhether(client, (workflow): Promise<WorkflowHandle<typeof release>> =>
+      trigger
+        ? workflow.signalWithStart<typeof release, [ReleaseTrigger]>('release', {
+            ...options,
+            signal: triggerSignal,
+            signalArgs: [trigger],
+          })
+        : workflow.start<typeof release>('release', options),
+    );
+    return { handle, how: started ? 'started' : 'attached' };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     return { handle: client.workflow.getHandle<typeof release>(workflowId), how: 'completed' };

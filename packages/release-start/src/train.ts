@@ -25,6 +25,7 @@ import {
 } from '@relforge/release';
 import type { train } from '@relforge/release/workflows';
 import { taskQueue } from '@relforge/temporal-names';
+import { startSayingWhether } from './started-run.js';
 
 export type TrainHandle = WorkflowHandle<typeof train>;
 
@@ -59,18 +60,8 @@ export async function startTrain(
   input: TrainInput,
 ): Promise<{ handle: TrainHandle; how: 'started' | 'attached' }> {
   const workflowId = trainWorkflowId(input.project, input.version);
-  const before = await client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then(
-      (description) => description.status.name,
-      (error: unknown) => {
-        if (error instanceof WorkflowNotFoundError) return undefined;
-        throw error;
-      },
-    );
-  const handle = await client.workflow
-    .start<typeof train>('train', {
+  const { handle, started } = await startSayingWhether(client, (workflow) =>
+    workflow.start<typeof train>('train', {
       taskQueue,
       workflowId,
       args: [input],
@@ -78,13 +69,12 @@ export async function startTrain(
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A train that failed to start (its config was wrong) may start again; a finished one is the version's history.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    })
-    .catch((error: unknown) => {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) throw finishedTrain(input.project, input.version);
-      throw error;
-    });
-  // Only for the message: another client may start it between the look and the start, and the start still attaches.
-  return { handle, how: before === 'RUNNING' ? 'attached' : 'started' };
+    }),
+  ).catch((error: unknown) => {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw finishedTrain(input.project, input.version);
+    throw error;
+  });
+  return { handle, how: started ? 'started' : 'attached' };
 }
 
 /**

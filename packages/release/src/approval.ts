@@ -74,6 +74,20 @@ export const ApprovalRule = {
 } as const;
 export type ApprovalRule = (typeof ApprovalRule)[keyof typeof ApprovalRule];
 
+/**
+ * The status every door answers a refused approval with (`POST …/approve`, dispatch, an issue comment), so that they
+ * never decide differently: 409 for a release in no state to take this approval, 403 for a person who may not give
+ * it, 400 for an approval that is malformed.
+ */
+export const approvalRefusalStatus: Record<ApprovalRule, 400 | 403 | 409> = {
+  [ApprovalRule.NotAwaiting]: 409,
+  [ApprovalRule.Digest]: 409,
+  [ApprovalRule.Repeat]: 409,
+  [ApprovalRule.SelfApproval]: 403,
+  [ApprovalRule.Approver]: 403,
+  [ApprovalRule.Input]: 400,
+};
+
 /** The failure type every refused approval carries; its details are one `ApprovalRefusal`. */
 export const ApprovalRefusedType = 'ApprovalRefused';
 

@@ -33,6 +33,7 @@ export {
 export {
   ApprovalRefusedType,
   ApprovalRule,
+  approvalRefusalStatus,
   approveUpdate,
   isDigestSetFile,
   type Approval,

@@ -75,6 +75,11 @@ export interface ReleaseInput {
   fromTag?: boolean;
   /** Who asked for it, set by the gateway (the webhook's sender) and the CLI (the OS user): the starter may not approve it. */
   startedBy?: StartedBy;
+  /**
+   * Who started a new run of the release after one was lost (`relforge resume` of a terminated or timed-out run),
+   * oldest first. Each started this run as much as `startedBy` did, so the approval stage refuses their approval too.
+   */
+  resumedBy?: StartedBy[];
 }
 
 /**

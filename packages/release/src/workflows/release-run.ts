@@ -48,6 +48,7 @@ import {
   ApprovalGate,
   ApprovalTimedOut,
   stagesWithApproval,
+  startersOf,
 } from '../stages/approval/workflow.js';
 import type { Placed } from '../stages/inputs.js';
 import type { StageRun } from '../stages/run.js';
@@ -89,6 +90,7 @@ export class ReleaseRun implements StageRun {
         return run.artifacts;
       },
       startedBy: input.startedBy,
+      starters: startersOf(input),
       abortReason: () => (this.#decision && 'abort' in this.#decision ? this.#decision.abort.reason : undefined),
       forgetDecision: () => {
         this.#decision = undefined;

@@ -297,4 +297,36 @@ describe('the approval stage', () => {
       await handle.result().catch(() => undefined);
     });
   });
+
+  it('refuses the approval of whoever re-released the version or started a new run of it, named only in its input', async () => {
+    // As the stock `temporal` CLI starts it: no startedBy, the re-releaser only in rerelease.by.
+    const input = newRelease({
+      rerelease: { reason: 'asset deleted by mistake', by: 'bob' },
+      resumedBy: [{ login: 'carol', via: 'cli' }],
+    });
+    delete input.startedBy;
+    const { workers } = await workersFor(input);
+    const handle = await server().start(input);
+    await workers.runUntil(async () => {
+      const waiting = await untilState(handle, 'awaiting-approval');
+      const digest = waiting.approval?.digest ?? '';
+      const release = `release ${input.project} 3.1.0`;
+      expect(await refusalOf(handle, { digest, login: 'bob' })).toEqual({
+        rule: 'self-approval',
+        field: 'approve.login',
+        fix: 'ask another approver',
+        message: `approve.login: bob re-released ${release} and may not approve it (approval.allowSelfApproval is false)`,
+      });
+      expect(
+        await refusalOf(handle, { digest, login: 'Carol', teams: ['relforge-examples/release-managers'] }),
+      ).toEqual({
+        rule: 'self-approval',
+        field: 'approve.login',
+        fix: 'ask another approver',
+        message: `approve.login: Carol started a new run of ${release} and may not approve it (approval.allowSelfApproval is false)`,
+      });
+      await handle.signal(abortSignal, { reason: 'done' });
+      await handle.result().catch(() => undefined);
+    });
+  });
 });

@@ -21,6 +21,7 @@ import {
   ReleaseFailureType,
   type DigestedArtifact,
   type PipelineStage,
+  type ReleaseInput,
   type ReleasePlan,
   type ReleaseStatus,
   type StageStatus,
@@ -44,6 +45,31 @@ export function stagesWithApproval(plan: ReleasePlan): PipelineStage[] {
   return [...plan.stages.slice(0, at), 'approval', ...plan.stages.slice(at)];
 }
 
+/** Someone who started the run, one way or another: none of them may approve it unless the config allows it. */
+export interface Starter {
+  login: string;
+  /** How, as the refusal says it: "<login> started release hello 1.5.0". */
+  did: 'started' | 're-released' | 'started a new run of';
+}
+
+/**
+ * Everyone the run's input names as having started it: the starter, who re-released it (a start by the stock `temporal`
+ * CLI may name only `rerelease.by`), and who started a new run after a lost one. Input from the stock CLI is plain
+ * JSON, so a malformed name is skipped rather than trusted or thrown on.
+ */
+export function startersOf(input: ReleaseInput): Starter[] {
+  const named = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
+  const starters: Starter[] = [];
+  const add = (login: string | undefined, did: Starter['did']) => {
+    if (login !== undefined) starters.push({ login, did });
+  };
+  add(named((input.startedBy as { login?: unknown } | undefined)?.login), 'started');
+  add(named((input.rerelease as { by?: unknown } | undefined)?.by), 're-released');
+  const resumers: unknown[] = Array.isArray(input.resumedBy) ? input.resumedBy : [];
+  for (const resumer of resumers) add(named((resumer as { login?: unknown } | null)?.login), 'started a new run of');
+  return starters;
+}
+
 /** The wait ended unapproved and the config says to wait for an operator: the stage parks `waiting`. */
 export class ApprovalTimedOut extends Error {
   override readonly name = 'ApprovalTimedOut';
@@ -63,6 +89,8 @@ export interface GateHost {
   readonly plan: ReleasePlan;
   readonly artifacts: DigestedArtifact[];
   readonly startedBy: StartedBy | undefined;
+  /** Everyone who started the run (`startersOf` its input): the self-approval rule refuses each of them. */
+  readonly starters: readonly Starter[];
   /** The abort reason, once an operator aborted since the gate began. */
   abortReason(): string | undefined;
   forgetDecision(): void;
@@ -147,12 +175,13 @@ export class ApprovalGate {
         `check the artifacts ${approval.file} lists, then approve ${approval.digest}`,
       );
     const rule = plan.config.approval;
-    const startedBy = this.host.startedBy;
-    if (startedBy && sameLogin(startedBy.login, login) && !rule?.allowSelfApproval)
+    // Only a new approval is validated: a replayed history's approvals are not, so this rule may grow without a patch.
+    const starter = this.host.starters.find((each) => sameLogin(each.login, login));
+    if (starter && !rule?.allowSelfApproval)
       refuse(
         ApprovalRule.SelfApproval,
         'approve.login',
-        `approve.login: ${login} started ${release} and may not approve it (approval.allowSelfApproval is false)`,
+        `approve.login: ${login} ${starter.did} ${release} and may not approve it (approval.allowSelfApproval is false)`,
         'ask another approver',
       );
     if (approval.approvals.some((given) => sameLogin(given.login, login)))
