@@ -414,6 +414,15 @@ const steps = new Map<string, Step>([
   ['pnpm build', { expect: ({ code }) => expect(code).toBe(0) }],
   ['pnpm typecheck', { expect: ({ code }) => expect(code).toBe(0) }],
   ['pnpm lint', { expect: ({ code }) => expect(code).toBe(0) }],
+  [
+    'pnpm deps',
+    {
+      expect: ({ code, stdout }) => {
+        expect(code).toBe(0);
+        expect(stdout).toContain('no dependency violations found');
+      },
+    },
+  ],
 ]);
 
 /** A foreground command, stopped with SIGTERM once it printed `ready`. */
