@@ -870,13 +870,14 @@ describe('dispatch through the gateway', () => {
       expect(
         trail.map((record) => [record.actor.login, record.via.kind, record.decision, record.status, record.rule]),
       ).toEqual([
-        [login('alice'), 'dispatch', 'accepted', 200, undefined],
+        // The approve endpoint's accepted approvals carry the access rule that let them in, as dispatch's do.
+        [login('alice'), 'dispatch', 'accepted', 200, 'default access.approve.minRole'],
         [login('alice'), 'dispatch', 'refused', 403, 'approval.self-approval'],
         [login('alice'), 'dispatch', 'accepted', undefined, 'default access.approve.minRole'],
         [login('alice'), 'dispatch', 'refused', 403, 'approval.self-approval'],
         [login('alice'), 'issue-comment', 'accepted', undefined, 'default access.approve.minRole'],
         [login('alice'), 'issue-comment', 'refused', 403, 'approval.self-approval'],
-        [login('bob'), 'dispatch', 'accepted', 200, undefined],
+        [login('bob'), 'dispatch', 'accepted', 200, 'default access.approve.minRole'],
       ]);
       expect(trail.filter((record) => record.decision === 'refused').map((record) => record.reason)).toEqual([
         error,
