@@ -7,108 +7,33 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import {
-  DeliverPolicy,
-  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   JetStreamError,
   jetstream,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
-  type Consumer,
-  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
   type StoredMsg,
-  type StreamConfig,
 } from '@nats-io/jetstream';
-import { CloudEvent } from 'cloudevents';
 import { RelforgeError, StackError } from '@relforge/errors';
-import type { Entity } from '@relforge/release-states';
-import {
-  eventId,
-  eventType,
-  replay,
-  sequenceText,
-  type RecordedEvent,
-  type ReleaseCloudEvent,
-  type ReleaseRef,
-  type SequencedEvent,
-} from './index.js';
+import { replay, type RecordedEvent, type ReleaseCloudEvent, type ReleaseRef, type SequencedEvent } from './index.js';
+import { Follower, LiveFeed, type StoredEvent } from './live-feed.js';
 
-/**
- * A name or version as one subject token, injectively: `.` (a version's separator, never in a token) becomes `_`, and
- * anything outside letters, digits, `-` and `.` — `_` and `%` included — is percent-encoded, so `1.2.3` reads
- * `1_2_3` and no two releases share a subject, even ones whose input is refused.
- */
-export function subjectToken(value: string): string {
-  return Array.from(value, (char) =>
-    /[A-Za-z0-9.-]/.test(char)
-      ? char
-      : Array.from(
-          new TextEncoder().encode(char),
-          (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
-        ).join(''),
-  )
-    .join('')
-    .replace(/\./g, '_');
-}
-
-/** One stream per namespace: `relforge-events-<namespace>`, holding `relforge.<namespace>.>`. */
-export const streamName = (namespace: string) => `relforge-events-${subjectToken(namespace)}`;
-export const streamSubjects = (namespace: string) => `relforge.${subjectToken(namespace)}.>`;
-
-export type ReleaseKey = Pick<ReleaseRef, 'namespace' | 'project' | 'version' | 'kind'>;
-
-/**
- * `relforge.<namespace>.<project>.<version>.<entity>`; `*` as the entity for all of a release's events. A train's
- * are `relforge.<namespace>.<project>.<version>.train.<entity>`: one token more, so the `*` of its final release
- * (same project and version) never matches them, and `relforge.<namespace>.<project>.>` still holds both.
- */
-export function releaseSubject(release: ReleaseKey, entity: Entity | '*'): string {
-  const { namespace, project, version } = release;
-  const log = `relforge.${subjectToken(namespace)}.${subjectToken(project)}.${subjectToken(version)}`;
-  return release.kind === 'train' ? `${log}.train.${entity}` : `${log}.${entity}`;
-}
-
-/**
- * How long the stream remembers a `Nats-Msg-Id`. A publish whose ack was lost is retried by Temporal within seconds
- * (backoff up to 30 s) and first reads back what is stored, so ids matter only while two attempts might overlap: an
- * attempt's 10 s timeout and the retry after it fit twice in 2 minutes. Longer costs server memory per event for
- * nothing, since the expected-last-sequence check keeps an append exactly once after the window too.
- */
-export const duplicateWindowMs = 2 * 60_000;
-
-/**
- * Events are kept without an age or count limit: a release's snapshot at any sequence is folded from its first event,
- * and a release's log is small (the example's is about 30 kB). An operator who must bound the stream sets `max_age`
- * knowing that releases older than it can no longer be rebuilt from the log.
- */
-function streamConfig(namespace: string): Partial<StreamConfig> & { name: string } {
-  return {
-    name: streamName(namespace),
-    subjects: [streamSubjects(namespace)],
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    discard: DiscardPolicy.Old,
-    max_age: 0,
-    max_msgs: -1,
-    max_bytes: -1,
-    duplicate_window: duplicateWindowMs * 1_000_000,
-    allow_direct: true,
-    num_replicas: 1,
-  };
-}
+export { FollowerBehindError, type StoredEvent } from './live-feed.js';
+export {
+  cloudEventOf,
+  duplicateWindowMs,
+  releaseSubject,
+  streamName,
+  streamSubjects,
+  subjectToken,
+  type ReleaseKey,
+} from './stream.js';
+import { cloudEventOf, releaseSubject, streamConfig, streamName, streamSubjects, type ReleaseKey } from './stream.js';
 
 /** A log that no retry can put right: another run writes it now, or events before these were never stored. */
 export class EventLogConflictError extends RelforgeError {}
-
-export interface StoredEvent {
-  /** The message's sequence in the stream (not the event's). */
-  streamSequence: number;
-  event: ReleaseCloudEvent;
-}
 
 const publishTimeoutMs = 5_000;
 
@@ -117,23 +42,6 @@ const publishTimeoutMs = 5_000;
  * namespace's replay in answers of about a megabyte, which the server sends without holding anything for the reader.
  */
 const directBatch = 1_000;
-
-/** The CloudEvents envelope of one event, validated by the SDK. */
-export function cloudEventOf(ref: ReleaseRef, event: SequencedEvent): ReleaseCloudEvent {
-  const envelope = new CloudEvent({
-    specversion: '1.0',
-    id: eventId(ref.workflowId, event.sequence),
-    source: ref.workflowId,
-    type: eventType(event.entity, event.state),
-    ...(event.subject !== undefined ? { subject: event.subject } : {}),
-    time: event.time,
-    datacontenttype: 'application/json',
-    sequence: sequenceText(event.sequence),
-    runid: ref.runId,
-    data: { sequence: event.sequence, appliesTo: event.sequence - 1, patch: event.patch },
-  });
-  return envelope.toJSON() as unknown as ReleaseCloudEvent;
-}
 
 interface Session {
   connection: NatsConnection;
@@ -411,7 +319,12 @@ export class JetStreamEventLog {
     const name = streamName(namespace);
     let feed = this.#feeds.get(name);
     if (!feed) {
-      feed = new LiveFeed(this.#session, name, streamSubjects(namespace), () => this.lastStreamSequence(namespace));
+      feed = new LiveFeed(
+        async () => (await this.#session).js,
+        name,
+        streamSubjects(namespace),
+        () => this.lastStreamSequence(namespace),
+      );
       this.#feeds.set(name, feed);
     }
     return feed;
@@ -454,178 +367,6 @@ export class JetStreamEventLog {
     if (events.length === 0) return undefined;
     const state = replay<T>(events.map((event) => event.data));
     return { sequence: state.sequence, value: state.value as T };
-  }
-}
-
-/** An event as the live feed delivers it, with the subject it was stored on. */
-type LiveEvent = StoredEvent & { storedAt: number; subject: string };
-
-/**
- * How far a follower may fall behind the live feed before it is ended: a reader that stopped reading (a WebSocket
- * whose peer does not take its bytes) would otherwise hold every event stored since, in the gateway's memory. Ten
- * thousand events is far more than a namespace stores while a live reader takes one in.
- */
-const followerBacklog = 10_000;
-
-export class FollowerBehindError extends RelforgeError {}
-
-/** One follower's queue of live events on its subject, woken as they arrive, ended by its signal. */
-class Follower {
-  readonly #matches: (subject: string) => boolean;
-  readonly #queue: LiveEvent[] = [];
-  #failed: Error | undefined;
-  #wake: (() => void) | undefined;
-
-  constructor(
-    filter: string,
-    private readonly signal: AbortSignal,
-  ) {
-    this.#matches = subjectFilter(filter);
-    signal.addEventListener('abort', () => this.#wake?.(), { once: true });
-  }
-
-  push(event: LiveEvent): void {
-    if (!this.#matches(event.subject) || this.#failed) return;
-    if (this.#queue.length >= followerBacklog) {
-      this.fail(
-        new FollowerBehindError(`the reader fell ${followerBacklog} events behind the log and was stopped`, {
-          fix: 'read again from the last stream sequence received + 1; nothing is lost',
-        }),
-      );
-      return;
-    }
-    this.#queue.push(event);
-    this.#wake?.();
-  }
-
-  fail(error: Error): void {
-    this.#failed ??= error;
-    this.#wake?.();
-  }
-
-  /** The next live event, or undefined once the signal aborts; throws what ended the feed. */
-  async next(): Promise<LiveEvent | undefined> {
-    for (;;) {
-      if (this.signal.aborted) return undefined;
-      const event = this.#queue.shift();
-      if (event) return event;
-      if (this.#failed) throw this.#failed;
-      await new Promise<void>((wake) => (this.#wake = wake));
-      this.#wake = undefined;
-    }
-  }
-}
-
-/** A NATS subject filter (`*` one token, `>` the rest) as a test of a subject. */
-function subjectFilter(filter: string): (subject: string) => boolean {
-  const wanted = filter.split('.');
-  return (subject) => {
-    const tokens = subject.split('.');
-    for (const [index, token] of wanted.entries()) {
-      if (token === '>') return tokens.length > index;
-      if (index >= tokens.length || (token !== '*' && token !== tokens[index])) return false;
-    }
-    return tokens.length === wanted.length;
-  };
-}
-
-interface FeedRun {
-  consumer: Consumer;
-  messages: ConsumerMessages;
-}
-
-/**
- * Everything a namespace's stream stores from now on, read once by one ordered consumer and handed to every follower
- * in this process: a thousand WebSockets hold one consumer on the server, not a thousand (the stream's cap). The
- * consumer starts with the first follower and is deleted when the last one leaves, so none is left behind.
- */
-class LiveFeed {
-  readonly #followers = new Set<Follower>();
-  #run: Promise<FeedRun> | undefined;
-
-  constructor(
-    private readonly session: Promise<Session>,
-    private readonly stream: string,
-    private readonly subjects: string,
-    private readonly lastSequence: () => Promise<number>,
-  ) {}
-
-  /** Adds the follower; once this returns, every message stored after it is handed to the follower. */
-  async join(follower: Follower): Promise<void> {
-    this.#followers.add(follower);
-    const run = (this.#run ??= this.#start());
-    try {
-      await run;
-    } catch (error) {
-      this.#followers.delete(follower);
-      if (this.#run === run) this.#run = undefined;
-      throw error;
-    }
-  }
-
-  leave(follower: Follower): void {
-    this.#followers.delete(follower);
-    if (this.#followers.size === 0) void this.#stop();
-  }
-
-  /** Ends every follower (the log is closing) and deletes the consumer. */
-  async close(): Promise<void> {
-    const closed = new StackError('the event log was closed', {
-      fix: 'open it again and read on from where it stopped',
-    });
-    for (const follower of this.#followers) follower.fail(closed);
-    this.#followers.clear();
-    await this.#stop();
-  }
-
-  async #stop(): Promise<void> {
-    const run = this.#run;
-    this.#run = undefined;
-    const started = await run?.catch(() => undefined);
-    if (!started) return;
-    await started.messages.close().catch(() => undefined);
-    // Deleted now rather than left to its inactivity threshold (5 minutes), which a busy gateway would outpace.
-    await started.consumer.delete().catch(() => undefined);
-  }
-
-  async #start(): Promise<FeedRun> {
-    const { js } = await this.session;
-    // From the message after the last stored one: a follower replays up to at least there after it joined.
-    const from = (await this.lastSequence()) + 1;
-    const consumer = await js.consumers.get(this.stream, {
-      filter_subjects: [this.subjects],
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: from,
-    });
-    const messages = await consumer.consume();
-    const run: FeedRun = { consumer, messages };
-    // Read after the awaits above, by when `join` has stored this run's promise as the current one.
-    const mine = this.#run;
-    void (async () => {
-      let ended: Error = new StackError(`the live feed of stream ${this.stream} ended`, {
-        fix: 'read again from the last stream sequence received + 1; nothing is lost',
-      });
-      try {
-        for await (const message of messages) {
-          // A feed that was stopped hands nothing more on: its followers have joined the next one.
-          if (this.#run !== mine) return;
-          const event: LiveEvent = {
-            streamSequence: message.seq,
-            subject: message.subject,
-            event: message.json<ReleaseCloudEvent>(),
-            storedAt: message.info.timestampNanos / 1e6,
-          };
-          for (const follower of this.#followers) follower.push(event);
-        }
-      } catch (error) {
-        ended = error as Error;
-      }
-      if (this.#run !== mine) return;
-      this.#run = undefined;
-      for (const follower of this.#followers) follower.fail(ended);
-      await consumer.delete().catch(() => undefined);
-    })();
-    return run;
   }
 }
 
